@@ -1,0 +1,15 @@
+//! Liaison's schema history: every change to the tables, in order, for SQLite and PostgreSQL alike.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_directory;
+
+/// The ordered list of migrations the server applies on start.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_directory::Migration)]
+    }
+}

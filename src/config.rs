@@ -1,0 +1,148 @@
+//! Server settings: every one a command-line flag and an environment variable.
+
+use std::{net::SocketAddr, time::Duration};
+
+/// Whether the server may fall back to the built-in development signing key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// Without a configured key, tokens are signed and checked with a public development secret.
+    Development,
+    /// A signing key must be configured; the development secret is never used.
+    Production,
+}
+
+/// The JWT signature algorithms the server can be pinned to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum JwtAlgorithm {
+    #[value(name = "HS256")]
+    Hs256,
+    #[value(name = "RS256")]
+    Rs256,
+    #[value(name = "ES256")]
+    Es256,
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+/// How incoming bearer tokens are verified.
+#[derive(Clone, Debug, clap::Args)]
+pub struct JwtConfig {
+    /// The only algorithm accepted in token headers.
+    #[arg(long = "jwt-algorithm", env = "LIAISON_JWT_ALGORITHM", default_value = "HS256")]
+    pub algorithm: JwtAlgorithm,
+    /// Shared secret for HS256.
+    #[arg(long = "jwt-secret", env = "LIAISON_JWT_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+    /// PEM public keys for RS256/ES256/EdDSA, as `kid=path` pairs separated by commas
+    /// (a single bare path is accepted when tokens carry no `kid`).
+    #[arg(long = "jwt-public-keys", env = "LIAISON_JWT_PUBLIC_KEYS")]
+    pub public_keys: Option<String>,
+    /// Required `iss` claim, when set.
+    #[arg(long = "jwt-issuer", env = "LIAISON_JWT_ISSUER")]
+    pub issuer: Option<String>,
+    /// Required `aud` claim, when set.
+    #[arg(long = "jwt-audience", env = "LIAISON_JWT_AUDIENCE")]
+    pub audience: Option<String>,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    #[arg(long = "jwt-leeway-seconds", env = "LIAISON_JWT_LEEWAY_SECONDS", default_value_t = 30)]
+    pub leeway_seconds: u64,
+}
+
+impl JwtConfig {
+    /// True when no key material is configured, so only development mode can serve.
+    pub fn has_no_key(&self) -> bool {
+        self.secret.is_none() && self.public_keys.is_none()
+    }
+}
+
+/// Where the data lives and how many connections reach it.
+#[derive(Clone, Debug, clap::Args)]
+pub struct DatabaseConfig {
+    /// `sqlite://file.db?mode=rwc` or `postgres://user@host/db`.
+    #[arg(long = "database-url", env = "LIAISON_DATABASE_URL", default_value = "sqlite://liaison.db?mode=rwc")]
+    pub url: String,
+    /// Upper bound of the connection pool.
+    #[arg(long = "db-max-connections", env = "LIAISON_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub max_connections: u32,
+}
+
+/// Limits that protect the server from expensive or abusive requests.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Limits {
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "LIAISON_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+    /// Requests running longer are cancelled, in seconds.
+    #[arg(long, env = "LIAISON_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+    /// Deepest accepted selection set.
+    #[arg(long, env = "LIAISON_MAX_DEPTH", default_value_t = 15)]
+    pub max_depth: usize,
+    /// Highest accepted query cost; list fields cost their page size times their children.
+    #[arg(long, env = "LIAISON_MAX_COMPLEXITY", default_value_t = 50_000)]
+    pub max_complexity: usize,
+    /// Most aliased fields accepted in one document.
+    #[arg(long, env = "LIAISON_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Most operations accepted in one batched request.
+    #[arg(long, env = "LIAISON_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+    /// Largest `first`/`last` a connection accepts.
+    #[arg(long, env = "LIAISON_MAX_PAGE_SIZE", default_value_t = 100)]
+    pub max_page_size: u64,
+    /// Page size when neither `first` nor `last` is given.
+    #[arg(long, env = "LIAISON_DEFAULT_PAGE_SIZE", default_value_t = 20)]
+    pub default_page_size: u64,
+    /// Whether the schema may be introspected (switch off in production if wanted).
+    #[arg(long, env = "LIAISON_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 256 * 1024,
+            request_timeout_seconds: 30,
+            max_depth: 15,
+            max_complexity: 50_000,
+            max_aliases: 30,
+            max_batch: 10,
+            max_page_size: 100,
+            default_page_size: 20,
+            introspection: true,
+        }
+    }
+}
+
+impl Limits {
+    /// The request timeout as a duration.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_seconds)
+    }
+}
+
+/// Everything `liaison serve` needs.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "LIAISON_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Development mode allows the public development key; production refuses to start without a key.
+    #[arg(long, env = "LIAISON_MODE", value_enum, default_value = "development")]
+    pub mode: Mode,
+    /// Skip applying pending migrations on start.
+    #[arg(long, env = "LIAISON_NO_MIGRATE")]
+    pub no_migrate: bool,
+    /// Load the demo data set (idempotent) before serving.
+    #[arg(long, env = "LIAISON_DEMO")]
+    pub demo: bool,
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    #[command(flatten)]
+    pub jwt: JwtConfig,
+    #[command(flatten)]
+    pub limits: Limits,
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, env = "LIAISON_LOG_JSON")]
+    pub log_json: bool,
+}

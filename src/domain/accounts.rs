@@ -1,0 +1,263 @@
+//! Accounts (customers and partners): listing, lookup, hierarchy edges and maintenance.
+
+use std::collections::HashMap;
+
+use entity::{account, contact};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, Statement,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Ctx, DomainError, DomainResult, access, audit,
+    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
+    identity, rows, sequences,
+};
+
+impl Pageable for account::Entity {
+    fn id_column() -> account::Column {
+        account::Column::Id
+    }
+    fn id_of(model: &account::Model) -> Uuid {
+        model.id
+    }
+    fn sort_value(model: &account::Model, column: account::Column) -> SortValue {
+        match column {
+            account::Column::Number => SortValue::Text(model.number.clone()),
+            _ => SortValue::Text(model.name.clone()),
+        }
+    }
+}
+
+/// The orderings account lists offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AccountOrder {
+    Name,
+    Number,
+    Created,
+}
+
+impl AccountOrder {
+    /// The keyset sort for this ordering.
+    pub fn sort(self, descending: bool) -> Sort<account::Column> {
+        let (name, column) = match self {
+            AccountOrder::Name => ("NAME", Some(account::Column::Name)),
+            AccountOrder::Number => ("NUMBER", Some(account::Column::Number)),
+            AccountOrder::Created => ("CREATED", None),
+        };
+        Sort { name, column, descending }
+    }
+}
+
+/// Which accounts a list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AccountFilter {
+    pub name_contains: Option<String>,
+    pub is_customer: Option<bool>,
+    pub is_partner: Option<bool>,
+    pub parent_id: Option<Uuid>,
+    pub roots_only: bool,
+}
+
+impl AccountFilter {
+    fn apply(&self, mut select: sea_orm::Select<account::Entity>) -> sea_orm::Select<account::Entity> {
+        if let Some(text) = &self.name_contains {
+            select = select.filter(account::Column::Name.contains(text));
+        }
+        if let Some(flag) = self.is_customer {
+            select = select.filter(account::Column::IsCustomer.eq(flag));
+        }
+        if let Some(flag) = self.is_partner {
+            select = select.filter(account::Column::IsPartner.eq(flag));
+        }
+        if let Some(parent) = self.parent_id {
+            select = select.filter(account::Column::ParentId.eq(parent));
+        }
+        if self.roots_only {
+            select = select.filter(account::Column::ParentId.is_null());
+        }
+        select
+    }
+}
+
+/// A page of the accounts the caller may see.
+pub async fn list(
+    ctx: &Ctx,
+    filter: &AccountFilter,
+    order: Sort<account::Column>,
+    args: &PageArgs,
+    wants: Wants,
+) -> DomainResult<Page<account::Model>> {
+    let select = access::accounts(&ctx.principal).apply(filter.apply(account::Entity::find()));
+    page::fetch_page(&ctx.db, select, &order, args, wants).await
+}
+
+/// The visible accounts among `ids`.
+pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, account::Model>> {
+    rows::by_ids::<account::Entity>(&ctx.db, ids, access::accounts(&ctx.principal)).await
+}
+
+/// Each parent's page of visible child accounts.
+pub async fn children_pages(
+    ctx: &Ctx,
+    parents: &[Uuid],
+    order: Sort<account::Column>,
+    args: &PageArgs,
+) -> DomainResult<HashMap<Uuid, Page<account::Model>>> {
+    let select = access::accounts(&ctx.principal)
+        .apply(account::Entity::find().filter(account::Column::ParentId.is_in(parents.iter().copied())));
+    page::fetch_pages_by_parent(&ctx.db, select, account::Column::ParentId, |m| m.parent_id.unwrap_or_default(), &order, args)
+        .await
+}
+
+/// The chain from `id` up to its root, `id` first, in one recursive statement.
+pub async fn ancestor_ids(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<Vec<Uuid>> {
+    let placeholder = if db.get_database_backend() == DbBackend::Postgres { "$1" } else { "?" };
+    let sql = format!(
+        "WITH RECURSIVE chain(id, parent_id, depth) AS (\
+           SELECT id, parent_id, 0 FROM accounts WHERE id = {placeholder} \
+           UNION ALL \
+           SELECT a.id, a.parent_id, chain.depth + 1 FROM accounts a JOIN chain ON a.id = chain.parent_id \
+           WHERE chain.depth < 10000) \
+         SELECT id FROM chain ORDER BY depth"
+    );
+    let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, [id.into()]);
+    let rows = db.query_all_raw(stmt).await?;
+    rows.iter().map(|row| row.try_get::<Uuid>("", "id").map_err(DomainError::from)).collect()
+}
+
+/// Input of `create`.
+#[derive(Clone, Debug, Default)]
+pub struct NewAccount {
+    pub name: String,
+    pub number: Option<String>,
+    pub is_customer: bool,
+    pub is_partner: bool,
+    pub parent_id: Option<Uuid>,
+}
+
+/// Changes of `update`; `None` leaves a field as it is, `Some(None)` clears the parent.
+#[derive(Clone, Debug, Default)]
+pub struct AccountPatch {
+    pub name: Option<String>,
+    pub is_customer: Option<bool>,
+    pub is_partner: Option<bool>,
+    pub parent_id: Option<Option<Uuid>>,
+}
+
+fn check_flags(is_customer: bool, is_partner: bool) -> DomainResult<()> {
+    if !is_customer && !is_partner {
+        return Err(DomainError::invalid("isCustomer", "an account must be a customer, a partner, or both"));
+    }
+    Ok(())
+}
+
+/// Refuses a parent that is missing, the account itself, or one of its descendants.
+async fn check_parent(txn: &impl ConnectionTrait, id: Option<Uuid>, parent: Uuid) -> DomainResult<()> {
+    if Some(parent) == id {
+        return Err(DomainError::invalid("parentId", "an account cannot be its own parent"));
+    }
+    let chain = ancestor_ids(txn, parent).await?;
+    if chain.is_empty() {
+        return Err(DomainError::invalid("parentId", "the parent account does not exist"));
+    }
+    if let Some(id) = id
+        && chain.contains(&id)
+    {
+        return Err(DomainError::invalid("parentId", "the parent is a descendant of this account: that would make a cycle"));
+    }
+    Ok(())
+}
+
+/// Creates an account (admin or manager).
+pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let name = identity::required_name(&input.name)?;
+    check_flags(input.is_customer, input.is_partner)?;
+    let txn = ctx.write().await?;
+    if let Some(parent) = input.parent_id {
+        check_parent(&txn, None, parent).await?;
+    }
+    let number = match input.number.map(|n| n.trim().to_owned()) {
+        Some(number) if number.is_empty() => return Err(DomainError::invalid("number", "must not be empty")),
+        Some(number) => {
+            if account::Entity::find().filter(account::Column::Number.eq(&number)).count(&txn).await? > 0 {
+                return Err(DomainError::conflict(Some("number"), format!("account number {number} is taken")));
+            }
+            number
+        }
+        None => sequences::format("ACC", sequences::next(&txn, "account").await?),
+    };
+    let now = ctx.clock.now();
+    let model = account::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        number: Set(number),
+        name: Set(name),
+        is_customer: Set(input.is_customer),
+        is_partner: Set(input.is_partner),
+        parent_id: Set(input.parent_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(ctx, &txn, "create", "account", model.id, json!({"name": model.name, "number": model.number})).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Changes an account's name, flags or parent (admin or manager).
+pub async fn update(ctx: &Ctx, id: Uuid, patch: AccountPatch) -> DomainResult<account::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let current = rows::require::<account::Entity>(&txn, id, "account").await?;
+    let is_customer = patch.is_customer.unwrap_or(current.is_customer);
+    let is_partner = patch.is_partner.unwrap_or(current.is_partner);
+    check_flags(is_customer, is_partner)?;
+    let mut model = current.into_active_model();
+    if let Some(name) = &patch.name {
+        model.name = Set(identity::required_name(name)?);
+    }
+    model.is_customer = Set(is_customer);
+    model.is_partner = Set(is_partner);
+    if let Some(parent) = patch.parent_id {
+        if let Some(parent) = parent {
+            check_parent(&txn, Some(id), parent).await?;
+        }
+        model.parent_id = Set(parent);
+    }
+    model.updated_at = Set(ctx.clock.now());
+    let model = model.update(&txn).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "update",
+        "account",
+        id,
+        json!({"name": model.name, "isCustomer": is_customer, "isPartner": is_partner, "parentId": model.parent_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Deletes an account that has no contacts and no child accounts (admin or manager).
+pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<account::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let current = rows::require::<account::Entity>(&txn, id, "account").await?;
+    let contacts = contact::Entity::find().filter(contact::Column::AccountId.eq(id)).count(&txn).await?;
+    if contacts > 0 {
+        return Err(DomainError::conflict(Some("id"), format!("the account still has {contacts} contact(s)")));
+    }
+    let children = account::Entity::find().filter(account::Column::ParentId.eq(id)).count(&txn).await?;
+    if children > 0 {
+        return Err(DomainError::conflict(Some("id"), format!("the account still has {children} child account(s)")));
+    }
+    account::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(ctx, &txn, "delete", "account", id, json!({"name": current.name, "number": current.number})).await?;
+    txn.commit().await?;
+    Ok(current)
+}

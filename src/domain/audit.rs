@@ -1,0 +1,31 @@
+//! The append-only audit log: every change records who did what to which row, inside its transaction.
+
+use entity::audit_log;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Ctx, DomainResult};
+
+/// Appends one audit entry for `action` on the `kind` row `id`, with `details` as JSON.
+pub async fn record(
+    ctx: &Ctx,
+    txn: &impl ConnectionTrait,
+    action: &str,
+    kind: &str,
+    id: Uuid,
+    details: Value,
+) -> DomainResult<()> {
+    audit_log::Entity::insert(audit_log::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(ctx.clock.now()),
+        actor: Set(ctx.principal.subject.clone()),
+        action: Set(action.to_owned()),
+        entity_kind: Set(kind.to_owned()),
+        entity_id: Set(id),
+        details: Set(details.to_string()),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! Consumers: individual (B2C) customers.
+
+use std::collections::HashMap;
+
+use entity::{consumer, household, household_membership as membership};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Ctx, DomainError, DomainResult, access, audit,
+    identity::{self, optional_text, required_name},
+    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
+    rows,
+};
+
+impl Pageable for consumer::Entity {
+    fn id_column() -> consumer::Column {
+        consumer::Column::Id
+    }
+    fn id_of(model: &consumer::Model) -> Uuid {
+        model.id
+    }
+    fn sort_value(model: &consumer::Model, _column: consumer::Column) -> SortValue {
+        SortValue::Text(model.name.clone())
+    }
+}
+
+/// The keyset sort of consumer lists: by name, or by creation when `by_name` is false.
+pub fn sort(by_name: bool, descending: bool) -> Sort<consumer::Column> {
+    if by_name {
+        Sort { name: "NAME", column: Some(consumer::Column::Name), descending }
+    } else {
+        Sort { name: "CREATED", column: None, descending }
+    }
+}
+
+/// A page of the consumers the caller may see, optionally filtered by name.
+pub async fn list(
+    ctx: &Ctx,
+    name_contains: Option<&str>,
+    order: Sort<consumer::Column>,
+    args: &PageArgs,
+    wants: Wants,
+) -> DomainResult<Page<consumer::Model>> {
+    let mut select = consumer::Entity::find();
+    if let Some(text) = name_contains {
+        select = select.filter(consumer::Column::Name.contains(text));
+    }
+    let scope = access::consumers(&ctx.principal, ctx.clock.today());
+    page::fetch_page(&ctx.db, scope.apply(select), &order, args, wants).await
+}
+
+/// The visible consumers among `ids`.
+pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, consumer::Model>> {
+    rows::by_ids::<consumer::Entity>(&ctx.db, ids, access::consumers(&ctx.principal, ctx.clock.today())).await
+}
+
+/// Input of `create` and `update`; on update `None` leaves a field unchanged and empty text clears it.
+#[derive(Clone, Debug, Default)]
+pub struct ConsumerInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// Creates a consumer (admin or manager).
+pub async fn create(ctx: &Ctx, input: ConsumerInput) -> DomainResult<consumer::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let name = required_name(input.name.as_deref().unwrap_or_default())?;
+    let subject = optional_text(input.subject);
+    let txn = ctx.write().await?;
+    if let Some(subject) = &subject {
+        identity::ensure_subject_free(&txn, subject, None).await?;
+    }
+    let now = ctx.clock.now();
+    let model = consumer::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name),
+        email: Set(optional_text(input.email)),
+        subject: Set(subject),
+        primary_household_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(ctx, &txn, "create", "consumer", model.id, json!({"name": model.name})).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Changes a consumer (admin or manager).
+pub async fn update(ctx: &Ctx, id: Uuid, input: ConsumerInput) -> DomainResult<consumer::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let mut model = rows::require::<consumer::Entity>(&txn, id, "consumer").await?.into_active_model();
+    if let Some(name) = &input.name {
+        model.name = Set(required_name(name)?);
+    }
+    if let Some(email) = input.email {
+        model.email = Set(optional_text(Some(email)));
+    }
+    if let Some(subject) = input.subject {
+        let subject = optional_text(Some(subject));
+        if let Some(subject) = &subject {
+            identity::ensure_subject_free(&txn, subject, Some(id)).await?;
+        }
+        model.subject = Set(subject);
+    }
+    model.updated_at = Set(ctx.clock.now());
+    let model = model.update(&txn).await?;
+    audit::record(ctx, &txn, "update", "consumer", id, json!({"name": model.name})).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Names one of the consumer's current households as its primary one, or clears it (admin or manager).
+pub async fn set_primary_household(ctx: &Ctx, id: Uuid, household_id: Option<Uuid>) -> DomainResult<consumer::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let mut model = rows::require::<consumer::Entity>(&txn, id, "consumer").await?.into_active_model();
+    if let Some(household_id) = household_id {
+        let member = membership::Entity::find()
+            .filter(membership::Column::ConsumerId.eq(id))
+            .filter(membership::Column::HouseholdId.eq(household_id))
+            .filter(access::current_membership(ctx.clock.today()))
+            .one(&txn)
+            .await?;
+        if member.is_none() {
+            return Err(DomainError::invalid("householdId", "the consumer is not a current member of that household"));
+        }
+    }
+    model.primary_household_id = Set(household_id);
+    model.updated_at = Set(ctx.clock.now());
+    let model = model.update(&txn).await?;
+    audit::record(ctx, &txn, "set_primary_household", "consumer", id, json!({"householdId": household_id})).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Deletes a consumer with its memberships; households it headed lose their head (admin or manager).
+pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<consumer::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let current = rows::require::<consumer::Entity>(&txn, id, "consumer").await?;
+    let removed = membership::Entity::find().filter(membership::Column::ConsumerId.eq(id)).all(&txn).await?;
+    for row in &removed {
+        audit::record(ctx, &txn, "delete", "household_membership", row.id, json!({"cascadeFrom": id})).await?;
+    }
+    membership::Entity::delete_many().filter(membership::Column::ConsumerId.eq(id)).exec(&txn).await?;
+    household::Entity::update_many()
+        .col_expr(household::Column::HeadId, sea_orm::sea_query::Expr::value(Option::<Uuid>::None))
+        .filter(household::Column::HeadId.eq(id))
+        .exec(&txn)
+        .await?;
+    consumer::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(ctx, &txn, "delete", "consumer", id, json!({"name": current.name, "memberships": removed.len()}))
+        .await?;
+    txn.commit().await?;
+    Ok(current)
+}

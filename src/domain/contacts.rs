@@ -1,0 +1,182 @@
+//! Contacts: people who belong to one account and use the portal.
+
+use std::collections::HashMap;
+
+use entity::{account, contact, role_assignment};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Ctx, DomainResult, access, audit,
+    identity::{self, optional_text, required_name},
+    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
+    rows,
+};
+
+impl Pageable for contact::Entity {
+    fn id_column() -> contact::Column {
+        contact::Column::Id
+    }
+    fn id_of(model: &contact::Model) -> Uuid {
+        model.id
+    }
+    fn sort_value(model: &contact::Model, _column: contact::Column) -> SortValue {
+        SortValue::Text(model.name.clone())
+    }
+}
+
+/// The keyset sort of contact lists: by name, or by creation when `by_name` is false.
+pub fn sort(by_name: bool, descending: bool) -> Sort<contact::Column> {
+    if by_name {
+        Sort { name: "NAME", column: Some(contact::Column::Name), descending }
+    } else {
+        Sort { name: "CREATED", column: None, descending }
+    }
+}
+
+/// Which contacts a list shows.
+#[derive(Clone, Debug, Default)]
+pub struct ContactFilter {
+    pub name_contains: Option<String>,
+    pub account_id: Option<Uuid>,
+}
+
+/// A page of the contacts the caller may see.
+pub async fn list(
+    ctx: &Ctx,
+    filter: &ContactFilter,
+    order: Sort<contact::Column>,
+    args: &PageArgs,
+    wants: Wants,
+) -> DomainResult<Page<contact::Model>> {
+    let mut select = contact::Entity::find();
+    if let Some(text) = &filter.name_contains {
+        select = select.filter(contact::Column::Name.contains(text));
+    }
+    if let Some(account_id) = filter.account_id {
+        select = select.filter(contact::Column::AccountId.eq(account_id));
+    }
+    page::fetch_page(&ctx.db, access::contacts(&ctx.principal).apply(select), &order, args, wants).await
+}
+
+/// The visible contacts among `ids`.
+pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, contact::Model>> {
+    rows::by_ids::<contact::Entity>(&ctx.db, ids, access::contacts(&ctx.principal)).await
+}
+
+/// Each account's page of visible contacts.
+pub async fn pages_by_account(
+    ctx: &Ctx,
+    accounts: &[Uuid],
+    order: Sort<contact::Column>,
+    args: &PageArgs,
+) -> DomainResult<HashMap<Uuid, Page<contact::Model>>> {
+    let select = access::contacts(&ctx.principal)
+        .apply(contact::Entity::find().filter(contact::Column::AccountId.is_in(accounts.iter().copied())));
+    page::fetch_pages_by_parent(&ctx.db, select, contact::Column::AccountId, |m| m.account_id, &order, args).await
+}
+
+/// Input of `create`.
+#[derive(Clone, Debug, Default)]
+pub struct NewContact {
+    pub account_id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// Changes of `update`; `None` leaves a field unchanged, an empty text clears it.
+#[derive(Clone, Debug, Default)]
+pub struct ContactPatch {
+    pub account_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub subject: Option<String>,
+}
+
+async fn check_account(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> DomainResult<()> {
+    if account::Entity::find_by_id(id).one(txn).await?.is_none() {
+        return Err(super::DomainError::invalid("accountId", "the account does not exist"));
+    }
+    Ok(())
+}
+
+/// Creates a contact on an account (admin or manager).
+pub async fn create(ctx: &Ctx, input: NewContact) -> DomainResult<contact::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let name = required_name(&input.name)?;
+    let subject = optional_text(input.subject);
+    let txn = ctx.write().await?;
+    check_account(&txn, input.account_id).await?;
+    if let Some(subject) = &subject {
+        identity::ensure_subject_free(&txn, subject, None).await?;
+    }
+    let now = ctx.clock.now();
+    let model = contact::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        account_id: Set(input.account_id),
+        name: Set(name),
+        email: Set(optional_text(input.email)),
+        phone: Set(optional_text(input.phone)),
+        subject: Set(subject),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(ctx, &txn, "create", "contact", model.id, json!({"name": model.name, "accountId": model.account_id}))
+        .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Changes a contact (admin or manager).
+pub async fn update(ctx: &Ctx, id: Uuid, patch: ContactPatch) -> DomainResult<contact::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let mut model = rows::require::<contact::Entity>(&txn, id, "contact").await?.into_active_model();
+    if let Some(account_id) = patch.account_id {
+        check_account(&txn, account_id).await?;
+        model.account_id = Set(account_id);
+    }
+    if let Some(name) = &patch.name {
+        model.name = Set(required_name(name)?);
+    }
+    if let Some(email) = patch.email {
+        model.email = Set(optional_text(Some(email)));
+    }
+    if let Some(phone) = patch.phone {
+        model.phone = Set(optional_text(Some(phone)));
+    }
+    if let Some(subject) = patch.subject {
+        let subject = optional_text(Some(subject));
+        if let Some(subject) = &subject {
+            identity::ensure_subject_free(&txn, subject, Some(id)).await?;
+        }
+        model.subject = Set(subject);
+    }
+    model.updated_at = Set(ctx.clock.now());
+    let model = model.update(&txn).await?;
+    audit::record(ctx, &txn, "update", "contact", id, json!({"name": model.name, "accountId": model.account_id})).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Deletes a contact and its stored roles (admin or manager).
+pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<contact::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let current = rows::require::<contact::Entity>(&txn, id, "contact").await?;
+    role_assignment::Entity::delete_many()
+        .filter(role_assignment::Column::ContactId.eq(id))
+        .exec(&txn)
+        .await?;
+    contact::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(ctx, &txn, "delete", "contact", id, json!({"name": current.name, "accountId": current.account_id}))
+        .await?;
+    txn.commit().await?;
+    Ok(current)
+}

@@ -1,0 +1,363 @@
+//! Households and their memberships: who belongs where, since when and until when.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use entity::{consumer, household, household_membership as membership};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    sea_query::Expr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Ctx, DomainError, DomainResult, access, audit,
+    identity::required_name,
+    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
+    rows,
+};
+
+impl Pageable for household::Entity {
+    fn id_column() -> household::Column {
+        household::Column::Id
+    }
+    fn id_of(model: &household::Model) -> Uuid {
+        model.id
+    }
+    fn sort_value(model: &household::Model, _column: household::Column) -> SortValue {
+        SortValue::Text(model.name.clone())
+    }
+}
+
+impl Pageable for membership::Entity {
+    fn id_column() -> membership::Column {
+        membership::Column::Id
+    }
+    fn id_of(model: &membership::Model) -> Uuid {
+        model.id
+    }
+    fn sort_value(_model: &membership::Model, _column: membership::Column) -> SortValue {
+        SortValue::Int(0)
+    }
+}
+
+/// Whether a membership is in force on `today` (the same rule as `access::current_membership`).
+pub fn is_current(row: &membership::Model, today: NaiveDate) -> bool {
+    row.start_date.is_none_or(|start| start <= today) && row.end_date.is_none_or(|end| end >= today)
+}
+
+/// The keyset sort of household lists: by name, or by creation when `by_name` is false.
+pub fn sort(by_name: bool, descending: bool) -> Sort<household::Column> {
+    if by_name {
+        Sort { name: "NAME", column: Some(household::Column::Name), descending }
+    } else {
+        Sort { name: "CREATED", column: None, descending }
+    }
+}
+
+/// Memberships are listed in the order they were recorded.
+pub const MEMBERSHIP_SORT: Sort<membership::Column> = Sort { name: "CREATED", column: None, descending: false };
+
+/// A page of the households the caller may see, optionally filtered by name.
+pub async fn list(
+    ctx: &Ctx,
+    name_contains: Option<&str>,
+    order: Sort<household::Column>,
+    args: &PageArgs,
+    wants: Wants,
+) -> DomainResult<Page<household::Model>> {
+    let mut select = household::Entity::find();
+    if let Some(text) = name_contains {
+        select = select.filter(household::Column::Name.contains(text));
+    }
+    let scope = access::households(&ctx.principal, ctx.clock.today());
+    page::fetch_page(&ctx.db, scope.apply(select), &order, args, wants).await
+}
+
+/// The visible households among `ids`.
+pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, household::Model>> {
+    rows::by_ids::<household::Entity>(&ctx.db, ids, access::households(&ctx.principal, ctx.clock.today())).await
+}
+
+/// The visible memberships among `ids`.
+pub async fn memberships_by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, membership::Model>> {
+    rows::by_ids::<membership::Entity>(&ctx.db, ids, access::memberships(&ctx.principal, ctx.clock.today())).await
+}
+
+/// Which side of a membership a batched page is keyed by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MembershipSide {
+    Household,
+    Consumer,
+}
+
+/// Each household's (or consumer's) page of visible memberships, current ones only when asked.
+pub async fn membership_pages(
+    ctx: &Ctx,
+    side: MembershipSide,
+    keys: &[Uuid],
+    current_only: bool,
+    args: &PageArgs,
+) -> DomainResult<HashMap<Uuid, Page<membership::Model>>> {
+    let today = ctx.clock.today();
+    let column = match side {
+        MembershipSide::Household => membership::Column::HouseholdId,
+        MembershipSide::Consumer => membership::Column::ConsumerId,
+    };
+    let mut select = membership::Entity::find().filter(column.is_in(keys.iter().copied()));
+    if current_only {
+        select = select.filter(access::current_membership(today));
+    }
+    let select = access::memberships(&ctx.principal, today).apply(select);
+    let parent_of = move |m: &membership::Model| match side {
+        MembershipSide::Household => m.household_id,
+        MembershipSide::Consumer => m.consumer_id,
+    };
+    page::fetch_pages_by_parent(&ctx.db, select, column, parent_of, &MEMBERSHIP_SORT, args).await
+}
+
+fn check_dates(start: Option<NaiveDate>, end: Option<NaiveDate>) -> DomainResult<()> {
+    if let (Some(start), Some(end)) = (start, end)
+        && end < start
+    {
+        return Err(DomainError::invalid("endDate", "the end date is before the start date"));
+    }
+    Ok(())
+}
+
+fn overlaps(a: (Option<NaiveDate>, Option<NaiveDate>), b: (Option<NaiveDate>, Option<NaiveDate>)) -> bool {
+    let starts_before_other_ends = |start: Option<NaiveDate>, end: Option<NaiveDate>| match (start, end) {
+        (Some(start), Some(end)) => start <= end,
+        _ => true,
+    };
+    starts_before_other_ends(a.0, b.1) && starts_before_other_ends(b.0, a.1)
+}
+
+/// Adds a membership period, refusing one that overlaps an existing period of the same pair.
+async fn insert_membership(
+    ctx: &Ctx,
+    txn: &impl ConnectionTrait,
+    household_id: Uuid,
+    consumer_id: Uuid,
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+) -> DomainResult<membership::Model> {
+    check_dates(start, end)?;
+    rows::require::<consumer::Entity>(txn, consumer_id, "consumer")
+        .await
+        .map_err(|_| DomainError::invalid("consumerId", "the consumer does not exist"))?;
+    let existing = membership::Entity::find()
+        .filter(membership::Column::HouseholdId.eq(household_id))
+        .filter(membership::Column::ConsumerId.eq(consumer_id))
+        .all(txn)
+        .await?;
+    if existing.iter().any(|row| overlaps((row.start_date, row.end_date), (start, end))) {
+        return Err(DomainError::conflict(
+            Some("consumerId"),
+            "the consumer already has a membership of this household in that period",
+        ));
+    }
+    let now = ctx.clock.now();
+    let model = membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        household_id: Set(household_id),
+        consumer_id: Set(consumer_id),
+        start_date: Set(start),
+        end_date: Set(end),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    audit::record(
+        ctx,
+        txn,
+        "create",
+        "household_membership",
+        model.id,
+        json!({"householdId": household_id, "consumerId": consumer_id, "startDate": start, "endDate": end}),
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Makes `head` the household's head, adding a membership from today if it is not a current member.
+async fn ensure_head_member(ctx: &Ctx, txn: &impl ConnectionTrait, household_id: Uuid, head: Uuid) -> DomainResult<()> {
+    let today = ctx.clock.today();
+    let current = membership::Entity::find()
+        .filter(membership::Column::HouseholdId.eq(household_id))
+        .filter(membership::Column::ConsumerId.eq(head))
+        .filter(access::current_membership(today))
+        .one(txn)
+        .await?;
+    if current.is_none() {
+        insert_membership(ctx, txn, household_id, head, Some(today), None)
+            .await
+            .map_err(|err| match err {
+                DomainError::InvalidInput { message, .. } | DomainError::Conflict { message, .. } => {
+                    DomainError::invalid("headId", message)
+                }
+                other => other,
+            })?;
+    }
+    Ok(())
+}
+
+/// Creates a household, adding its head as a current member (admin or manager).
+pub async fn create(ctx: &Ctx, name: &str, head_id: Option<Uuid>) -> DomainResult<household::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let name = required_name(name)?;
+    let txn = ctx.write().await?;
+    if let Some(head) = head_id {
+        rows::require::<consumer::Entity>(&txn, head, "consumer")
+            .await
+            .map_err(|_| DomainError::invalid("headId", "the consumer does not exist"))?;
+    }
+    let now = ctx.clock.now();
+    let model = household::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name),
+        head_id: Set(head_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(ctx, &txn, "create", "household", model.id, json!({"name": model.name, "headId": head_id})).await?;
+    if let Some(head) = head_id {
+        ensure_head_member(ctx, &txn, model.id, head).await?;
+    }
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Renames a household or changes (or clears) its head (admin or manager).
+pub async fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    name: Option<&str>,
+    head_id: Option<Option<Uuid>>,
+) -> DomainResult<household::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let mut model = rows::require::<household::Entity>(&txn, id, "household").await?.into_active_model();
+    if let Some(name) = name {
+        model.name = Set(required_name(name)?);
+    }
+    if let Some(head) = head_id {
+        if let Some(head) = head {
+            rows::require::<consumer::Entity>(&txn, head, "consumer")
+                .await
+                .map_err(|_| DomainError::invalid("headId", "the consumer does not exist"))?;
+            ensure_head_member(ctx, &txn, id, head).await?;
+        }
+        model.head_id = Set(head);
+    }
+    model.updated_at = Set(ctx.clock.now());
+    let model = model.update(&txn).await?;
+    audit::record(ctx, &txn, "update", "household", id, json!({"name": model.name, "headId": model.head_id})).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Deletes a household with its memberships; members naming it primary lose that (admin or manager).
+pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<household::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let current = rows::require::<household::Entity>(&txn, id, "household").await?;
+    let removed = membership::Entity::find().filter(membership::Column::HouseholdId.eq(id)).all(&txn).await?;
+    for row in &removed {
+        audit::record(ctx, &txn, "delete", "household_membership", row.id, json!({"cascadeFrom": id})).await?;
+    }
+    membership::Entity::delete_many().filter(membership::Column::HouseholdId.eq(id)).exec(&txn).await?;
+    consumer::Entity::update_many()
+        .col_expr(consumer::Column::PrimaryHouseholdId, Expr::value(Option::<Uuid>::None))
+        .filter(consumer::Column::PrimaryHouseholdId.eq(id))
+        .exec(&txn)
+        .await?;
+    household::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(ctx, &txn, "delete", "household", id, json!({"name": current.name, "memberships": removed.len()}))
+        .await?;
+    txn.commit().await?;
+    Ok(current)
+}
+
+/// Adds a consumer to a household for a period (admin or manager).
+pub async fn add_member(
+    ctx: &Ctx,
+    household_id: Uuid,
+    consumer_id: Uuid,
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+) -> DomainResult<membership::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    rows::require::<household::Entity>(&txn, household_id, "household")
+        .await
+        .map_err(|_| DomainError::invalid("householdId", "the household does not exist"))?;
+    let model = insert_membership(ctx, &txn, household_id, consumer_id, start, end).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Clears the head (and primary-household pointers) that a membership no longer in force supported.
+async fn release_membership(ctx: &Ctx, txn: &impl ConnectionTrait, row: &membership::Model) -> DomainResult<()> {
+    let today = ctx.clock.today();
+    let still_member = membership::Entity::find()
+        .filter(membership::Column::HouseholdId.eq(row.household_id))
+        .filter(membership::Column::ConsumerId.eq(row.consumer_id))
+        .filter(membership::Column::Id.ne(row.id))
+        .filter(access::current_membership(today))
+        .one(txn)
+        .await?
+        .is_some();
+    if still_member || is_current(row, today) {
+        return Ok(());
+    }
+    household::Entity::update_many()
+        .col_expr(household::Column::HeadId, Expr::value(Option::<Uuid>::None))
+        .filter(household::Column::Id.eq(row.household_id))
+        .filter(household::Column::HeadId.eq(row.consumer_id))
+        .exec(txn)
+        .await?;
+    consumer::Entity::update_many()
+        .col_expr(consumer::Column::PrimaryHouseholdId, Expr::value(Option::<Uuid>::None))
+        .filter(consumer::Column::Id.eq(row.consumer_id))
+        .filter(consumer::Column::PrimaryHouseholdId.eq(row.household_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Ends a membership on `end` (today when absent); history is kept (admin or manager).
+pub async fn end_membership(ctx: &Ctx, id: Uuid, end: Option<NaiveDate>) -> DomainResult<membership::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let end = end.unwrap_or_else(|| ctx.clock.today());
+    let txn = ctx.write().await?;
+    let current = rows::require::<membership::Entity>(&txn, id, "household membership").await?;
+    check_dates(current.start_date, Some(end))?;
+    let mut model = current.into_active_model();
+    model.end_date = Set(Some(end));
+    model.updated_at = Set(ctx.clock.now());
+    let model = model.update(&txn).await?;
+    audit::record(ctx, &txn, "end", "household_membership", id, json!({"endDate": end})).await?;
+    release_membership(ctx, &txn, &model).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Removes a membership record altogether (admin or manager).
+pub async fn remove_membership(ctx: &Ctx, id: Uuid) -> DomainResult<membership::Model> {
+    access::require_directory_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let current = rows::require::<membership::Entity>(&txn, id, "household membership").await?;
+    membership::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(ctx, &txn, "delete", "household_membership", id, json!({"householdId": current.household_id})).await?;
+    let mut gone = current.clone();
+    gone.end_date = Some(NaiveDate::MIN);
+    gone.start_date = None;
+    release_membership(ctx, &txn, &gone).await?;
+    txn.commit().await?;
+    Ok(current)
+}

@@ -1,0 +1,383 @@
+//! Accounts and partners: one organisation record seen as a customer `Account`, a `Partner`, or both.
+
+use std::{borrow::Cow, marker::PhantomData};
+
+use async_graphql::{
+    Context, Enum, ID, InputObject, Interface, Object, Result, SimpleObject, TypeName,
+};
+use chrono::{DateTime, Utc};
+use entity::account;
+
+use super::{
+    OrderDirection,
+    connection::{Connection, cost, page_args, wants},
+    NameOrder,
+    contacts::Contact,
+    domain,
+    ids::{self, Kind},
+    loaders::{AccountId, ChildrenParams, ContactsParams, EdgeKey},
+    state,
+};
+use crate::domain::accounts::{self as service, AccountFilter as Filter, AccountOrder as Order, AccountPatch, NewAccount};
+
+/// Which face of an organisation a GraphQL type shows.
+pub trait Side: Send + Sync + 'static {
+    const NAME: &'static str;
+    const KIND: Kind;
+    /// Whether the record carries this face's flag.
+    fn fits(model: &account::Model) -> bool;
+}
+
+/// The customer face.
+pub struct CustomerSide;
+/// The partner face.
+pub struct PartnerSide;
+
+impl Side for CustomerSide {
+    const NAME: &'static str = "Account";
+    const KIND: Kind = Kind::Account;
+    fn fits(model: &account::Model) -> bool {
+        model.is_customer
+    }
+}
+
+impl Side for PartnerSide {
+    const NAME: &'static str = "Partner";
+    const KIND: Kind = Kind::Partner;
+    fn fits(model: &account::Model) -> bool {
+        model.is_partner
+    }
+}
+
+/// An organisation seen from one side; `Account` and `Partner` share every field.
+pub struct Org<S> {
+    pub model: account::Model,
+    side: PhantomData<S>,
+}
+
+/// A customer account.
+pub type Account = Org<CustomerSide>;
+/// A partner account.
+pub type Partner = Org<PartnerSide>;
+
+impl<S: Side> Org<S> {
+    /// This face of `model`, when the record carries the face's flag.
+    pub fn new(model: account::Model) -> Option<Self> {
+        S::fits(&model).then_some(Self { model, side: PhantomData })
+    }
+}
+
+impl<S: Side> TypeName for Org<S> {
+    fn type_name() -> Cow<'static, str> {
+        S::NAME.into()
+    }
+}
+
+/// An organisation: a customer account, a partner account, or both.
+#[derive(Interface)]
+#[graphql(
+    field(name = "id", ty = "ID", desc = "Global ID of this face of the organisation."),
+    field(name = "number", ty = "&str", desc = "Human-readable account number."),
+    field(name = "name", ty = "&str", desc = "Display name."),
+    field(name = "is_customer", ty = "bool", desc = "Whether it is a customer account."),
+    field(name = "is_partner", ty = "bool", desc = "Whether it is a partner account.")
+)]
+pub enum Organization {
+    Account(Account),
+    Partner(Partner),
+}
+
+impl Organization {
+    /// The organisation as `Account` when it is a customer, else as `Partner`.
+    pub fn from_model(model: account::Model) -> Self {
+        if model.is_customer {
+            Organization::Account(Org { model, side: PhantomData })
+        } else {
+            Organization::Partner(Org { model, side: PhantomData })
+        }
+    }
+}
+
+/// Fields an account list can be sorted by.
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AccountOrderField {
+    #[default]
+    Name,
+    Number,
+    CreatedAt,
+}
+
+/// Ordering of an account list.
+#[derive(InputObject, Clone, Copy, Debug, Default)]
+pub struct AccountOrder {
+    pub field: AccountOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl AccountOrder {
+    fn domain(order: Option<Self>) -> (Order, bool) {
+        let order = order.unwrap_or_default();
+        let field = match order.field {
+            AccountOrderField::Name => Order::Name,
+            AccountOrderField::Number => Order::Number,
+            AccountOrderField::CreatedAt => Order::Created,
+        };
+        (field, order.direction == OrderDirection::Desc)
+    }
+}
+
+/// Filters of an account list; all given conditions must hold.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct AccountFilter {
+    /// Name contains this text.
+    pub name_contains: Option<String>,
+    /// Only children of this account.
+    pub parent_id: Option<ID>,
+    /// Only accounts without a parent.
+    #[graphql(default)]
+    pub roots_only: bool,
+}
+
+impl AccountFilter {
+    fn domain(filter: Option<Self>) -> crate::domain::DomainResult<Filter> {
+        let filter = filter.unwrap_or_default();
+        Ok(Filter {
+            name_contains: filter.name_contains,
+            parent_id: filter.parent_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "parentId")).transpose()?,
+            roots_only: filter.roots_only,
+            ..Filter::default()
+        })
+    }
+}
+
+#[Object(name_type)]
+impl<S: Side> Org<S> {
+    /// Global ID of this face of the organisation.
+    pub async fn id(&self) -> ID {
+        ids::encode(S::KIND, self.model.id)
+    }
+    /// Human-readable account number.
+    pub async fn number(&self) -> &str {
+        &self.model.number
+    }
+    /// Display name.
+    pub async fn name(&self) -> &str {
+        &self.model.name
+    }
+    /// Whether it is a customer account.
+    pub async fn is_customer(&self) -> bool {
+        self.model.is_customer
+    }
+    /// Whether it is a partner account.
+    pub async fn is_partner(&self) -> bool {
+        self.model.is_partner
+    }
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+    /// The same organisation as a customer account, when it is one.
+    async fn as_account(&self) -> Option<Account> {
+        Account::new(self.model.clone())
+    }
+    /// The same organisation as a partner account, when it is one.
+    async fn as_partner(&self) -> Option<Partner> {
+        Partner::new(self.model.clone())
+    }
+    /// The parent account in the hierarchy, when there is one the viewer may see.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let Some(parent) = self.model.parent_id else { return Ok(None) };
+        Ok(state(ctx).loaders.load_one(AccountId(parent)).await?.map(Organization::from_model))
+    }
+    /// Direct child accounts in the hierarchy.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        order_by: Option<AccountOrder>,
+    ) -> Result<Connection<Organization>> {
+        let (order, descending) = AccountOrder::domain(order_by);
+        let params = ChildrenParams { args: page_args(ctx, first, after, last, before)?, order, descending };
+        let page = state(ctx).loaders.load_one(EdgeKey { parent: self.model.id, params }).await?.unwrap_or_else(crate::domain::page::Page::empty);
+        Ok(Connection::from_page(page, Organization::from_model))
+    }
+    /// The contacts who belong to this account.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        order_by: Option<NameOrder>,
+    ) -> Result<Connection<Contact>> {
+        let (by_name, descending) = NameOrder::domain(order_by);
+        let params = ContactsParams { args: page_args(ctx, first, after, last, before)?, by_name, descending };
+        let page = state(ctx).loaders.load_one(EdgeKey { parent: self.model.id, params }).await?.unwrap_or_else(crate::domain::page::Page::empty);
+        Ok(Connection::from_page(page, Contact))
+    }
+}
+
+/// Account queries.
+#[derive(Default)]
+pub struct AccountsQuery;
+
+async fn list<S: Side>(
+    ctx: &Context<'_>,
+    mut filter: Filter,
+    order_by: Option<AccountOrder>,
+    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+) -> Result<Connection<Org<S>>> {
+    let (order, descending) = AccountOrder::domain(order_by);
+    match S::KIND {
+        Kind::Partner => filter.is_partner = Some(true),
+        _ => filter.is_customer = Some(true),
+    }
+    let args = page_args(ctx, page.0, page.1, page.2, page.3)?;
+    let page = service::list(domain(ctx), &filter, order.sort(descending), &args, wants(ctx)).await?;
+    Ok(Connection::from_page(page, |m| Org { model: m, side: PhantomData }))
+}
+
+#[Object]
+impl AccountsQuery {
+    /// Customer accounts the viewer may see.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AccountFilter>,
+        order_by: Option<AccountOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<Account>> {
+        list::<CustomerSide>(ctx, AccountFilter::domain(filter)?, order_by, (first, after, last, before)).await
+    }
+
+    /// Partner accounts the viewer may see.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AccountFilter>,
+        order_by: Option<AccountOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<Partner>> {
+        list::<PartnerSide>(ctx, AccountFilter::domain(filter)?, order_by, (first, after, last, before)).await
+    }
+}
+
+/// Input of `createAccount`.
+#[derive(InputObject)]
+pub struct CreateAccountInput {
+    /// Display name.
+    pub name: String,
+    /// Account number; generated (ACC0000001, ...) when absent.
+    pub number: Option<String>,
+    /// Customer flag.
+    #[graphql(default)]
+    pub is_customer: bool,
+    /// Partner flag.
+    #[graphql(default)]
+    pub is_partner: bool,
+    /// Parent account in the hierarchy.
+    pub parent_id: Option<ID>,
+}
+
+/// Input of `updateAccount`; absent fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateAccountInput {
+    /// The account to change.
+    pub id: ID,
+    pub name: Option<String>,
+    pub is_customer: Option<bool>,
+    pub is_partner: Option<bool>,
+    /// New parent account.
+    pub parent_id: Option<ID>,
+    /// Remove the parent (makes the account a root).
+    #[graphql(default)]
+    pub clear_parent: bool,
+}
+
+/// Result of a mutation that returns an organisation.
+pub struct AccountPayload {
+    model: account::Model,
+}
+
+#[Object]
+impl AccountPayload {
+    /// The organisation after the change.
+    async fn account(&self) -> Organization {
+        Organization::from_model(self.model.clone())
+    }
+}
+
+/// Result of a delete: the ID that no longer exists.
+#[derive(SimpleObject)]
+pub struct DeletePayload {
+    /// Global ID of the deleted record.
+    pub deleted_id: ID,
+}
+
+/// Account mutations (admin or manager).
+#[derive(Default)]
+pub struct AccountsMutation;
+
+#[Object]
+impl AccountsMutation {
+    /// Creates a customer and/or partner account.
+    async fn create_account(&self, ctx: &Context<'_>, input: CreateAccountInput) -> Result<AccountPayload> {
+        let parent_id = input.parent_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "parentId")).transpose()?;
+        let model = service::create(
+            domain(ctx),
+            NewAccount {
+                name: input.name,
+                number: input.number,
+                is_customer: input.is_customer,
+                is_partner: input.is_partner,
+                parent_id,
+            },
+        )
+        .await?;
+        Ok(AccountPayload { model })
+    }
+
+    /// Changes an account's name, flags or place in the hierarchy (cycles are refused).
+    async fn update_account(&self, ctx: &Context<'_>, input: UpdateAccountInput) -> Result<AccountPayload> {
+        let id = ids::decode(&input.id, ids::ORGANIZATION, "id")?;
+        let parent = input.parent_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "parentId")).transpose()?;
+        let parent_id = match (parent, input.clear_parent) {
+            (Some(_), true) => {
+                return Err(crate::domain::DomainError::invalid("clearParent", "give parentId or clearParent, not both").into());
+            }
+            (Some(parent), false) => Some(Some(parent)),
+            (None, true) => Some(None),
+            (None, false) => None,
+        };
+        let patch = AccountPatch { name: input.name, is_customer: input.is_customer, is_partner: input.is_partner, parent_id };
+        Ok(AccountPayload { model: service::update(domain(ctx), id, patch).await? })
+    }
+
+    /// Deletes an account without contacts or child accounts.
+    async fn delete_account(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+        let uuid = ids::decode(&id, ids::ORGANIZATION, "id")?;
+        let model = service::delete(domain(ctx), uuid).await?;
+        Ok(DeletePayload { deleted_id: ids::encode(if model.is_customer { Kind::Account } else { Kind::Partner }, uuid) })
+    }
+}

@@ -1,0 +1,208 @@
+//! Consumers: individual (B2C) customers.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::consumer;
+
+use super::{
+    NameOrder,
+    accounts::DeletePayload,
+    connection::{Connection, cost, page_args, wants},
+    domain,
+    households::{Household, HouseholdMembership, memberships_page},
+    ids::{self, Kind},
+    loaders::{HouseholdId, MembershipParams},
+    state,
+};
+use crate::domain::{
+    consumers::{self as service, ConsumerInput},
+    households::MembershipSide,
+};
+
+/// An individual customer.
+pub struct Consumer(pub consumer::Model);
+
+#[Object]
+impl Consumer {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Consumer, self.0.id)
+    }
+    /// Full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Email address.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// The identity-provider subject (`sub` claim) this consumer signs in as.
+    async fn subject(&self) -> Option<&str> {
+        self.0.subject.as_deref()
+    }
+    /// The household the consumer names as primary.
+    async fn primary_household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
+        let Some(id) = self.0.primary_household_id else { return Ok(None) };
+        Ok(state(ctx).loaders.load_one(HouseholdId(id)).await?.map(Household))
+    }
+    /// Households the consumer belongs to (current memberships only unless `currentOnly: false`).
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn households(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = true)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<Household>> {
+        let params = MembershipParams {
+            side: MembershipSide::Consumer,
+            current_only,
+            args: page_args(ctx, first, after, last, before)?,
+        };
+        let page = memberships_page(ctx, self.0.id, params).await?;
+        let ids: Vec<HouseholdId> = page.items.iter().map(|(_, m)| HouseholdId(m.household_id)).collect();
+        let mut found = state(ctx).loaders.load_many(ids).await?;
+        let page = page.map(|m| found.remove(&HouseholdId(m.household_id)));
+        Ok(Connection::from_page(filter_visible(page), Household))
+    }
+    /// The consumer's membership records, past and present.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn memberships(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<HouseholdMembership>> {
+        let params = MembershipParams {
+            side: MembershipSide::Consumer,
+            current_only: false,
+            args: page_args(ctx, first, after, last, before)?,
+        };
+        Ok(Connection::from_page(memberships_page(ctx, self.0.id, params).await?, HouseholdMembership))
+    }
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// Drops rows the viewer may not see from a page built by a second lookup.
+pub fn filter_visible<T>(page: crate::domain::page::Page<Option<T>>) -> crate::domain::page::Page<T> {
+    crate::domain::page::Page {
+        items: page.items.into_iter().filter_map(|(cursor, row)| row.map(|row| (cursor, row))).collect(),
+        has_next: page.has_next,
+        has_previous: page.has_previous,
+        total: page.total,
+    }
+}
+
+/// Filters of a name-searchable list.
+#[derive(InputObject, Default)]
+pub struct NameFilter {
+    /// Name contains this text.
+    pub name_contains: Option<String>,
+}
+
+/// Consumer queries.
+#[derive(Default)]
+pub struct ConsumersQuery;
+
+#[Object]
+impl ConsumersQuery {
+    /// Consumers the viewer may see.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn consumers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<NameFilter>,
+        order_by: Option<NameOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<Consumer>> {
+        let name = filter.and_then(|f| f.name_contains);
+        let (by_name, descending) = NameOrder::domain(order_by);
+        let args = page_args(ctx, first, after, last, before)?;
+        let page =
+            service::list(domain(ctx), name.as_deref(), service::sort(by_name, descending), &args, wants(ctx)).await?;
+        Ok(Connection::from_page(page, Consumer))
+    }
+}
+
+/// Input of `createConsumer`.
+#[derive(InputObject)]
+pub struct CreateConsumerInput {
+    pub name: String,
+    pub email: Option<String>,
+    /// Identity-provider subject the consumer signs in as (unique across all people).
+    pub subject: Option<String>,
+}
+
+/// Input of `updateConsumer`; absent fields stay, empty text clears.
+#[derive(InputObject)]
+pub struct UpdateConsumerInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// Input of `setPrimaryHousehold`.
+#[derive(InputObject)]
+pub struct SetPrimaryHouseholdInput {
+    pub consumer_id: ID,
+    /// One of the consumer's current households; absent clears the primary household.
+    pub household_id: Option<ID>,
+}
+
+/// Result of a consumer mutation.
+#[derive(SimpleObject)]
+pub struct ConsumerPayload {
+    /// The consumer after the change.
+    pub consumer: Consumer,
+}
+
+/// Consumer mutations (admin or manager).
+#[derive(Default)]
+pub struct ConsumersMutation;
+
+#[Object]
+impl ConsumersMutation {
+    /// Creates a consumer.
+    async fn create_consumer(&self, ctx: &Context<'_>, input: CreateConsumerInput) -> Result<ConsumerPayload> {
+        let input = ConsumerInput { name: Some(input.name), email: input.email, subject: input.subject };
+        Ok(ConsumerPayload { consumer: Consumer(service::create(domain(ctx), input).await?) })
+    }
+
+    /// Changes a consumer.
+    async fn update_consumer(&self, ctx: &Context<'_>, input: UpdateConsumerInput) -> Result<ConsumerPayload> {
+        let id = ids::decode(&input.id, &[Kind::Consumer], "id")?;
+        let patch = ConsumerInput { name: input.name, email: input.email, subject: input.subject };
+        Ok(ConsumerPayload { consumer: Consumer(service::update(domain(ctx), id, patch).await?) })
+    }
+
+    /// Names the consumer's primary household.
+    async fn set_primary_household(&self, ctx: &Context<'_>, input: SetPrimaryHouseholdInput) -> Result<ConsumerPayload> {
+        let id = ids::decode(&input.consumer_id, &[Kind::Consumer], "consumerId")?;
+        let household = input.household_id.as_ref().map(|h| ids::decode(h, &[Kind::Household], "householdId")).transpose()?;
+        Ok(ConsumerPayload { consumer: Consumer(service::set_primary_household(domain(ctx), id, household).await?) })
+    }
+
+    /// Deletes a consumer with its household memberships.
+    async fn delete_consumer(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+        let uuid = ids::decode(&id, &[Kind::Consumer], "id")?;
+        service::delete(domain(ctx), uuid).await?;
+        Ok(DeletePayload { deleted_id: ids::encode(Kind::Consumer, uuid) })
+    }
+}

@@ -1,0 +1,163 @@
+//! Contacts: the people of an account who use the portal.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::contact;
+
+use super::{
+    NameOrder,
+    accounts::{DeletePayload, Organization},
+    connection::{Connection, cost, page_args, wants},
+    domain,
+    ids::{self, Kind},
+    loaders::{AccountId, RolesOf},
+    state,
+};
+use crate::domain::{
+    contacts::{self as service, ContactFilter as Filter, ContactPatch, NewContact},
+    roles::Holder,
+};
+
+/// A person who belongs to exactly one account.
+pub struct Contact(pub contact::Model);
+
+#[Object]
+impl Contact {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Contact, self.0.id)
+    }
+    /// Full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Email address.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// Phone number.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// The identity-provider subject (`sub` claim) this contact signs in as.
+    async fn subject(&self) -> Option<&str> {
+        self.0.subject.as_deref()
+    }
+    /// The account the contact belongs to.
+    async fn account(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        Ok(state(ctx).loaders.load_one(AccountId(self.0.account_id)).await?.map(Organization::from_model))
+    }
+    /// Roles stored for this contact.
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let rows = state(ctx).loaders.load_one(RolesOf(Holder::Contact(self.0.id))).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(|r| r.role).collect())
+    }
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// Filters of a contact list.
+#[derive(InputObject, Default)]
+pub struct ContactFilter {
+    /// Name contains this text.
+    pub name_contains: Option<String>,
+    /// Only contacts of this account.
+    pub account_id: Option<ID>,
+}
+
+/// Contact queries.
+#[derive(Default)]
+pub struct ContactsQuery;
+
+#[Object]
+impl ContactsQuery {
+    /// Contacts the viewer may see.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ContactFilter>,
+        order_by: Option<NameOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<Contact>> {
+        let filter = filter.unwrap_or_default();
+        let filter = Filter {
+            name_contains: filter.name_contains,
+            account_id: filter.account_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "accountId")).transpose()?,
+        };
+        let (by_name, descending) = NameOrder::domain(order_by);
+        let args = page_args(ctx, first, after, last, before)?;
+        let page = service::list(domain(ctx), &filter, service::sort(by_name, descending), &args, wants(ctx)).await?;
+        Ok(Connection::from_page(page, Contact))
+    }
+}
+
+/// Input of `createContact`.
+#[derive(InputObject)]
+pub struct CreateContactInput {
+    /// The account the contact belongs to.
+    pub account_id: ID,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Identity-provider subject the contact signs in as (unique across all people).
+    pub subject: Option<String>,
+}
+
+/// Input of `updateContact`; absent fields stay, empty text clears.
+#[derive(InputObject)]
+pub struct UpdateContactInput {
+    pub id: ID,
+    /// Move the contact to another account.
+    pub account_id: Option<ID>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// Result of a contact mutation.
+#[derive(SimpleObject)]
+pub struct ContactPayload {
+    /// The contact after the change.
+    pub contact: Contact,
+}
+
+/// Contact mutations (admin or manager).
+#[derive(Default)]
+pub struct ContactsMutation;
+
+#[Object]
+impl ContactsMutation {
+    /// Creates a contact on an account.
+    async fn create_contact(&self, ctx: &Context<'_>, input: CreateContactInput) -> Result<ContactPayload> {
+        let account_id = ids::decode(&input.account_id, ids::ORGANIZATION, "accountId")?;
+        let new = NewContact { account_id, name: input.name, email: input.email, phone: input.phone, subject: input.subject };
+        Ok(ContactPayload { contact: Contact(service::create(domain(ctx), new).await?) })
+    }
+
+    /// Changes a contact.
+    async fn update_contact(&self, ctx: &Context<'_>, input: UpdateContactInput) -> Result<ContactPayload> {
+        let id = ids::decode(&input.id, &[Kind::Contact], "id")?;
+        let account_id = input.account_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "accountId")).transpose()?;
+        let patch = ContactPatch { account_id, name: input.name, email: input.email, phone: input.phone, subject: input.subject };
+        Ok(ContactPayload { contact: Contact(service::update(domain(ctx), id, patch).await?) })
+    }
+
+    /// Deletes a contact and its stored roles.
+    async fn delete_contact(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+        let uuid = ids::decode(&id, &[Kind::Contact], "id")?;
+        service::delete(domain(ctx), uuid).await?;
+        Ok(DeletePayload { deleted_id: ids::encode(Kind::Contact, uuid) })
+    }
+}

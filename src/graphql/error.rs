@@ -1,0 +1,62 @@
+//! The one place domain errors become GraphQL errors with a machine-readable `extensions.code`.
+
+use async_graphql::ErrorExtensions;
+
+use crate::domain::DomainError;
+
+/// Error codes clients can switch on.
+pub mod code {
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const CONFLICT: &str = "CONFLICT";
+    pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
+    pub const BATCH_TOO_LARGE: &str = "BATCH_TOO_LARGE";
+}
+
+impl From<DomainError> for async_graphql::Error {
+    fn from(err: DomainError) -> Self {
+        let (code, field) = match &err {
+            DomainError::Unauthenticated => (code::UNAUTHENTICATED, None),
+            DomainError::Forbidden(_) => (code::FORBIDDEN, None),
+            DomainError::NotFound { .. } => (code::NOT_FOUND, None),
+            DomainError::InvalidInput { field, .. } => (code::BAD_USER_INPUT, Some(field.clone())),
+            DomainError::Conflict { field, .. } => (code::CONFLICT, field.clone()),
+            DomainError::Internal(detail) => {
+                tracing::error!(detail = %detail, "internal error");
+                (code::INTERNAL_SERVER_ERROR, None)
+            }
+        };
+        async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(field) = field {
+                ext.set("field", field);
+            }
+        })
+    }
+}
+
+impl From<super::loaders::LoadError> for async_graphql::Error {
+    fn from(err: super::loaders::LoadError) -> Self {
+        let owned = match &*err.0 {
+            DomainError::Unauthenticated => DomainError::Unauthenticated,
+            DomainError::Forbidden(m) => DomainError::Forbidden(m.clone()),
+            DomainError::NotFound { kind } => DomainError::NotFound { kind },
+            DomainError::InvalidInput { field, message } => DomainError::invalid(field.clone(), message.clone()),
+            DomainError::Conflict { field, message } => {
+                DomainError::Conflict { field: field.clone(), message: message.clone() }
+            }
+            DomainError::Internal(detail) => DomainError::Internal(detail.clone()),
+        };
+        owned.into()
+    }
+}
+
+/// A GraphQL error with `code`, for failures that happen outside the domain (parsing, HTTP).
+pub fn coded(message: impl Into<String>, code: &'static str) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
+}

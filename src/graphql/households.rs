@@ -1,0 +1,274 @@
+//! Households and memberships: which consumers live together, since when and until when.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{household, household_membership};
+use uuid::Uuid;
+
+use super::{
+    NameOrder,
+    accounts::DeletePayload,
+    connection::{Connection, cost, page_args, wants},
+    consumers::{Consumer, NameFilter, filter_visible},
+    domain,
+    ids::{self, Kind},
+    loaders::{ConsumerId, EdgeKey, HouseholdId, MembershipParams},
+    state,
+};
+use crate::domain::{
+    households::{self as service, MembershipSide, is_current},
+    page::Page,
+};
+
+/// Loads one parent's page of memberships through the request's dataloader.
+pub async fn memberships_page(
+    ctx: &Context<'_>,
+    parent: Uuid,
+    params: MembershipParams,
+) -> Result<Page<household_membership::Model>> {
+    Ok(state(ctx).loaders.load_one(EdgeKey { parent, params }).await?.unwrap_or_else(Page::empty))
+}
+
+/// A group of consumers, such as a family.
+pub struct Household(pub household::Model);
+
+#[Object]
+impl Household {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Household, self.0.id)
+    }
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The head of household, always a current member.
+    async fn head(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
+        let Some(id) = self.0.head_id else { return Ok(None) };
+        Ok(state(ctx).loaders.load_one(ConsumerId(id)).await?.map(Consumer))
+    }
+    /// Member consumers: current members unless `currentOnly: false`.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = true)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<Consumer>> {
+        let params = MembershipParams {
+            side: MembershipSide::Household,
+            current_only,
+            args: page_args(ctx, first, after, last, before)?,
+        };
+        let page = memberships_page(ctx, self.0.id, params).await?;
+        let ids: Vec<ConsumerId> = page.items.iter().map(|(_, m)| ConsumerId(m.consumer_id)).collect();
+        let found = state(ctx).loaders.load_many(ids).await?;
+        let page = page.map(|m| found.get(&ConsumerId(m.consumer_id)).cloned());
+        Ok(Connection::from_page(filter_visible(page), Consumer))
+    }
+    /// Membership records with their dates: current ones unless `currentOnly: false`.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn memberships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<HouseholdMembership>> {
+        let params = MembershipParams {
+            side: MembershipSide::Household,
+            current_only,
+            args: page_args(ctx, first, after, last, before)?,
+        };
+        Ok(Connection::from_page(memberships_page(ctx, self.0.id, params).await?, HouseholdMembership))
+    }
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// One period of a consumer's membership in a household.
+pub struct HouseholdMembership(pub household_membership::Model);
+
+#[Object]
+impl HouseholdMembership {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::HouseholdMembership, self.0.id)
+    }
+    /// The household.
+    async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
+        Ok(state(ctx).loaders.load_one(HouseholdId(self.0.household_id)).await?.map(Household))
+    }
+    /// The member.
+    async fn consumer(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
+        Ok(state(ctx).loaders.load_one(ConsumerId(self.0.consumer_id)).await?.map(Consumer))
+    }
+    /// First day of membership; absent means "since always".
+    async fn start_date(&self) -> Option<NaiveDate> {
+        self.0.start_date
+    }
+    /// Last day of membership; absent means "open-ended".
+    async fn end_date(&self) -> Option<NaiveDate> {
+        self.0.end_date
+    }
+    /// Whether the membership is in force today.
+    async fn is_current(&self, ctx: &Context<'_>) -> bool {
+        is_current(&self.0, domain(ctx).clock.today())
+    }
+}
+
+/// Household queries.
+#[derive(Default)]
+pub struct HouseholdsQuery;
+
+#[Object]
+impl HouseholdsQuery {
+    /// Households the viewer may see.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn households(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<NameFilter>,
+        order_by: Option<NameOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<Household>> {
+        let name = filter.and_then(|f| f.name_contains);
+        let (by_name, descending) = NameOrder::domain(order_by);
+        let args = page_args(ctx, first, after, last, before)?;
+        let page =
+            service::list(domain(ctx), name.as_deref(), service::sort(by_name, descending), &args, wants(ctx)).await?;
+        Ok(Connection::from_page(page, Household))
+    }
+}
+
+/// Input of `createHousehold`.
+#[derive(InputObject)]
+pub struct CreateHouseholdInput {
+    pub name: String,
+    /// Head of household; added as a current member.
+    pub head_id: Option<ID>,
+}
+
+/// Input of `updateHousehold`; absent fields stay.
+#[derive(InputObject)]
+pub struct UpdateHouseholdInput {
+    pub id: ID,
+    pub name: Option<String>,
+    /// New head of household; added as a current member if not one already.
+    pub head_id: Option<ID>,
+    /// Remove the head of household.
+    #[graphql(default)]
+    pub clear_head: bool,
+}
+
+/// Input of `addHouseholdMember`.
+#[derive(InputObject)]
+pub struct AddHouseholdMemberInput {
+    pub household_id: ID,
+    pub consumer_id: ID,
+    /// First day of membership; absent means "since always".
+    pub start_date: Option<NaiveDate>,
+    /// Last day of membership; absent means "open-ended".
+    pub end_date: Option<NaiveDate>,
+}
+
+/// Input of `endHouseholdMembership`.
+#[derive(InputObject)]
+pub struct EndHouseholdMembershipInput {
+    pub membership_id: ID,
+    /// Last day of membership; today when absent.
+    pub end_date: Option<NaiveDate>,
+}
+
+/// Result of a household mutation.
+#[derive(SimpleObject)]
+pub struct HouseholdPayload {
+    /// The household after the change.
+    pub household: Household,
+}
+
+/// Result of a membership mutation.
+#[derive(SimpleObject)]
+pub struct MembershipPayload {
+    /// The membership after the change.
+    pub membership: HouseholdMembership,
+}
+
+/// Household mutations (admin or manager).
+#[derive(Default)]
+pub struct HouseholdsMutation;
+
+#[Object]
+impl HouseholdsMutation {
+    /// Creates a household.
+    async fn create_household(&self, ctx: &Context<'_>, input: CreateHouseholdInput) -> Result<HouseholdPayload> {
+        let head = input.head_id.as_ref().map(|id| ids::decode(id, &[Kind::Consumer], "headId")).transpose()?;
+        Ok(HouseholdPayload { household: Household(service::create(domain(ctx), &input.name, head).await?) })
+    }
+
+    /// Renames a household or changes its head.
+    async fn update_household(&self, ctx: &Context<'_>, input: UpdateHouseholdInput) -> Result<HouseholdPayload> {
+        let id = ids::decode(&input.id, &[Kind::Household], "id")?;
+        let head = input.head_id.as_ref().map(|id| ids::decode(id, &[Kind::Consumer], "headId")).transpose()?;
+        let head = match (head, input.clear_head) {
+            (Some(_), true) => {
+                return Err(crate::domain::DomainError::invalid("clearHead", "give headId or clearHead, not both").into());
+            }
+            (Some(head), false) => Some(Some(head)),
+            (None, true) => Some(None),
+            (None, false) => None,
+        };
+        let model = service::update(domain(ctx), id, input.name.as_deref(), head).await?;
+        Ok(HouseholdPayload { household: Household(model) })
+    }
+
+    /// Deletes a household with its memberships.
+    async fn delete_household(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+        let uuid = ids::decode(&id, &[Kind::Household], "id")?;
+        service::delete(domain(ctx), uuid).await?;
+        Ok(DeletePayload { deleted_id: ids::encode(Kind::Household, uuid) })
+    }
+
+    /// Adds a consumer to a household for a period.
+    async fn add_household_member(&self, ctx: &Context<'_>, input: AddHouseholdMemberInput) -> Result<MembershipPayload> {
+        let household = ids::decode(&input.household_id, &[Kind::Household], "householdId")?;
+        let consumer = ids::decode(&input.consumer_id, &[Kind::Consumer], "consumerId")?;
+        let model = service::add_member(domain(ctx), household, consumer, input.start_date, input.end_date).await?;
+        Ok(MembershipPayload { membership: HouseholdMembership(model) })
+    }
+
+    /// Ends a membership; the record stays as history.
+    async fn end_household_membership(
+        &self,
+        ctx: &Context<'_>,
+        input: EndHouseholdMembershipInput,
+    ) -> Result<MembershipPayload> {
+        let id = ids::decode(&input.membership_id, &[Kind::HouseholdMembership], "membershipId")?;
+        let model = service::end_membership(domain(ctx), id, input.end_date).await?;
+        Ok(MembershipPayload { membership: HouseholdMembership(model) })
+    }
+
+    /// Removes a membership record altogether.
+    async fn remove_household_membership(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+        let uuid = ids::decode(&id, &[Kind::HouseholdMembership], "id")?;
+        service::remove_membership(domain(ctx), uuid).await?;
+        Ok(DeletePayload { deleted_id: ids::encode(Kind::HouseholdMembership, uuid) })
+    }
+}

@@ -1,0 +1,192 @@
+//! The per-request dataloader: every node lookup and every list edge is batched here, so the number
+//! of SQL statements depends on a query's depth, never on how many rows it returns.
+
+use std::{collections::HashMap, hash::Hash, sync::Arc, time::Duration};
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::{account, consumer, contact, household, household_membership, internal_user, role_assignment};
+use uuid::Uuid;
+
+use crate::{
+    db::StatementCounter,
+    domain::{
+        Ctx, DomainError, accounts, contacts, consumers, households, internal_users,
+        page::{Page, PageArgs},
+        roles::{self, Holder},
+    },
+};
+
+/// Loads rows and pages for one request, with that request's access scope.
+pub struct Batch {
+    ctx: Ctx,
+}
+
+/// The dataloader type resolvers use.
+pub type Loaders = DataLoader<Batch, HashMapCache>;
+
+/// Builds the loader of one request; its batches keep counting statements for that request.
+pub fn for_request(ctx: Ctx, counter: StatementCounter, delay: Duration) -> Loaders {
+    DataLoader::with_cache(
+        Batch { ctx },
+        move |fut| {
+            let counter = counter.clone();
+            tokio::spawn(async move { counter.scope(fut).await })
+        },
+        HashMapCache::default(),
+    )
+    .delay(delay)
+}
+
+/// A failed batch, shared by every resolver that waited on it.
+#[derive(Clone, Debug)]
+pub struct LoadError(pub Arc<DomainError>);
+
+impl From<DomainError> for LoadError {
+    fn from(err: DomainError) -> Self {
+        Self(Arc::new(err))
+    }
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, LoadError>;
+
+/// A list edge of one parent with its page arguments and ordering.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EdgeKey<P> {
+    pub parent: Uuid,
+    pub params: P,
+}
+
+/// Groups edge keys that share parameters, so each group is one statement.
+fn group<P: Clone + Eq + Hash>(keys: &[EdgeKey<P>]) -> HashMap<P, Vec<Uuid>> {
+    let mut groups: HashMap<P, Vec<Uuid>> = HashMap::new();
+    for key in keys {
+        groups.entry(key.params.clone()).or_default().push(key.parent);
+    }
+    groups
+}
+
+/// Files each group's pages back under their keys; parents without rows get an empty page.
+fn ungroup<P: Clone + Eq + Hash, T: Clone>(
+    out: &mut HashMap<EdgeKey<P>, Page<T>>,
+    params: &P,
+    parents: &[Uuid],
+    mut pages: HashMap<Uuid, Page<T>>,
+) {
+    for parent in parents {
+        let page = pages.remove(parent).unwrap_or_else(Page::empty);
+        out.insert(EdgeKey { parent: *parent, params: params.clone() }, page);
+    }
+}
+
+macro_rules! by_id_loader {
+    ($key:ident, $model:ty, $fetch:path) => {
+        /// Key for loading one row by id within the caller's scope.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub Uuid);
+
+        impl Loader<$key> for Batch {
+            type Value = $model;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, $model> {
+                let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+                let rows = $fetch(&self.ctx, &ids).await.map_err(LoadError::from)?;
+                Ok(rows.into_iter().map(|(id, row)| ($key(id), row)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(AccountId, account::Model, accounts::by_ids);
+by_id_loader!(ContactId, contact::Model, contacts::by_ids);
+by_id_loader!(ConsumerId, consumer::Model, consumers::by_ids);
+by_id_loader!(HouseholdId, household::Model, households::by_ids);
+by_id_loader!(MembershipId, household_membership::Model, households::memberships_by_ids);
+by_id_loader!(InternalUserId, internal_user::Model, internal_users::by_ids);
+
+/// Parameters of the `children` edge of an account.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ChildrenParams {
+    pub args: PageArgs,
+    pub order: accounts::AccountOrder,
+    pub descending: bool,
+}
+
+impl Loader<EdgeKey<ChildrenParams>> for Batch {
+    type Value = Page<account::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[EdgeKey<ChildrenParams>]) -> LoadResult<EdgeKey<ChildrenParams>, Self::Value> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let sort = params.order.sort(params.descending);
+            let pages = accounts::children_pages(&self.ctx, &parents, sort, &params.args).await.map_err(LoadError::from)?;
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
+    }
+}
+
+/// Parameters of the `contacts` edge of an account.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ContactsParams {
+    pub args: PageArgs,
+    pub by_name: bool,
+    pub descending: bool,
+}
+
+impl Loader<EdgeKey<ContactsParams>> for Batch {
+    type Value = Page<contact::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[EdgeKey<ContactsParams>]) -> LoadResult<EdgeKey<ContactsParams>, Self::Value> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let sort = contacts::sort(params.by_name, params.descending);
+            let pages =
+                contacts::pages_by_account(&self.ctx, &parents, sort, &params.args).await.map_err(LoadError::from)?;
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
+    }
+}
+
+/// Parameters of a memberships edge, from the household's or the consumer's side.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MembershipParams {
+    pub side: households::MembershipSide,
+    pub current_only: bool,
+    pub args: PageArgs,
+}
+
+impl Loader<EdgeKey<MembershipParams>> for Batch {
+    type Value = Page<household_membership::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[EdgeKey<MembershipParams>]) -> LoadResult<EdgeKey<MembershipParams>, Self::Value> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let pages =
+                households::membership_pages(&self.ctx, params.side, &parents, params.current_only, &params.args)
+                    .await
+                    .map_err(LoadError::from)?;
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
+    }
+}
+
+/// Key for the stored roles of a contact or internal user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RolesOf(pub Holder);
+
+impl Loader<RolesOf> for Batch {
+    type Value = Vec<role_assignment::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[RolesOf]) -> LoadResult<RolesOf, Self::Value> {
+        let holders: Vec<Holder> = keys.iter().map(|k| k.0).collect();
+        let mut found = roles::of_holders(&self.ctx, &holders).await.map_err(LoadError::from)?;
+        Ok(holders.into_iter().map(|h| (RolesOf(h), found.remove(&h).unwrap_or_default())).collect())
+    }
+}

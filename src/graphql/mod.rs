@@ -1,0 +1,113 @@
+//! The GraphQL layer: schema, types per domain area, the dataloader and error mapping.
+
+pub mod accounts;
+pub mod connection;
+pub mod consumers;
+pub mod contacts;
+pub mod error;
+pub mod households;
+pub mod ids;
+pub mod limits;
+pub mod loaders;
+pub mod node;
+pub mod users;
+pub mod viewer;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, Enum, InputObject, MergedObject, Schema};
+
+use crate::{config::Limits, domain::Ctx};
+
+/// What every resolver of one request needs: the domain context, the loader and the limits.
+pub struct RequestState {
+    pub ctx: Ctx,
+    pub loaders: loaders::Loaders,
+    pub limits: Arc<Limits>,
+}
+
+/// The request's state, put into every request by the HTTP layer.
+pub fn state<'a>(ctx: &Context<'a>) -> &'a RequestState {
+    ctx.data_unchecked::<RequestState>()
+}
+
+/// The domain context of the request.
+pub fn domain<'a>(ctx: &Context<'a>) -> &'a Ctx {
+    &state(ctx).ctx
+}
+
+/// Sort direction of a list.
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OrderDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// Fields most lists can be sorted by.
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NameOrderField {
+    #[default]
+    Name,
+    CreatedAt,
+}
+
+/// Ordering of a list of people or households.
+#[derive(InputObject, Clone, Copy, Debug, Default)]
+pub struct NameOrder {
+    pub field: NameOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl NameOrder {
+    /// (sort by name?, descending?) for the domain layer.
+    pub fn domain(order: Option<Self>) -> (bool, bool) {
+        let order = order.unwrap_or_default();
+        (order.field == NameOrderField::Name, order.direction == OrderDirection::Desc)
+    }
+}
+
+/// All queries.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct Query(
+    node::NodeQuery,
+    viewer::ViewerQuery,
+    accounts::AccountsQuery,
+    contacts::ContactsQuery,
+    consumers::ConsumersQuery,
+    households::HouseholdsQuery,
+    users::UsersQuery,
+);
+
+/// All mutations; each runs in one transaction and writes its audit entry.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct Mutation(
+    accounts::AccountsMutation,
+    contacts::ContactsMutation,
+    consumers::ConsumersMutation,
+    households::HouseholdsMutation,
+    users::UsersMutation,
+);
+
+/// The executable schema.
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema with the configured depth, complexity, alias and introspection limits.
+pub fn build_schema(limits: &Limits) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .extension(limits::ErrorCodes { max_aliases: limits.max_aliases });
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(&Limits::default()).sdl()
+}

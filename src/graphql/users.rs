@@ -1,0 +1,176 @@
+//! Internal users (staff) and stored role assignments.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::internal_user;
+
+use super::{
+    accounts::DeletePayload,
+    connection::{Connection, cost, page_args, wants},
+    consumers::NameFilter,
+    domain,
+    ids::{self, Kind},
+    loaders::RolesOf,
+    state,
+};
+use crate::domain::{
+    DomainError,
+    internal_users::{self as service, InternalUserInput},
+    principal::Role,
+    roles::{self, Holder},
+};
+
+/// A member of staff.
+pub struct InternalUser(pub internal_user::Model);
+
+#[Object]
+impl InternalUser {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::InternalUser, self.0.id)
+    }
+    /// Full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Email address.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// The identity-provider subject (`sub` claim) this user signs in as.
+    async fn subject(&self) -> Option<&str> {
+        self.0.subject.as_deref()
+    }
+    /// Roles stored for this user.
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let rows = state(ctx).loaders.load_one(RolesOf(Holder::InternalUser(self.0.id))).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(|r| r.role).collect())
+    }
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// Internal user queries.
+#[derive(Default)]
+pub struct UsersQuery;
+
+#[Object]
+impl UsersQuery {
+    /// Internal users (staff only), by name.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn internal_users(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<NameFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<InternalUser>> {
+        let name = filter.and_then(|f| f.name_contains);
+        let args = page_args(ctx, first, after, last, before)?;
+        let page = service::list(domain(ctx), name.as_deref(), &args, wants(ctx)).await?;
+        Ok(Connection::from_page(page, InternalUser))
+    }
+}
+
+/// Input of `createInternalUser`.
+#[derive(InputObject)]
+pub struct CreateInternalUserInput {
+    pub name: String,
+    pub email: Option<String>,
+    /// Identity-provider subject the user signs in as (unique across all people).
+    pub subject: Option<String>,
+}
+
+/// Input of `updateInternalUser`; absent fields stay, empty text clears.
+#[derive(InputObject)]
+pub struct UpdateInternalUserInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// Input of `assignRole` and `revokeRole`.
+#[derive(InputObject)]
+pub struct RoleInput {
+    /// A Contact or InternalUser ID.
+    pub principal_id: ID,
+    /// Role name as in tokens, e.g. `sn_customerservice.relationship_agent`.
+    pub role: String,
+}
+
+/// Result of an internal user mutation.
+#[derive(SimpleObject)]
+pub struct InternalUserPayload {
+    /// The user after the change.
+    pub internal_user: InternalUser,
+}
+
+/// Result of a role mutation.
+#[derive(SimpleObject)]
+pub struct RolePayload {
+    /// The contact or internal user whose roles changed.
+    pub principal_id: ID,
+    /// The role assigned or revoked.
+    pub role: String,
+}
+
+fn role_input(input: &RoleInput) -> Result<(Holder, Role)> {
+    let (kind, id) = ids::decode_any(&input.principal_id, "principalId")?;
+    let holder = match kind {
+        Kind::Contact => Holder::Contact(id),
+        Kind::InternalUser => Holder::InternalUser(id),
+        _ => return Err(DomainError::invalid("principalId", "expected the ID of a Contact or InternalUser").into()),
+    };
+    let role = input.role.parse::<Role>().map_err(|message| DomainError::invalid("role", message))?;
+    Ok((holder, role))
+}
+
+/// Internal user and role mutations (admin only).
+#[derive(Default)]
+pub struct UsersMutation;
+
+#[Object]
+impl UsersMutation {
+    /// Creates an internal user.
+    async fn create_internal_user(&self, ctx: &Context<'_>, input: CreateInternalUserInput) -> Result<InternalUserPayload> {
+        let input = InternalUserInput { name: Some(input.name), email: input.email, subject: input.subject };
+        Ok(InternalUserPayload { internal_user: InternalUser(service::create(domain(ctx), input).await?) })
+    }
+
+    /// Changes an internal user.
+    async fn update_internal_user(&self, ctx: &Context<'_>, input: UpdateInternalUserInput) -> Result<InternalUserPayload> {
+        let id = ids::decode(&input.id, &[Kind::InternalUser], "id")?;
+        let patch = InternalUserInput { name: input.name, email: input.email, subject: input.subject };
+        Ok(InternalUserPayload { internal_user: InternalUser(service::update(domain(ctx), id, patch).await?) })
+    }
+
+    /// Deletes an internal user and its stored roles.
+    async fn delete_internal_user(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+        let uuid = ids::decode(&id, &[Kind::InternalUser], "id")?;
+        service::delete(domain(ctx), uuid).await?;
+        Ok(DeletePayload { deleted_id: ids::encode(Kind::InternalUser, uuid) })
+    }
+
+    /// Stores a role for a contact (portal roles) or internal user (staff roles).
+    async fn assign_role(&self, ctx: &Context<'_>, input: RoleInput) -> Result<RolePayload> {
+        let (holder, role) = role_input(&input)?;
+        roles::assign(domain(ctx), holder, role).await?;
+        Ok(RolePayload { principal_id: input.principal_id, role: role.as_str().to_owned() })
+    }
+
+    /// Removes a stored role.
+    async fn revoke_role(&self, ctx: &Context<'_>, input: RoleInput) -> Result<RolePayload> {
+        let (holder, role) = role_input(&input)?;
+        roles::revoke(domain(ctx), holder, role).await?;
+        Ok(RolePayload { principal_id: input.principal_id, role: role.as_str().to_owned() })
+    }
+}

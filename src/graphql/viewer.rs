@@ -1,0 +1,50 @@
+//! `viewer`: who the caller is, with which roles, and the node it signs in as.
+
+use async_graphql::{Context, Object, Result};
+
+use super::{domain, ids::Kind, node};
+use crate::domain::principal::Identity;
+
+/// The caller of the request.
+pub struct Viewer;
+
+#[Object]
+impl Viewer {
+    /// Whether the request carried a valid token.
+    async fn is_authenticated(&self, ctx: &Context<'_>) -> bool {
+        domain(ctx).principal.is_authenticated()
+    }
+    /// The token's `sub` claim.
+    async fn subject(&self, ctx: &Context<'_>) -> Option<String> {
+        domain(ctx).principal.subject.clone()
+    }
+    /// The roles the token grants.
+    async fn roles(&self, ctx: &Context<'_>) -> Vec<String> {
+        domain(ctx).principal.roles.iter().map(|r| r.as_str().to_owned()).collect()
+    }
+    /// The contact, consumer or internal user the subject maps to.
+    async fn node(&self, ctx: &Context<'_>) -> Result<Option<node::Node>> {
+        let target = match domain(ctx).principal.identity {
+            Identity::InternalUser { id } => Some((Kind::InternalUser, id)),
+            Identity::Contact { id, .. } => Some((Kind::Contact, id)),
+            Identity::Consumer { id } => Some((Kind::Consumer, id)),
+            Identity::Anonymous | Identity::Unregistered => None,
+        };
+        match target {
+            Some((kind, id)) => node::load(ctx, kind, id).await,
+            None => Ok(None),
+        }
+    }
+}
+
+/// The `viewer` root field.
+#[derive(Default)]
+pub struct ViewerQuery;
+
+#[Object]
+impl ViewerQuery {
+    /// The caller of this request.
+    async fn viewer(&self) -> Viewer {
+        Viewer
+    }
+}

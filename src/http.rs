@@ -1,0 +1,210 @@
+//! The HTTP server: POST /graphql, GraphiQL on GET, health probes, limits and one log line per request.
+
+use std::{sync::Arc, time::Instant};
+
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, http::GraphiQLSource};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use axum::{
+    Json, Router,
+    extract::{Request, State},
+    http::{HeaderMap, StatusCode, header},
+    middleware::{self, Next},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::{
+    auth::Authenticator,
+    config::Limits,
+    db::StatementCounter,
+    domain::{Ctx, clock::Clock, identity, principal::{Principal, Role}},
+    graphql::{self, AppSchema, RequestState, error::code, loaders},
+};
+
+/// Everything the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: AppSchema,
+    pub auth: Arc<Authenticator>,
+    pub limits: Arc<Limits>,
+    pub clock: Clock,
+}
+
+impl AppState {
+    /// Builds the shared state from its parts.
+    pub fn new(db: DatabaseConnection, auth: Authenticator, limits: Limits, clock: Clock) -> Self {
+        Self { schema: graphql::build_schema(&limits), db, auth: Arc::new(auth), limits: Arc::new(limits), clock }
+    }
+}
+
+/// What the GraphQL handler tells the request log.
+#[derive(Clone, Debug, Default)]
+struct GraphqlLog {
+    operations: String,
+    statements: u64,
+}
+
+/// The application's routes with their limits.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.limits.max_body_bytes;
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql_post))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+fn error_body(message: &str, code: &'static str) -> serde_json::Value {
+    json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
+}
+
+async fn graphiql(request: Request) -> Response {
+    // A GET must never execute an operation (it could be a mutation sent by a link or an image tag).
+    if request.uri().query().is_some_and(|q| q.split('&').any(|pair| pair.starts_with("query="))) {
+        let body = error_body("GraphQL operations must be sent with POST", code::METHOD_NOT_ALLOWED);
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], Json(body)).into_response();
+    }
+    Html(GraphiQLSource::build().endpoint("/graphql").title("Liaison GraphiQL").finish()).into_response()
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+/// Reads the bearer token: none is anonymous, a bad one is refused (never downgraded to anonymous).
+async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+    let unauthenticated = |message: &str| {
+        (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], Json(error_body(message, code::UNAUTHENTICATED)))
+            .into_response()
+    };
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Principal::anonymous()) };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .ok_or_else(|| unauthenticated("the Authorization header must be `Bearer <token>`"))?;
+    let claims = state.auth.verify(token).map_err(|err| {
+        tracing::info!(error = %err, "token refused");
+        unauthenticated("the token is invalid or expired")
+    })?;
+    let roles = claims.roles.iter().filter_map(|r| r.parse::<Role>().ok()).collect();
+    identity::resolve(&state.db, claims.sub, roles).await.map_err(|err| {
+        let err: async_graphql::Error = err.into();
+        let body = json!({ "errors": [{ "message": err.message, "extensions": err.extensions }] });
+        (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+    })
+}
+
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, request: GraphQLBatchRequest) -> Response {
+    let counter = StatementCounter::default();
+    let mut log = GraphqlLog::default();
+    let response = counter
+        .scope(async {
+            let principal = match principal(&state, &headers).await {
+                Ok(principal) => principal,
+                Err(response) => return response,
+            };
+            let batch = request.into_inner();
+            let requests = match batch {
+                BatchRequest::Single(request) => vec![request],
+                BatchRequest::Batch(requests) => requests,
+            };
+            if requests.len() > state.limits.max_batch {
+                let message = format!("at most {} operations per batch", state.limits.max_batch);
+                return (StatusCode::BAD_REQUEST, Json(error_body(&message, code::BATCH_TOO_LARGE))).into_response();
+            }
+            let single = requests.len() == 1;
+            log.operations =
+                requests.iter().map(|r| r.operation_name.clone().unwrap_or_else(|| "-".into())).collect::<Vec<_>>().join(",");
+            let ctx = Ctx::new(state.db.clone(), principal, state.clock.clone());
+            let prepared: Vec<async_graphql::Request> = requests
+                .into_iter()
+                .map(|request| {
+                    let loaders = loaders::for_request(ctx.clone(), counter.clone(), std::time::Duration::from_millis(1));
+                    request.data(RequestState { ctx: ctx.clone(), loaders, limits: state.limits.clone() })
+                })
+                .collect();
+            let batch = if single {
+                BatchRequest::Single(prepared.into_iter().next().expect("one request"))
+            } else {
+                BatchRequest::Batch(prepared)
+            };
+            match tokio::time::timeout(state.limits.request_timeout(), state.schema.execute_batch(batch)).await {
+                Ok(response) => GraphQLResponse::from(response).into_response(),
+                Err(_) => {
+                    let err = async_graphql::Error::new("the request took too long").extend_with(|_, e| e.set("code", "TIMEOUT"));
+                    let response = async_graphql::Response::from_errors(vec![err.into_server_error(Default::default())]);
+                    (StatusCode::SERVICE_UNAVAILABLE, GraphQLResponse::from(BatchResponse::Single(response))).into_response()
+                }
+            }
+        })
+        .await;
+    log.statements = counter.get();
+    let mut response = response;
+    response.extensions_mut().insert(log);
+    response
+}
+
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let log = response.extensions().get::<GraphqlLog>().cloned().unwrap_or_default();
+    tracing::info!(
+        target: "liaison::request",
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        operation = %log.operations,
+        sql_statements = log.statements,
+        "request"
+    );
+    response
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,163 @@
+//! The `liaison` command: serve the API, migrate, seed demo data, mint tokens, print the schema.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use liaison::{
+    auth::{self, Authenticator},
+    config::{DatabaseConfig, JwtConfig, Mode, ServeConfig},
+    db,
+    domain::{Ctx, clock::Clock, demo, principal::Principal},
+    graphql,
+    http::{self, AppState},
+};
+
+#[derive(Parser)]
+#[command(name = "liaison", version, about = "GraphQL API for customer-service relationships and case access")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (applies pending migrations first unless --no-migrate).
+    Serve(Box<ServeConfig>),
+    /// Apply pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Load a data set.
+    Seed {
+        #[command(subcommand)]
+        set: SeedSet,
+    },
+    /// Mint a bearer token the server accepts.
+    Token {
+        /// The `sub` claim.
+        #[arg(long)]
+        sub: String,
+        /// A role for the `roles` claim (repeatable).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 8 * 3600)]
+        ttl_seconds: u64,
+        /// PEM private key for RS256/ES256/EdDSA.
+        #[arg(long)]
+        private_key: Option<std::path::PathBuf>,
+        /// `kid` header to set.
+        #[arg(long)]
+        kid: Option<String>,
+        #[command(flatten)]
+        jwt: JwtConfig,
+    },
+    /// Print the GraphQL schema (SDL), as checked in at schema.graphql.
+    Schema,
+}
+
+#[derive(Subcommand)]
+enum SeedSet {
+    /// Seed 004's partner scenario plus a household and staff (idempotent).
+    Demo {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
+fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LIAISON_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json { builder.json().init() } else { builder.init() }
+}
+
+async fn open(database: &DatabaseConfig) -> Result<sea_orm::DatabaseConnection, String> {
+    let conn = db::connect(database).await.map_err(|e| format!("cannot open {}: {e}", database.url))?;
+    db::migrate(&conn).await.map_err(|e| format!("migration failed: {e}"))?;
+    Ok(conn)
+}
+
+async fn seed_demo(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
+    let ctx = Ctx::new(conn.clone(), Principal::system(), Clock::default());
+    demo::seed(&ctx).await.map_err(|e| format!("demo seed failed: {e}"))
+}
+
+fn print_demo_tokens(config: &ServeConfig) {
+    println!();
+    println!("Demo principals (development tokens, valid 8 hours):");
+    for (subject, label, role) in demo::PRINCIPALS {
+        match auth::mint(&config.jwt, None, None, subject, &[role.as_str().to_owned()], 8 * 3600) {
+            Ok(token) => println!("  {label}\n    Authorization: Bearer {token}"),
+            Err(err) => println!("  {label}: {err}"),
+        }
+    }
+    println!();
+}
+
+async fn serve(config: ServeConfig) -> Result<(), String> {
+    init_tracing(config.log_json);
+    let authenticator = Authenticator::new(&config.jwt, config.mode).map_err(|e| e.to_string())?;
+    if authenticator.is_development() {
+        tracing::warn!(
+            "DEVELOPMENT MODE: no JWT key is configured, so tokens are signed with a PUBLIC development secret. \
+             Anyone can mint tokens. Set LIAISON_JWT_SECRET or LIAISON_JWT_PUBLIC_KEYS and LIAISON_MODE=production."
+        );
+    }
+    let conn = if config.no_migrate {
+        db::connect(&config.database).await.map_err(|e| format!("cannot open {}: {e}", config.database.url))?
+    } else {
+        open(&config.database).await?
+    };
+    if config.demo {
+        seed_demo(&conn).await?;
+    }
+    let listener =
+        tokio::net::TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("Liaison is serving GraphQL at http://{address}/graphql (GraphiQL: open it in a browser)");
+    if config.demo && authenticator.is_development() && config.mode == Mode::Development {
+        print_demo_tokens(&config);
+    }
+    let state = AppState::new(conn, authenticator, config.limits.clone(), Clock::default());
+    http::serve(listener, state, http::shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(config) => serve(*config).await,
+        Command::Migrate { database } => {
+            open(&database).await?;
+            println!("migrations applied to {}", database.url);
+            Ok(())
+        }
+        Command::Seed { set: SeedSet::Demo { database } } => {
+            let conn = open(&database).await?;
+            seed_demo(&conn).await?;
+            println!("demo data loaded into {}", database.url);
+            Ok(())
+        }
+        Command::Token { sub, roles, ttl_seconds, private_key, kid, jwt } => {
+            let pem = private_key.map(std::fs::read).transpose().map_err(|e| format!("cannot read private key: {e}"))?;
+            let token = auth::mint(&jwt, pem.as_deref(), kid.as_deref(), &sub, &roles, ttl_seconds).map_err(|e| e.to_string())?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
