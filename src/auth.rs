@@ -2,7 +2,9 @@
 
 use std::{collections::HashMap, fs};
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{JwtAlgorithm, JwtConfig, Mode};
@@ -58,7 +60,11 @@ fn read_public_key(alg: Algorithm, path: &str) -> Result<DecodingKey, AuthError>
         Algorithm::RS256 => DecodingKey::from_rsa_pem(&pem),
         Algorithm::ES256 => DecodingKey::from_ec_pem(&pem),
         Algorithm::EdDSA => DecodingKey::from_ed_pem(&pem),
-        _ => return Err(AuthError::Config("public keys need RS256, ES256 or EdDSA".into())),
+        _ => {
+            return Err(AuthError::Config(
+                "public keys need RS256, ES256 or EdDSA".into(),
+            ));
+        }
     };
     key.map_err(|e| AuthError::Config(format!("{path}: {e}")))
 }
@@ -72,29 +78,45 @@ impl Authenticator {
         match (alg, &config.secret, &config.public_keys) {
             (Algorithm::HS256, Some(secret), None) => {
                 if secret.len() < 32 {
-                    return Err(AuthError::Config("the HS256 secret must be at least 32 bytes".into()));
+                    return Err(AuthError::Config(
+                        "the HS256 secret must be at least 32 bytes".into(),
+                    ));
                 }
                 keys.insert(None, DecodingKey::from_secret(secret.as_bytes()));
             }
             (Algorithm::HS256, None, None) if mode == Mode::Development => {
                 development = true;
-                keys.insert(None, DecodingKey::from_secret(DEVELOPMENT_SECRET.as_bytes()));
+                keys.insert(
+                    None,
+                    DecodingKey::from_secret(DEVELOPMENT_SECRET.as_bytes()),
+                );
             }
             (Algorithm::HS256, _, _) => {
-                return Err(AuthError::Config("HS256 needs LIAISON_JWT_SECRET (and no public keys)".into()));
+                return Err(AuthError::Config(
+                    "HS256 needs LIAISON_JWT_SECRET (and no public keys)".into(),
+                ));
             }
             (_, None, Some(list)) => {
                 for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
                     match entry.split_once('=') {
-                        Some((kid, path)) => keys.insert(Some(kid.trim().to_owned()), read_public_key(alg, path.trim())?),
+                        Some((kid, path)) => keys.insert(
+                            Some(kid.trim().to_owned()),
+                            read_public_key(alg, path.trim())?,
+                        ),
                         None => keys.insert(None, read_public_key(alg, entry)?),
                     };
                 }
                 if keys.is_empty() {
-                    return Err(AuthError::Config("LIAISON_JWT_PUBLIC_KEYS lists no key".into()));
+                    return Err(AuthError::Config(
+                        "LIAISON_JWT_PUBLIC_KEYS lists no key".into(),
+                    ));
                 }
             }
-            _ => return Err(AuthError::Config(format!("{alg:?} needs LIAISON_JWT_PUBLIC_KEYS (and no secret)"))),
+            _ => {
+                return Err(AuthError::Config(format!(
+                    "{alg:?} needs LIAISON_JWT_PUBLIC_KEYS (and no secret)"
+                )));
+            }
         }
         let mut validation = Validation::new(alg);
         validation.leeway = config.leeway_seconds;
@@ -116,7 +138,12 @@ impl Authenticator {
             None => validation.validate_aud = false,
         }
         validation.set_required_spec_claims(&required);
-        Ok(Self { algorithm: alg, keys, validation, development })
+        Ok(Self {
+            algorithm: alg,
+            keys,
+            validation,
+            development,
+        })
     }
 
     /// Whether tokens are checked with the public development secret.
@@ -128,14 +155,27 @@ impl Authenticator {
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
         let header = decode_header(token).map_err(|e| AuthError::InvalidToken(e.to_string()))?;
         if header.alg != self.algorithm {
-            return Err(AuthError::InvalidToken(format!("algorithm {:?} is not accepted", header.alg)));
+            return Err(AuthError::InvalidToken(format!(
+                "algorithm {:?} is not accepted",
+                header.alg
+            )));
         }
         let key = match &header.kid {
-            Some(kid) => self.keys.get(&Some(kid.clone())).or_else(|| self.keys.get(&None)),
-            None => self.keys.get(&None).or_else(|| if self.keys.len() == 1 { self.keys.values().next() } else { None }),
+            Some(kid) => self
+                .keys
+                .get(&Some(kid.clone()))
+                .or_else(|| self.keys.get(&None)),
+            None => self.keys.get(&None).or_else(|| {
+                if self.keys.len() == 1 {
+                    self.keys.values().next()
+                } else {
+                    None
+                }
+            }),
         }
         .ok_or_else(|| AuthError::InvalidToken("unknown signing key (kid)".into()))?;
-        let data = decode::<Claims>(token, key, &self.validation).map_err(|e| AuthError::InvalidToken(e.to_string()))?;
+        let data = decode::<Claims>(token, key, &self.validation)
+            .map_err(|e| AuthError::InvalidToken(e.to_string()))?;
         Ok(data.claims)
     }
 }
@@ -160,13 +200,27 @@ pub fn mint(
         aud: config.audience.clone(),
     };
     let key = match (alg, private_key_pem) {
-        (Algorithm::HS256, _) => {
-            EncodingKey::from_secret(config.secret.as_deref().unwrap_or(DEVELOPMENT_SECRET).as_bytes())
+        (Algorithm::HS256, _) => EncodingKey::from_secret(
+            config
+                .secret
+                .as_deref()
+                .unwrap_or(DEVELOPMENT_SECRET)
+                .as_bytes(),
+        ),
+        (Algorithm::RS256, Some(pem)) => {
+            EncodingKey::from_rsa_pem(pem).map_err(|e| AuthError::Config(e.to_string()))?
         }
-        (Algorithm::RS256, Some(pem)) => EncodingKey::from_rsa_pem(pem).map_err(|e| AuthError::Config(e.to_string()))?,
-        (Algorithm::ES256, Some(pem)) => EncodingKey::from_ec_pem(pem).map_err(|e| AuthError::Config(e.to_string()))?,
-        (Algorithm::EdDSA, Some(pem)) => EncodingKey::from_ed_pem(pem).map_err(|e| AuthError::Config(e.to_string()))?,
-        _ => return Err(AuthError::Config("minting with a public-key algorithm needs --private-key".into())),
+        (Algorithm::ES256, Some(pem)) => {
+            EncodingKey::from_ec_pem(pem).map_err(|e| AuthError::Config(e.to_string()))?
+        }
+        (Algorithm::EdDSA, Some(pem)) => {
+            EncodingKey::from_ed_pem(pem).map_err(|e| AuthError::Config(e.to_string()))?
+        }
+        _ => {
+            return Err(AuthError::Config(
+                "minting with a public-key algorithm needs --private-key".into(),
+            ));
+        }
     };
     let mut header = Header::new(alg);
     header.kid = kid.map(str::to_owned);

@@ -28,10 +28,18 @@ pub enum JwtAlgorithm {
 #[derive(Clone, Debug, clap::Args)]
 pub struct JwtConfig {
     /// The only algorithm accepted in token headers.
-    #[arg(long = "jwt-algorithm", env = "LIAISON_JWT_ALGORITHM", default_value = "HS256")]
+    #[arg(
+        long = "jwt-algorithm",
+        env = "LIAISON_JWT_ALGORITHM",
+        default_value = "HS256"
+    )]
     pub algorithm: JwtAlgorithm,
     /// Shared secret for HS256.
-    #[arg(long = "jwt-secret", env = "LIAISON_JWT_SECRET", hide_env_values = true)]
+    #[arg(
+        long = "jwt-secret",
+        env = "LIAISON_JWT_SECRET",
+        hide_env_values = true
+    )]
     pub secret: Option<String>,
     /// PEM public keys for RS256/ES256/EdDSA, as `kid=path` pairs separated by commas
     /// (a single bare path is accepted when tokens carry no `kid`).
@@ -44,7 +52,11 @@ pub struct JwtConfig {
     #[arg(long = "jwt-audience", env = "LIAISON_JWT_AUDIENCE")]
     pub audience: Option<String>,
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
-    #[arg(long = "jwt-leeway-seconds", env = "LIAISON_JWT_LEEWAY_SECONDS", default_value_t = 30)]
+    #[arg(
+        long = "jwt-leeway-seconds",
+        env = "LIAISON_JWT_LEEWAY_SECONDS",
+        default_value_t = 30
+    )]
     pub leeway_seconds: u64,
 }
 
@@ -59,10 +71,18 @@ impl JwtConfig {
 #[derive(Clone, Debug, clap::Args)]
 pub struct DatabaseConfig {
     /// `sqlite://file.db?mode=rwc` or `postgres://user@host/db`.
-    #[arg(long = "database-url", env = "LIAISON_DATABASE_URL", default_value = "sqlite://liaison.db?mode=rwc")]
+    #[arg(
+        long = "database-url",
+        env = "LIAISON_DATABASE_URL",
+        default_value = "sqlite://liaison.db?mode=rwc"
+    )]
     pub url: String,
     /// Upper bound of the connection pool.
-    #[arg(long = "db-max-connections", env = "LIAISON_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    #[arg(
+        long = "db-max-connections",
+        env = "LIAISON_DB_MAX_CONNECTIONS",
+        default_value_t = 10
+    )]
     pub max_connections: u32,
 }
 
@@ -96,6 +116,9 @@ pub struct Limits {
     /// Whether the schema may be introspected (switch off in production if wanted).
     #[arg(long, env = "LIAISON_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+    /// Whether /graphql responses carry an `x-sql-statements` header (for tests and benchmarks).
+    #[arg(long, env = "LIAISON_STATEMENT_HEADER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub statement_header: bool,
 }
 
 impl Default for Limits {
@@ -110,6 +133,7 @@ impl Default for Limits {
             max_page_size: 100,
             default_page_size: 20,
             introspection: true,
+            statement_header: true,
         }
     }
 }

@@ -20,7 +20,12 @@ use crate::{
     auth::Authenticator,
     config::Limits,
     db::StatementCounter,
-    domain::{Ctx, clock::Clock, identity, principal::{Principal, Role}},
+    domain::{
+        Ctx,
+        clock::Clock,
+        identity,
+        principal::{Principal, Role},
+    },
     graphql::{self, AppSchema, RequestState, error::code, loaders},
 };
 
@@ -37,7 +42,13 @@ pub struct AppState {
 impl AppState {
     /// Builds the shared state from its parts.
     pub fn new(db: DatabaseConnection, auth: Authenticator, limits: Limits, clock: Clock) -> Self {
-        Self { schema: graphql::build_schema(&limits), db, auth: Arc::new(auth), limits: Arc::new(limits), clock }
+        Self {
+            schema: graphql::build_schema(&limits),
+            db,
+            auth: Arc::new(auth),
+            limits: Arc::new(limits),
+            clock,
+        }
     }
 }
 
@@ -66,11 +77,29 @@ fn error_body(message: &str, code: &'static str) -> serde_json::Value {
 
 async fn graphiql(request: Request) -> Response {
     // A GET must never execute an operation (it could be a mutation sent by a link or an image tag).
-    if request.uri().query().is_some_and(|q| q.split('&').any(|pair| pair.starts_with("query="))) {
-        let body = error_body("GraphQL operations must be sent with POST", code::METHOD_NOT_ALLOWED);
-        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], Json(body)).into_response();
+    if request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("query=")))
+    {
+        let body = error_body(
+            "GraphQL operations must be sent with POST",
+            code::METHOD_NOT_ALLOWED,
+        );
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "POST")],
+            Json(body),
+        )
+            .into_response();
     }
-    Html(GraphiQLSource::build().endpoint("/graphql").title("Liaison GraphiQL").finish()).into_response()
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Liaison GraphiQL")
+            .finish(),
+    )
+    .into_response()
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
@@ -86,29 +115,49 @@ async fn ready(State(state): State<AppState>) -> Response {
 /// Reads the bearer token: none is anonymous, a bad one is refused (never downgraded to anonymous).
 async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
     let unauthenticated = |message: &str| {
-        (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], Json(error_body(message, code::UNAUTHENTICATED)))
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            Json(error_body(message, code::UNAUTHENTICATED)),
+        )
             .into_response()
     };
-    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Principal::anonymous()) };
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Principal::anonymous());
+    };
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .ok_or_else(|| unauthenticated("the Authorization header must be `Bearer <token>`"))?;
     let claims = state.auth.verify(token).map_err(|err| {
         tracing::info!(error = %err, "token refused");
         unauthenticated("the token is invalid or expired")
     })?;
-    let roles = claims.roles.iter().filter_map(|r| r.parse::<Role>().ok()).collect();
-    identity::resolve(&state.db, claims.sub, roles).await.map_err(|err| {
-        let err: async_graphql::Error = err.into();
-        let body = json!({ "errors": [{ "message": err.message, "extensions": err.extensions }] });
-        (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-    })
+    let roles = claims
+        .roles
+        .iter()
+        .filter_map(|r| r.parse::<Role>().ok())
+        .collect();
+    identity::resolve(&state.db, claims.sub, roles)
+        .await
+        .map_err(|err| {
+            let err: async_graphql::Error = err.into();
+            let body =
+                json!({ "errors": [{ "message": err.message, "extensions": err.extensions }] });
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+        })
 }
 
-async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, request: GraphQLBatchRequest) -> Response {
+async fn graphql_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLBatchRequest,
+) -> Response {
     let counter = StatementCounter::default();
     let mut log = GraphqlLog::default();
     let response = counter
@@ -124,17 +173,32 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, request
             };
             if requests.len() > state.limits.max_batch {
                 let message = format!("at most {} operations per batch", state.limits.max_batch);
-                return (StatusCode::BAD_REQUEST, Json(error_body(&message, code::BATCH_TOO_LARGE))).into_response();
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(error_body(&message, code::BATCH_TOO_LARGE)),
+                )
+                    .into_response();
             }
             let single = requests.len() == 1;
-            log.operations =
-                requests.iter().map(|r| r.operation_name.clone().unwrap_or_else(|| "-".into())).collect::<Vec<_>>().join(",");
+            log.operations = requests
+                .iter()
+                .map(|r| r.operation_name.clone().unwrap_or_else(|| "-".into()))
+                .collect::<Vec<_>>()
+                .join(",");
             let ctx = Ctx::new(state.db.clone(), principal, state.clock.clone());
             let prepared: Vec<async_graphql::Request> = requests
                 .into_iter()
                 .map(|request| {
-                    let loaders = loaders::for_request(ctx.clone(), counter.clone(), std::time::Duration::from_millis(1));
-                    request.data(RequestState { ctx: ctx.clone(), loaders, limits: state.limits.clone() })
+                    let loaders = loaders::for_request(
+                        ctx.clone(),
+                        counter.clone(),
+                        std::time::Duration::from_millis(1),
+                    );
+                    request.data(RequestState {
+                        ctx: ctx.clone(),
+                        loaders,
+                        limits: state.limits.clone(),
+                    })
                 })
                 .collect();
             let batch = if single {
@@ -142,18 +206,35 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, request
             } else {
                 BatchRequest::Batch(prepared)
             };
-            match tokio::time::timeout(state.limits.request_timeout(), state.schema.execute_batch(batch)).await {
+            match tokio::time::timeout(
+                state.limits.request_timeout(),
+                state.schema.execute_batch(batch),
+            )
+            .await
+            {
                 Ok(response) => GraphQLResponse::from(response).into_response(),
                 Err(_) => {
-                    let err = async_graphql::Error::new("the request took too long").extend_with(|_, e| e.set("code", "TIMEOUT"));
-                    let response = async_graphql::Response::from_errors(vec![err.into_server_error(Default::default())]);
-                    (StatusCode::SERVICE_UNAVAILABLE, GraphQLResponse::from(BatchResponse::Single(response))).into_response()
+                    let err = async_graphql::Error::new("the request took too long")
+                        .extend_with(|_, e| e.set("code", "TIMEOUT"));
+                    let response = async_graphql::Response::from_errors(vec![
+                        err.into_server_error(Default::default()),
+                    ]);
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        GraphQLResponse::from(BatchResponse::Single(response)),
+                    )
+                        .into_response()
                 }
             }
         })
         .await;
     log.statements = counter.get();
     let mut response = response;
+    if state.limits.statement_header {
+        response
+            .headers_mut()
+            .insert("x-sql-statements", log.statements.into());
+    }
     response.extensions_mut().insert(log);
     response
 }
@@ -163,7 +244,11 @@ async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
-    let log = response.extensions().get::<GraphqlLog>().cloned().unwrap_or_default();
+    let log = response
+        .extensions()
+        .get::<GraphqlLog>()
+        .cloned()
+        .unwrap_or_default();
     tracing::info!(
         target: "liaison::request",
         method = %method,
@@ -183,7 +268,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -13,7 +13,11 @@ use liaison::{
 };
 
 #[derive(Parser)]
-#[command(name = "liaison", version, about = "GraphQL API for customer-service relationships and case access")]
+#[command(
+    name = "liaison",
+    version,
+    about = "GraphQL API for customer-service relationships and case access"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,26 +73,45 @@ enum SeedSet {
 fn init_tracing(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LIAISON_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if json { builder.json().init() } else { builder.init() }
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init()
+    } else {
+        builder.init()
+    }
 }
 
 async fn open(database: &DatabaseConfig) -> Result<sea_orm::DatabaseConnection, String> {
-    let conn = db::connect(database).await.map_err(|e| format!("cannot open {}: {e}", database.url))?;
-    db::migrate(&conn).await.map_err(|e| format!("migration failed: {e}"))?;
+    let conn = db::connect(database)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", database.url))?;
+    db::migrate(&conn)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
     Ok(conn)
 }
 
 async fn seed_demo(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
     let ctx = Ctx::new(conn.clone(), Principal::system(), Clock::default());
-    demo::seed(&ctx).await.map_err(|e| format!("demo seed failed: {e}"))
+    demo::seed(&ctx)
+        .await
+        .map_err(|e| format!("demo seed failed: {e}"))
 }
 
 fn print_demo_tokens(config: &ServeConfig) {
     println!();
     println!("Demo principals (development tokens, valid 8 hours):");
     for (subject, label, role) in demo::PRINCIPALS {
-        match auth::mint(&config.jwt, None, None, subject, &[role.as_str().to_owned()], 8 * 3600) {
+        match auth::mint(
+            &config.jwt,
+            None,
+            None,
+            subject,
+            &[role.as_str().to_owned()],
+            8 * 3600,
+        ) {
             Ok(token) => println!("  {label}\n    Authorization: Bearer {token}"),
             Err(err) => println!("  {label}: {err}"),
         }
@@ -106,22 +129,29 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         );
     }
     let conn = if config.no_migrate {
-        db::connect(&config.database).await.map_err(|e| format!("cannot open {}: {e}", config.database.url))?
+        db::connect(&config.database)
+            .await
+            .map_err(|e| format!("cannot open {}: {e}", config.database.url))?
     } else {
         open(&config.database).await?
     };
     if config.demo {
         seed_demo(&conn).await?;
     }
-    let listener =
-        tokio::net::TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("Liaison is serving GraphQL at http://{address}/graphql (GraphiQL: open it in a browser)");
+    println!(
+        "Liaison is serving GraphQL at http://{address}/graphql (GraphiQL: open it in a browser)"
+    );
     if config.demo && authenticator.is_development() && config.mode == Mode::Development {
         print_demo_tokens(&config);
     }
     let state = AppState::new(conn, authenticator, config.limits.clone(), Clock::default());
-    http::serve(listener, state, http::shutdown_signal()).await.map_err(|e| e.to_string())
+    http::serve(listener, state, http::shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -132,15 +162,35 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("migrations applied to {}", database.url);
             Ok(())
         }
-        Command::Seed { set: SeedSet::Demo { database } } => {
+        Command::Seed {
+            set: SeedSet::Demo { database },
+        } => {
             let conn = open(&database).await?;
             seed_demo(&conn).await?;
             println!("demo data loaded into {}", database.url);
             Ok(())
         }
-        Command::Token { sub, roles, ttl_seconds, private_key, kid, jwt } => {
-            let pem = private_key.map(std::fs::read).transpose().map_err(|e| format!("cannot read private key: {e}"))?;
-            let token = auth::mint(&jwt, pem.as_deref(), kid.as_deref(), &sub, &roles, ttl_seconds).map_err(|e| e.to_string())?;
+        Command::Token {
+            sub,
+            roles,
+            ttl_seconds,
+            private_key,
+            kid,
+            jwt,
+        } => {
+            let pem = private_key
+                .map(std::fs::read)
+                .transpose()
+                .map_err(|e| format!("cannot read private key: {e}"))?;
+            let token = auth::mint(
+                &jwt,
+                pem.as_deref(),
+                kid.as_deref(),
+                &sub,
+                &roles,
+                ttl_seconds,
+            )
+            .map_err(|e| e.to_string())?;
             println!("{token}");
             Ok(())
         }

@@ -11,7 +11,11 @@ fn timestamps(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
         .col(timestamp_with_time_zone("updated_at"))
 }
 
-fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    from_table: &'static str,
+    from_col: &'static str,
+    to_table: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{from_table}_{from_col}"))
         .from(from_table, from_col)
@@ -21,7 +25,8 @@ fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) 
 
 fn index(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
     let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
+    stmt.name(format!("ix_{table}_{}", cols.join("_")))
+        .table(table);
     for col in cols {
         stmt.col(*col);
     }
@@ -41,7 +46,9 @@ impl MigrationTrait for Migration {
             .col(boolean("is_partner"))
             .col(uuid_null("parent_id"))
             .foreign_key(&mut fk("accounts", "parent_id", "accounts"));
-        manager.create_table(timestamps(&mut accounts).to_owned()).await?;
+        manager
+            .create_table(timestamps(&mut accounts).to_owned())
+            .await?;
 
         let mut contacts = Table::create();
         contacts
@@ -53,7 +60,9 @@ impl MigrationTrait for Migration {
             .col(string_null("phone"))
             .col(string_null("subject").unique_key())
             .foreign_key(&mut fk("contacts", "account_id", "accounts"));
-        manager.create_table(timestamps(&mut contacts).to_owned()).await?;
+        manager
+            .create_table(timestamps(&mut contacts).to_owned())
+            .await?;
 
         // consumers.primary_household_id and households.head_id point at each other; the
         // consumer side is enforced by the domain layer, which clears it when a household goes.
@@ -65,7 +74,9 @@ impl MigrationTrait for Migration {
             .col(string_null("email"))
             .col(string_null("subject").unique_key())
             .col(uuid_null("primary_household_id"));
-        manager.create_table(timestamps(&mut consumers).to_owned()).await?;
+        manager
+            .create_table(timestamps(&mut consumers).to_owned())
+            .await?;
 
         let mut households = Table::create();
         households
@@ -74,7 +85,9 @@ impl MigrationTrait for Migration {
             .col(string("name"))
             .col(uuid_null("head_id"))
             .foreign_key(&mut fk("households", "head_id", "consumers"));
-        manager.create_table(timestamps(&mut households).to_owned()).await?;
+        manager
+            .create_table(timestamps(&mut households).to_owned())
+            .await?;
 
         let mut memberships = Table::create();
         memberships
@@ -84,9 +97,15 @@ impl MigrationTrait for Migration {
             .col(uuid("consumer_id"))
             .col(date_null("start_date"))
             .col(date_null("end_date"))
-            .foreign_key(&mut fk("household_memberships", "household_id", "households"))
+            .foreign_key(&mut fk(
+                "household_memberships",
+                "household_id",
+                "households",
+            ))
             .foreign_key(&mut fk("household_memberships", "consumer_id", "consumers"));
-        manager.create_table(timestamps(&mut memberships).to_owned()).await?;
+        manager
+            .create_table(timestamps(&mut memberships).to_owned())
+            .await?;
 
         let mut users = Table::create();
         users
@@ -95,7 +114,9 @@ impl MigrationTrait for Migration {
             .col(string("name"))
             .col(string_null("email"))
             .col(string_null("subject").unique_key());
-        manager.create_table(timestamps(&mut users).to_owned()).await?;
+        manager
+            .create_table(timestamps(&mut users).to_owned())
+            .await?;
 
         manager
             .create_table(
@@ -107,7 +128,11 @@ impl MigrationTrait for Migration {
                     .col(string("role"))
                     .col(timestamp_with_time_zone("created_at"))
                     .foreign_key(&mut fk("role_assignments", "contact_id", "contacts"))
-                    .foreign_key(&mut fk("role_assignments", "internal_user_id", "internal_users"))
+                    .foreign_key(&mut fk(
+                        "role_assignments",
+                        "internal_user_id",
+                        "internal_users",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -137,7 +162,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .exec_stmt(Query::insert().into_table("sequences").columns(["name", "value"]).values_panic(["account".into(), 0i64.into()]).to_owned())
+            .exec_stmt(
+                Query::insert()
+                    .into_table("sequences")
+                    .columns(["name", "value"])
+                    .values_panic(["account".into(), 0i64.into()])
+                    .to_owned(),
+            )
             .await?;
 
         for stmt in [
@@ -152,8 +183,12 @@ impl MigrationTrait for Migration {
             index("household_memberships", &["household_id", "consumer_id"]),
             index("household_memberships", &["consumer_id", "household_id"]),
             index("internal_users", &["name", "id"]),
-            index("role_assignments", &["internal_user_id", "role"]).unique().to_owned(),
-            index("role_assignments", &["contact_id", "role"]).unique().to_owned(),
+            index("role_assignments", &["internal_user_id", "role"])
+                .unique()
+                .to_owned(),
+            index("role_assignments", &["contact_id", "role"])
+                .unique()
+                .to_owned(),
             index("audit_log", &["entity_id", "at"]),
             index("audit_log", &["at"]),
         ] {
@@ -174,7 +209,9 @@ impl MigrationTrait for Migration {
             "contacts",
             "accounts",
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -3,7 +3,9 @@
 //! scopes, so a check and a list can never disagree.
 
 use chrono::NaiveDate;
-use entity::{account, consumer, contact, household, household_membership as membership, role_assignment};
+use entity::{
+    account, consumer, contact, household, household_membership as membership, role_assignment,
+};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, Select,
     sea_query::{Expr, Query, SelectStatement},
@@ -78,7 +80,9 @@ pub fn accounts(principal: &Principal) -> Scope {
         return Scope::All;
     }
     match principal.contact() {
-        Some((_, account_id)) => Scope::Only(Condition::all().add(account::Column::Id.eq(account_id))),
+        Some((_, account_id)) => {
+            Scope::Only(Condition::all().add(account::Column::Id.eq(account_id)))
+        }
         None => Scope::Nothing,
     }
 }
@@ -89,7 +93,9 @@ pub fn contacts(principal: &Principal) -> Scope {
         return Scope::All;
     }
     match principal.contact() {
-        Some((_, account_id)) => Scope::Only(Condition::all().add(contact::Column::AccountId.eq(account_id))),
+        Some((_, account_id)) => {
+            Scope::Only(Condition::all().add(contact::Column::AccountId.eq(account_id)))
+        }
         None => Scope::Nothing,
     }
 }
@@ -115,9 +121,9 @@ pub fn households(principal: &Principal, today: NaiveDate) -> Scope {
         return Scope::All;
     }
     match principal.consumer() {
-        Some(me) => {
-            Scope::Only(Condition::all().add(household::Column::Id.in_subquery(households_of(me, today))))
-        }
+        Some(me) => Scope::Only(
+            Condition::all().add(household::Column::Id.in_subquery(households_of(me, today))),
+        ),
         None => Scope::Nothing,
     }
 }
@@ -129,7 +135,8 @@ pub fn memberships(principal: &Principal, today: NaiveDate) -> Scope {
     }
     match principal.consumer() {
         Some(me) => Scope::Only(
-            Condition::all().add(membership::Column::HouseholdId.in_subquery(households_of(me, today))),
+            Condition::all()
+                .add(membership::Column::HouseholdId.in_subquery(households_of(me, today))),
         ),
         None => Scope::Nothing,
     }
@@ -149,14 +156,20 @@ pub fn role_assignments(principal: &Principal) -> Scope {
         return Scope::All;
     }
     match principal.contact() {
-        Some((me, _)) => Scope::Only(Condition::all().add(role_assignment::Column::ContactId.eq(me))),
+        Some((me, _)) => {
+            Scope::Only(Condition::all().add(role_assignment::Column::ContactId.eq(me)))
+        }
         None => Scope::Nothing,
     }
 }
 
 /// Refuses anonymous callers.
 pub fn require_authenticated(principal: &Principal) -> DomainResult<()> {
-    if principal.is_authenticated() { Ok(()) } else { Err(DomainError::Unauthenticated) }
+    if principal.is_authenticated() {
+        Ok(())
+    } else {
+        Err(DomainError::Unauthenticated)
+    }
 }
 
 /// Accounts, contacts, consumers and households are maintained by admins and managers.
@@ -165,12 +178,18 @@ pub fn require_directory_manager(principal: &Principal) -> DomainResult<()> {
     if principal.has_any(&[Role::Admin, Role::Manager]) {
         Ok(())
     } else {
-        Err(DomainError::forbidden("requires the admin or sn_customerservice_manager role"))
+        Err(DomainError::forbidden(
+            "requires the admin or sn_customerservice_manager role",
+        ))
     }
 }
 
 /// Internal users and role assignments are maintained by admins only.
 pub fn require_admin(principal: &Principal) -> DomainResult<()> {
     require_authenticated(principal)?;
-    if principal.has(Role::Admin) { Ok(()) } else { Err(DomainError::forbidden("requires the admin role")) }
+    if principal.has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden("requires the admin role"))
+    }
 }

@@ -4,16 +4,16 @@ use std::collections::HashMap;
 
 use entity::{account, contact};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit,
+    Ctx, DomainError, DomainResult, access, audit, identity,
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
-    identity, rows, sequences,
+    rows, sequences,
 };
 
 impl Pageable for account::Entity {
@@ -47,7 +47,11 @@ impl AccountOrder {
             AccountOrder::Number => ("NUMBER", Some(account::Column::Number)),
             AccountOrder::Created => ("CREATED", None),
         };
-        Sort { name, column, descending }
+        Sort {
+            name,
+            column,
+            descending,
+        }
     }
 }
 
@@ -62,7 +66,10 @@ pub struct AccountFilter {
 }
 
 impl AccountFilter {
-    fn apply(&self, mut select: sea_orm::Select<account::Entity>) -> sea_orm::Select<account::Entity> {
+    fn apply(
+        &self,
+        mut select: sea_orm::Select<account::Entity>,
+    ) -> sea_orm::Select<account::Entity> {
         if let Some(text) = &self.name_contains {
             select = select.filter(account::Column::Name.contains(text));
         }
@@ -106,15 +113,27 @@ pub async fn children_pages(
     order: Sort<account::Column>,
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<account::Model>>> {
-    let select = access::accounts(&ctx.principal)
-        .apply(account::Entity::find().filter(account::Column::ParentId.is_in(parents.iter().copied())));
-    page::fetch_pages_by_parent(&ctx.db, select, account::Column::ParentId, |m| m.parent_id.unwrap_or_default(), &order, args)
-        .await
+    let select = access::accounts(&ctx.principal).apply(
+        account::Entity::find().filter(account::Column::ParentId.is_in(parents.iter().copied())),
+    );
+    page::fetch_pages_by_parent(
+        &ctx.db,
+        select,
+        account::Column::ParentId,
+        |m| m.parent_id.unwrap_or_default(),
+        &order,
+        args,
+    )
+    .await
 }
 
 /// The chain from `id` up to its root, `id` first, in one recursive statement.
 pub async fn ancestor_ids(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<Vec<Uuid>> {
-    let placeholder = if db.get_database_backend() == DbBackend::Postgres { "$1" } else { "?" };
+    let placeholder = if db.get_database_backend() == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
     let sql = format!(
         "WITH RECURSIVE chain(id, parent_id, depth) AS (\
            SELECT id, parent_id, 0 FROM accounts WHERE id = {placeholder} \
@@ -125,7 +144,9 @@ pub async fn ancestor_ids(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<V
     );
     let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, [id.into()]);
     let rows = db.query_all_raw(stmt).await?;
-    rows.iter().map(|row| row.try_get::<Uuid>("", "id").map_err(DomainError::from)).collect()
+    rows.iter()
+        .map(|row| row.try_get::<Uuid>("", "id").map_err(DomainError::from))
+        .collect()
 }
 
 /// Input of `create`.
@@ -149,24 +170,40 @@ pub struct AccountPatch {
 
 fn check_flags(is_customer: bool, is_partner: bool) -> DomainResult<()> {
     if !is_customer && !is_partner {
-        return Err(DomainError::invalid("isCustomer", "an account must be a customer, a partner, or both"));
+        return Err(DomainError::invalid(
+            "isCustomer",
+            "an account must be a customer, a partner, or both",
+        ));
     }
     Ok(())
 }
 
 /// Refuses a parent that is missing, the account itself, or one of its descendants.
-async fn check_parent(txn: &impl ConnectionTrait, id: Option<Uuid>, parent: Uuid) -> DomainResult<()> {
+async fn check_parent(
+    txn: &impl ConnectionTrait,
+    id: Option<Uuid>,
+    parent: Uuid,
+) -> DomainResult<()> {
     if Some(parent) == id {
-        return Err(DomainError::invalid("parentId", "an account cannot be its own parent"));
+        return Err(DomainError::invalid(
+            "parentId",
+            "an account cannot be its own parent",
+        ));
     }
     let chain = ancestor_ids(txn, parent).await?;
     if chain.is_empty() {
-        return Err(DomainError::invalid("parentId", "the parent account does not exist"));
+        return Err(DomainError::invalid(
+            "parentId",
+            "the parent account does not exist",
+        ));
     }
     if let Some(id) = id
         && chain.contains(&id)
     {
-        return Err(DomainError::invalid("parentId", "the parent is a descendant of this account: that would make a cycle"));
+        return Err(DomainError::invalid(
+            "parentId",
+            "the parent is a descendant of this account: that would make a cycle",
+        ));
     }
     Ok(())
 }
@@ -181,10 +218,20 @@ pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model
         check_parent(&txn, None, parent).await?;
     }
     let number = match input.number.map(|n| n.trim().to_owned()) {
-        Some(number) if number.is_empty() => return Err(DomainError::invalid("number", "must not be empty")),
+        Some(number) if number.is_empty() => {
+            return Err(DomainError::invalid("number", "must not be empty"));
+        }
         Some(number) => {
-            if account::Entity::find().filter(account::Column::Number.eq(&number)).count(&txn).await? > 0 {
-                return Err(DomainError::conflict(Some("number"), format!("account number {number} is taken")));
+            if account::Entity::find()
+                .filter(account::Column::Number.eq(&number))
+                .count(&txn)
+                .await?
+                > 0
+            {
+                return Err(DomainError::conflict(
+                    Some("number"),
+                    format!("account number {number} is taken"),
+                ));
             }
             number
         }
@@ -203,7 +250,15 @@ pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model
     }
     .insert(&txn)
     .await?;
-    audit::record(ctx, &txn, "create", "account", model.id, json!({"name": model.name, "number": model.number})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "create",
+        "account",
+        model.id,
+        json!({"name": model.name, "number": model.number}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -248,16 +303,36 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<account::Model> {
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<account::Entity>(&txn, id, "account").await?;
-    let contacts = contact::Entity::find().filter(contact::Column::AccountId.eq(id)).count(&txn).await?;
+    let contacts = contact::Entity::find()
+        .filter(contact::Column::AccountId.eq(id))
+        .count(&txn)
+        .await?;
     if contacts > 0 {
-        return Err(DomainError::conflict(Some("id"), format!("the account still has {contacts} contact(s)")));
+        return Err(DomainError::conflict(
+            Some("id"),
+            format!("the account still has {contacts} contact(s)"),
+        ));
     }
-    let children = account::Entity::find().filter(account::Column::ParentId.eq(id)).count(&txn).await?;
+    let children = account::Entity::find()
+        .filter(account::Column::ParentId.eq(id))
+        .count(&txn)
+        .await?;
     if children > 0 {
-        return Err(DomainError::conflict(Some("id"), format!("the account still has {children} child account(s)")));
+        return Err(DomainError::conflict(
+            Some("id"),
+            format!("the account still has {children} child account(s)"),
+        ));
     }
     account::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(ctx, &txn, "delete", "account", id, json!({"name": current.name, "number": current.number})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "delete",
+        "account",
+        id,
+        json!({"name": current.name, "number": current.number}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(current)
 }

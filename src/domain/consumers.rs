@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use entity::{consumer, household, household_membership as membership};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -29,9 +31,17 @@ impl Pageable for consumer::Entity {
 /// The keyset sort of consumer lists: by name, or by creation when `by_name` is false.
 pub fn sort(by_name: bool, descending: bool) -> Sort<consumer::Column> {
     if by_name {
-        Sort { name: "NAME", column: Some(consumer::Column::Name), descending }
+        Sort {
+            name: "NAME",
+            column: Some(consumer::Column::Name),
+            descending,
+        }
     } else {
-        Sort { name: "CREATED", column: None, descending }
+        Sort {
+            name: "CREATED",
+            column: None,
+            descending,
+        }
     }
 }
 
@@ -53,7 +63,12 @@ pub async fn list(
 
 /// The visible consumers among `ids`.
 pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, consumer::Model>> {
-    rows::by_ids::<consumer::Entity>(&ctx.db, ids, access::consumers(&ctx.principal, ctx.clock.today())).await
+    rows::by_ids::<consumer::Entity>(
+        &ctx.db,
+        ids,
+        access::consumers(&ctx.principal, ctx.clock.today()),
+    )
+    .await
 }
 
 /// Input of `create` and `update`; on update `None` leaves a field unchanged and empty text clears it.
@@ -85,7 +100,15 @@ pub async fn create(ctx: &Ctx, input: ConsumerInput) -> DomainResult<consumer::M
     }
     .insert(&txn)
     .await?;
-    audit::record(ctx, &txn, "create", "consumer", model.id, json!({"name": model.name})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "create",
+        "consumer",
+        model.id,
+        json!({"name": model.name}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -94,7 +117,9 @@ pub async fn create(ctx: &Ctx, input: ConsumerInput) -> DomainResult<consumer::M
 pub async fn update(ctx: &Ctx, id: Uuid, input: ConsumerInput) -> DomainResult<consumer::Model> {
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
-    let mut model = rows::require::<consumer::Entity>(&txn, id, "consumer").await?.into_active_model();
+    let mut model = rows::require::<consumer::Entity>(&txn, id, "consumer")
+        .await?
+        .into_active_model();
     if let Some(name) = &input.name {
         model.name = Set(required_name(name)?);
     }
@@ -110,16 +135,30 @@ pub async fn update(ctx: &Ctx, id: Uuid, input: ConsumerInput) -> DomainResult<c
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(ctx, &txn, "update", "consumer", id, json!({"name": model.name})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "update",
+        "consumer",
+        id,
+        json!({"name": model.name}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
 
 /// Names one of the consumer's current households as its primary one, or clears it (admin or manager).
-pub async fn set_primary_household(ctx: &Ctx, id: Uuid, household_id: Option<Uuid>) -> DomainResult<consumer::Model> {
+pub async fn set_primary_household(
+    ctx: &Ctx,
+    id: Uuid,
+    household_id: Option<Uuid>,
+) -> DomainResult<consumer::Model> {
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
-    let mut model = rows::require::<consumer::Entity>(&txn, id, "consumer").await?.into_active_model();
+    let mut model = rows::require::<consumer::Entity>(&txn, id, "consumer")
+        .await?
+        .into_active_model();
     if let Some(household_id) = household_id {
         let member = membership::Entity::find()
             .filter(membership::Column::ConsumerId.eq(id))
@@ -128,13 +167,24 @@ pub async fn set_primary_household(ctx: &Ctx, id: Uuid, household_id: Option<Uui
             .one(&txn)
             .await?;
         if member.is_none() {
-            return Err(DomainError::invalid("householdId", "the consumer is not a current member of that household"));
+            return Err(DomainError::invalid(
+                "householdId",
+                "the consumer is not a current member of that household",
+            ));
         }
     }
     model.primary_household_id = Set(household_id);
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(ctx, &txn, "set_primary_household", "consumer", id, json!({"householdId": household_id})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "set_primary_household",
+        "consumer",
+        id,
+        json!({"householdId": household_id}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -144,19 +194,43 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<consumer::Model> {
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<consumer::Entity>(&txn, id, "consumer").await?;
-    let removed = membership::Entity::find().filter(membership::Column::ConsumerId.eq(id)).all(&txn).await?;
+    let removed = membership::Entity::find()
+        .filter(membership::Column::ConsumerId.eq(id))
+        .all(&txn)
+        .await?;
     for row in &removed {
-        audit::record(ctx, &txn, "delete", "household_membership", row.id, json!({"cascadeFrom": id})).await?;
+        audit::record(
+            ctx,
+            &txn,
+            "delete",
+            "household_membership",
+            row.id,
+            json!({"cascadeFrom": id}),
+        )
+        .await?;
     }
-    membership::Entity::delete_many().filter(membership::Column::ConsumerId.eq(id)).exec(&txn).await?;
+    membership::Entity::delete_many()
+        .filter(membership::Column::ConsumerId.eq(id))
+        .exec(&txn)
+        .await?;
     household::Entity::update_many()
-        .col_expr(household::Column::HeadId, sea_orm::sea_query::Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            household::Column::HeadId,
+            sea_orm::sea_query::Expr::value(Option::<Uuid>::None),
+        )
         .filter(household::Column::HeadId.eq(id))
         .exec(&txn)
         .await?;
     consumer::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(ctx, &txn, "delete", "consumer", id, json!({"name": current.name, "memberships": removed.len()}))
-        .await?;
+    audit::record(
+        ctx,
+        &txn,
+        "delete",
+        "consumer",
+        id,
+        json!({"name": current.name, "memberships": removed.len()}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(current)
 }

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use entity::{account, contact, role_assignment};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -29,9 +31,17 @@ impl Pageable for contact::Entity {
 /// The keyset sort of contact lists: by name, or by creation when `by_name` is false.
 pub fn sort(by_name: bool, descending: bool) -> Sort<contact::Column> {
     if by_name {
-        Sort { name: "NAME", column: Some(contact::Column::Name), descending }
+        Sort {
+            name: "NAME",
+            column: Some(contact::Column::Name),
+            descending,
+        }
     } else {
-        Sort { name: "CREATED", column: None, descending }
+        Sort {
+            name: "CREATED",
+            column: None,
+            descending,
+        }
     }
 }
 
@@ -57,7 +67,14 @@ pub async fn list(
     if let Some(account_id) = filter.account_id {
         select = select.filter(contact::Column::AccountId.eq(account_id));
     }
-    page::fetch_page(&ctx.db, access::contacts(&ctx.principal).apply(select), &order, args, wants).await
+    page::fetch_page(
+        &ctx.db,
+        access::contacts(&ctx.principal).apply(select),
+        &order,
+        args,
+        wants,
+    )
+    .await
 }
 
 /// The visible contacts among `ids`.
@@ -72,9 +89,18 @@ pub async fn pages_by_account(
     order: Sort<contact::Column>,
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<contact::Model>>> {
-    let select = access::contacts(&ctx.principal)
-        .apply(contact::Entity::find().filter(contact::Column::AccountId.is_in(accounts.iter().copied())));
-    page::fetch_pages_by_parent(&ctx.db, select, contact::Column::AccountId, |m| m.account_id, &order, args).await
+    let select = access::contacts(&ctx.principal).apply(
+        contact::Entity::find().filter(contact::Column::AccountId.is_in(accounts.iter().copied())),
+    );
+    page::fetch_pages_by_parent(
+        &ctx.db,
+        select,
+        contact::Column::AccountId,
+        |m| m.account_id,
+        &order,
+        args,
+    )
+    .await
 }
 
 /// Input of `create`.
@@ -99,7 +125,10 @@ pub struct ContactPatch {
 
 async fn check_account(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> DomainResult<()> {
     if account::Entity::find_by_id(id).one(txn).await?.is_none() {
-        return Err(super::DomainError::invalid("accountId", "the account does not exist"));
+        return Err(super::DomainError::invalid(
+            "accountId",
+            "the account does not exist",
+        ));
     }
     Ok(())
 }
@@ -127,8 +156,15 @@ pub async fn create(ctx: &Ctx, input: NewContact) -> DomainResult<contact::Model
     }
     .insert(&txn)
     .await?;
-    audit::record(ctx, &txn, "create", "contact", model.id, json!({"name": model.name, "accountId": model.account_id}))
-        .await?;
+    audit::record(
+        ctx,
+        &txn,
+        "create",
+        "contact",
+        model.id,
+        json!({"name": model.name, "accountId": model.account_id}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -137,7 +173,9 @@ pub async fn create(ctx: &Ctx, input: NewContact) -> DomainResult<contact::Model
 pub async fn update(ctx: &Ctx, id: Uuid, patch: ContactPatch) -> DomainResult<contact::Model> {
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
-    let mut model = rows::require::<contact::Entity>(&txn, id, "contact").await?.into_active_model();
+    let mut model = rows::require::<contact::Entity>(&txn, id, "contact")
+        .await?
+        .into_active_model();
     if let Some(account_id) = patch.account_id {
         check_account(&txn, account_id).await?;
         model.account_id = Set(account_id);
@@ -160,7 +198,15 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: ContactPatch) -> DomainResult<co
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(ctx, &txn, "update", "contact", id, json!({"name": model.name, "accountId": model.account_id})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "update",
+        "contact",
+        id,
+        json!({"name": model.name, "accountId": model.account_id}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -175,8 +221,15 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<contact::Model> {
         .exec(&txn)
         .await?;
     contact::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(ctx, &txn, "delete", "contact", id, json!({"name": current.name, "accountId": current.account_id}))
-        .await?;
+    audit::record(
+        ctx,
+        &txn,
+        "delete",
+        "contact",
+        id,
+        json!({"name": current.name, "accountId": current.account_id}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(current)
 }

@@ -20,7 +20,11 @@ pub struct Ctx {
 impl Ctx {
     /// A context for `principal`.
     pub fn new(db: DatabaseConnection, principal: Principal, clock: Clock) -> Self {
-        Self { db, principal: Arc::new(principal), clock }
+        Self {
+            db,
+            principal: Arc::new(principal),
+            clock,
+        }
     }
 
     /// Starts the single transaction a mutation runs in. On SQLite it takes the write lock at once

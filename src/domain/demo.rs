@@ -14,32 +14,81 @@ pub const PRINCIPALS: &[(&str, &str, Role)] = &[
     ("ada.admin", "Ada Admin (internal user)", Role::Admin),
     ("max.manager", "Max Manager (internal user)", Role::Manager),
     ("agnes.agent", "Agnes Agent (internal user)", Role::Agent),
-    ("rita.relationship", "Rita Relationship (internal user)", Role::RelationshipAgent),
-    ("peter.robinson", "Peter Robinson (partner admin, GSI Tech)", Role::PartnerAdmin),
-    ("alice.brown", "Alice Brown (customer admin, ABC Corp)", Role::CustomerAdmin),
-    ("john.smith", "John Smith (consumer, head of the Smith household)", Role::Consumer),
+    (
+        "rita.relationship",
+        "Rita Relationship (internal user)",
+        Role::RelationshipAgent,
+    ),
+    (
+        "peter.robinson",
+        "Peter Robinson (partner admin, GSI Tech)",
+        Role::PartnerAdmin,
+    ),
+    (
+        "alice.brown",
+        "Alice Brown (customer admin, ABC Corp)",
+        Role::CustomerAdmin,
+    ),
+    (
+        "john.smith",
+        "John Smith (consumer, head of the Smith household)",
+        Role::Consumer,
+    ),
     ("jane.smith", "Jane Smith (consumer)", Role::Consumer),
 ];
 
-async fn account(ctx: &Ctx, number: &str, name: &str, is_customer: bool, is_partner: bool) -> DomainResult<account::Model> {
-    if let Some(found) = account::Entity::find().filter(account::Column::Number.eq(number)).one(&ctx.db).await? {
+async fn account(
+    ctx: &Ctx,
+    number: &str,
+    name: &str,
+    is_customer: bool,
+    is_partner: bool,
+) -> DomainResult<account::Model> {
+    if let Some(found) = account::Entity::find()
+        .filter(account::Column::Number.eq(number))
+        .one(&ctx.db)
+        .await?
+    {
         return Ok(found);
     }
     accounts::create(
         ctx,
-        accounts::NewAccount { name: name.into(), number: Some(number.into()), is_customer, is_partner, parent_id: None },
+        accounts::NewAccount {
+            name: name.into(),
+            number: Some(number.into()),
+            is_customer,
+            is_partner,
+            parent_id: None,
+        },
     )
     .await
 }
 
-async fn contact(ctx: &Ctx, account_id: uuid::Uuid, subject: &str, name: &str, role: Role) -> DomainResult<()> {
-    if contact::Entity::find().filter(contact::Column::Subject.eq(subject)).one(&ctx.db).await?.is_some() {
+async fn contact(
+    ctx: &Ctx,
+    account_id: uuid::Uuid,
+    subject: &str,
+    name: &str,
+    role: Role,
+) -> DomainResult<()> {
+    if contact::Entity::find()
+        .filter(contact::Column::Subject.eq(subject))
+        .one(&ctx.db)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let email = format!("{subject}@example.com");
     let row = contacts::create(
         ctx,
-        contacts::NewContact { account_id, name: name.into(), email: Some(email), phone: None, subject: Some(subject.into()) },
+        contacts::NewContact {
+            account_id,
+            name: name.into(),
+            email: Some(email),
+            phone: None,
+            subject: Some(subject.into()),
+        },
     )
     .await?;
     roles::assign(ctx, Holder::Contact(row.id), role).await?;
@@ -47,7 +96,12 @@ async fn contact(ctx: &Ctx, account_id: uuid::Uuid, subject: &str, name: &str, r
 }
 
 async fn staff(ctx: &Ctx, subject: &str, name: &str, role: Role) -> DomainResult<()> {
-    if internal_user::Entity::find().filter(internal_user::Column::Subject.eq(subject)).one(&ctx.db).await?.is_some() {
+    if internal_user::Entity::find()
+        .filter(internal_user::Column::Subject.eq(subject))
+        .one(&ctx.db)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let input = internal_users::InternalUserInput {
@@ -61,7 +115,11 @@ async fn staff(ctx: &Ctx, subject: &str, name: &str, role: Role) -> DomainResult
 }
 
 async fn consumer(ctx: &Ctx, subject: &str, name: &str) -> DomainResult<consumer::Model> {
-    if let Some(found) = consumer::Entity::find().filter(consumer::Column::Subject.eq(subject)).one(&ctx.db).await? {
+    if let Some(found) = consumer::Entity::find()
+        .filter(consumer::Column::Subject.eq(subject))
+        .one(&ctx.db)
+        .await?
+    {
         return Ok(found);
     }
     let input = consumers::ConsumerInput {
@@ -76,15 +134,40 @@ async fn consumer(ctx: &Ctx, subject: &str, name: &str) -> DomainResult<consumer
 pub async fn seed(ctx: &Ctx) -> DomainResult<()> {
     let gsi = account(ctx, "DEMO-GSI", "GSI Tech", false, true).await?;
     let abc = account(ctx, "DEMO-ABC", "ABC Corp", true, false).await?;
-    contact(ctx, gsi.id, "peter.robinson", "Peter Robinson", Role::PartnerAdmin).await?;
-    contact(ctx, abc.id, "alice.brown", "Alice Brown", Role::CustomerAdmin).await?;
+    contact(
+        ctx,
+        gsi.id,
+        "peter.robinson",
+        "Peter Robinson",
+        Role::PartnerAdmin,
+    )
+    .await?;
+    contact(
+        ctx,
+        abc.id,
+        "alice.brown",
+        "Alice Brown",
+        Role::CustomerAdmin,
+    )
+    .await?;
     staff(ctx, "ada.admin", "Ada Admin", Role::Admin).await?;
     staff(ctx, "max.manager", "Max Manager", Role::Manager).await?;
     staff(ctx, "agnes.agent", "Agnes Agent", Role::Agent).await?;
-    staff(ctx, "rita.relationship", "Rita Relationship", Role::RelationshipAgent).await?;
+    staff(
+        ctx,
+        "rita.relationship",
+        "Rita Relationship",
+        Role::RelationshipAgent,
+    )
+    .await?;
     let john = consumer(ctx, "john.smith", "John Smith").await?;
     let jane = consumer(ctx, "jane.smith", "Jane Smith").await?;
-    if household::Entity::find().filter(household::Column::Name.eq("Smith household")).one(&ctx.db).await?.is_none() {
+    if household::Entity::find()
+        .filter(household::Column::Name.eq("Smith household"))
+        .one(&ctx.db)
+        .await?
+        .is_none()
+    {
         let home = households::create(ctx, "Smith household", Some(john.id)).await?;
         households::add_member(ctx, home.id, jane.id, Some(ctx.clock.today()), None).await?;
         consumers::set_primary_household(ctx, john.id, Some(home.id)).await?;

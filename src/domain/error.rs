@@ -19,7 +19,10 @@ pub enum DomainError {
     InvalidInput { field: String, message: String },
     /// The change collides with existing data.
     #[error("{message}")]
-    Conflict { field: Option<String>, message: String },
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
     /// Anything unexpected; details are logged, never shown to clients.
     #[error("internal error")]
     Internal(String),
@@ -31,12 +34,18 @@ pub type DomainResult<T> = Result<T, DomainError>;
 impl DomainError {
     /// Bad input on `field`.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::InvalidInput { field: field.into(), message: message.into() }
+        Self::InvalidInput {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// A collision with existing data on `field`.
     pub fn conflict(field: Option<&str>, message: impl Into<String>) -> Self {
-        Self::Conflict { field: field.map(str::to_owned), message: message.into() }
+        Self::Conflict {
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
     }
 
     /// The principal may not do `what`.

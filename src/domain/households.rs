@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use entity::{consumer, household, household_membership as membership};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -50,14 +50,26 @@ pub fn is_current(row: &membership::Model, today: NaiveDate) -> bool {
 /// The keyset sort of household lists: by name, or by creation when `by_name` is false.
 pub fn sort(by_name: bool, descending: bool) -> Sort<household::Column> {
     if by_name {
-        Sort { name: "NAME", column: Some(household::Column::Name), descending }
+        Sort {
+            name: "NAME",
+            column: Some(household::Column::Name),
+            descending,
+        }
     } else {
-        Sort { name: "CREATED", column: None, descending }
+        Sort {
+            name: "CREATED",
+            column: None,
+            descending,
+        }
     }
 }
 
 /// Memberships are listed in the order they were recorded.
-pub const MEMBERSHIP_SORT: Sort<membership::Column> = Sort { name: "CREATED", column: None, descending: false };
+pub const MEMBERSHIP_SORT: Sort<membership::Column> = Sort {
+    name: "CREATED",
+    column: None,
+    descending: false,
+};
 
 /// A page of the households the caller may see, optionally filtered by name.
 pub async fn list(
@@ -77,12 +89,25 @@ pub async fn list(
 
 /// The visible households among `ids`.
 pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, household::Model>> {
-    rows::by_ids::<household::Entity>(&ctx.db, ids, access::households(&ctx.principal, ctx.clock.today())).await
+    rows::by_ids::<household::Entity>(
+        &ctx.db,
+        ids,
+        access::households(&ctx.principal, ctx.clock.today()),
+    )
+    .await
 }
 
 /// The visible memberships among `ids`.
-pub async fn memberships_by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, membership::Model>> {
-    rows::by_ids::<membership::Entity>(&ctx.db, ids, access::memberships(&ctx.principal, ctx.clock.today())).await
+pub async fn memberships_by_ids(
+    ctx: &Ctx,
+    ids: &[Uuid],
+) -> DomainResult<HashMap<Uuid, membership::Model>> {
+    rows::by_ids::<membership::Entity>(
+        &ctx.db,
+        ids,
+        access::memberships(&ctx.principal, ctx.clock.today()),
+    )
+    .await
 }
 
 /// Which side of a membership a batched page is keyed by.
@@ -121,16 +146,23 @@ fn check_dates(start: Option<NaiveDate>, end: Option<NaiveDate>) -> DomainResult
     if let (Some(start), Some(end)) = (start, end)
         && end < start
     {
-        return Err(DomainError::invalid("endDate", "the end date is before the start date"));
+        return Err(DomainError::invalid(
+            "endDate",
+            "the end date is before the start date",
+        ));
     }
     Ok(())
 }
 
-fn overlaps(a: (Option<NaiveDate>, Option<NaiveDate>), b: (Option<NaiveDate>, Option<NaiveDate>)) -> bool {
-    let starts_before_other_ends = |start: Option<NaiveDate>, end: Option<NaiveDate>| match (start, end) {
-        (Some(start), Some(end)) => start <= end,
-        _ => true,
-    };
+fn overlaps(
+    a: (Option<NaiveDate>, Option<NaiveDate>),
+    b: (Option<NaiveDate>, Option<NaiveDate>),
+) -> bool {
+    let starts_before_other_ends =
+        |start: Option<NaiveDate>, end: Option<NaiveDate>| match (start, end) {
+            (Some(start), Some(end)) => start <= end,
+            _ => true,
+        };
     starts_before_other_ends(a.0, b.1) && starts_before_other_ends(b.0, a.1)
 }
 
@@ -152,7 +184,10 @@ async fn insert_membership(
         .filter(membership::Column::ConsumerId.eq(consumer_id))
         .all(txn)
         .await?;
-    if existing.iter().any(|row| overlaps((row.start_date, row.end_date), (start, end))) {
+    if existing
+        .iter()
+        .any(|row| overlaps((row.start_date, row.end_date), (start, end)))
+    {
         return Err(DomainError::conflict(
             Some("consumerId"),
             "the consumer already has a membership of this household in that period",
@@ -183,7 +218,12 @@ async fn insert_membership(
 }
 
 /// Makes `head` the household's head, adding a membership from today if it is not a current member.
-async fn ensure_head_member(ctx: &Ctx, txn: &impl ConnectionTrait, household_id: Uuid, head: Uuid) -> DomainResult<()> {
+async fn ensure_head_member(
+    ctx: &Ctx,
+    txn: &impl ConnectionTrait,
+    household_id: Uuid,
+    head: Uuid,
+) -> DomainResult<()> {
     let today = ctx.clock.today();
     let current = membership::Entity::find()
         .filter(membership::Column::HouseholdId.eq(household_id))
@@ -195,9 +235,8 @@ async fn ensure_head_member(ctx: &Ctx, txn: &impl ConnectionTrait, household_id:
         insert_membership(ctx, txn, household_id, head, Some(today), None)
             .await
             .map_err(|err| match err {
-                DomainError::InvalidInput { message, .. } | DomainError::Conflict { message, .. } => {
-                    DomainError::invalid("headId", message)
-                }
+                DomainError::InvalidInput { message, .. }
+                | DomainError::Conflict { message, .. } => DomainError::invalid("headId", message),
                 other => other,
             })?;
     }
@@ -205,7 +244,11 @@ async fn ensure_head_member(ctx: &Ctx, txn: &impl ConnectionTrait, household_id:
 }
 
 /// Creates a household, adding its head as a current member (admin or manager).
-pub async fn create(ctx: &Ctx, name: &str, head_id: Option<Uuid>) -> DomainResult<household::Model> {
+pub async fn create(
+    ctx: &Ctx,
+    name: &str,
+    head_id: Option<Uuid>,
+) -> DomainResult<household::Model> {
     access::require_directory_manager(&ctx.principal)?;
     let name = required_name(name)?;
     let txn = ctx.write().await?;
@@ -224,7 +267,15 @@ pub async fn create(ctx: &Ctx, name: &str, head_id: Option<Uuid>) -> DomainResul
     }
     .insert(&txn)
     .await?;
-    audit::record(ctx, &txn, "create", "household", model.id, json!({"name": model.name, "headId": head_id})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "create",
+        "household",
+        model.id,
+        json!({"name": model.name, "headId": head_id}),
+    )
+    .await?;
     if let Some(head) = head_id {
         ensure_head_member(ctx, &txn, model.id, head).await?;
     }
@@ -241,7 +292,9 @@ pub async fn update(
 ) -> DomainResult<household::Model> {
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
-    let mut model = rows::require::<household::Entity>(&txn, id, "household").await?.into_active_model();
+    let mut model = rows::require::<household::Entity>(&txn, id, "household")
+        .await?
+        .into_active_model();
     if let Some(name) = name {
         model.name = Set(required_name(name)?);
     }
@@ -256,7 +309,15 @@ pub async fn update(
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(ctx, &txn, "update", "household", id, json!({"name": model.name, "headId": model.head_id})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "update",
+        "household",
+        id,
+        json!({"name": model.name, "headId": model.head_id}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -266,19 +327,43 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<household::Model> {
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<household::Entity>(&txn, id, "household").await?;
-    let removed = membership::Entity::find().filter(membership::Column::HouseholdId.eq(id)).all(&txn).await?;
+    let removed = membership::Entity::find()
+        .filter(membership::Column::HouseholdId.eq(id))
+        .all(&txn)
+        .await?;
     for row in &removed {
-        audit::record(ctx, &txn, "delete", "household_membership", row.id, json!({"cascadeFrom": id})).await?;
+        audit::record(
+            ctx,
+            &txn,
+            "delete",
+            "household_membership",
+            row.id,
+            json!({"cascadeFrom": id}),
+        )
+        .await?;
     }
-    membership::Entity::delete_many().filter(membership::Column::HouseholdId.eq(id)).exec(&txn).await?;
+    membership::Entity::delete_many()
+        .filter(membership::Column::HouseholdId.eq(id))
+        .exec(&txn)
+        .await?;
     consumer::Entity::update_many()
-        .col_expr(consumer::Column::PrimaryHouseholdId, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            consumer::Column::PrimaryHouseholdId,
+            Expr::value(Option::<Uuid>::None),
+        )
         .filter(consumer::Column::PrimaryHouseholdId.eq(id))
         .exec(&txn)
         .await?;
     household::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(ctx, &txn, "delete", "household", id, json!({"name": current.name, "memberships": removed.len()}))
-        .await?;
+    audit::record(
+        ctx,
+        &txn,
+        "delete",
+        "household",
+        id,
+        json!({"name": current.name, "memberships": removed.len()}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(current)
 }
@@ -302,7 +387,11 @@ pub async fn add_member(
 }
 
 /// Clears the head (and primary-household pointers) that a membership no longer in force supported.
-async fn release_membership(ctx: &Ctx, txn: &impl ConnectionTrait, row: &membership::Model) -> DomainResult<()> {
+async fn release_membership(
+    ctx: &Ctx,
+    txn: &impl ConnectionTrait,
+    row: &membership::Model,
+) -> DomainResult<()> {
     let today = ctx.clock.today();
     let still_member = membership::Entity::find()
         .filter(membership::Column::HouseholdId.eq(row.household_id))
@@ -322,7 +411,10 @@ async fn release_membership(ctx: &Ctx, txn: &impl ConnectionTrait, row: &members
         .exec(txn)
         .await?;
     consumer::Entity::update_many()
-        .col_expr(consumer::Column::PrimaryHouseholdId, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            consumer::Column::PrimaryHouseholdId,
+            Expr::value(Option::<Uuid>::None),
+        )
         .filter(consumer::Column::Id.eq(row.consumer_id))
         .filter(consumer::Column::PrimaryHouseholdId.eq(row.household_id))
         .exec(txn)
@@ -331,7 +423,11 @@ async fn release_membership(ctx: &Ctx, txn: &impl ConnectionTrait, row: &members
 }
 
 /// Ends a membership on `end` (today when absent); history is kept (admin or manager).
-pub async fn end_membership(ctx: &Ctx, id: Uuid, end: Option<NaiveDate>) -> DomainResult<membership::Model> {
+pub async fn end_membership(
+    ctx: &Ctx,
+    id: Uuid,
+    end: Option<NaiveDate>,
+) -> DomainResult<membership::Model> {
     access::require_directory_manager(&ctx.principal)?;
     let end = end.unwrap_or_else(|| ctx.clock.today());
     let txn = ctx.write().await?;
@@ -341,7 +437,15 @@ pub async fn end_membership(ctx: &Ctx, id: Uuid, end: Option<NaiveDate>) -> Doma
     model.end_date = Set(Some(end));
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(ctx, &txn, "end", "household_membership", id, json!({"endDate": end})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "end",
+        "household_membership",
+        id,
+        json!({"endDate": end}),
+    )
+    .await?;
     release_membership(ctx, &txn, &model).await?;
     txn.commit().await?;
     Ok(model)
@@ -353,7 +457,15 @@ pub async fn remove_membership(ctx: &Ctx, id: Uuid) -> DomainResult<membership::
     let txn = ctx.write().await?;
     let current = rows::require::<membership::Entity>(&txn, id, "household membership").await?;
     membership::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(ctx, &txn, "delete", "household_membership", id, json!({"householdId": current.household_id})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "delete",
+        "household_membership",
+        id,
+        json!({"householdId": current.household_id}),
+    )
+    .await?;
     let mut gone = current.clone();
     gone.end_date = Some(NaiveDate::MIN);
     gone.start_date = None;

@@ -3,7 +3,9 @@
 use std::collections::BTreeSet;
 
 use entity::{consumer, contact, internal_user};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::{
@@ -13,7 +15,11 @@ use super::{
 
 /// Builds the principal for a verified token: the subject's stored record, chosen by the roles the
 /// token carries (staff roles look for an internal user, portal roles for a contact or consumer).
-pub async fn resolve(db: &impl ConnectionTrait, subject: String, roles: BTreeSet<Role>) -> DomainResult<Principal> {
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    subject: String,
+    roles: BTreeSet<Role>,
+) -> DomainResult<Principal> {
     let identity = if roles.iter().any(|r| r.is_internal()) {
         internal_user::Entity::find()
             .select_only()
@@ -44,11 +50,19 @@ pub async fn resolve(db: &impl ConnectionTrait, subject: String, roles: BTreeSet
     } else {
         None
     };
-    Ok(Principal { subject: Some(subject), roles, identity: identity.unwrap_or(Identity::Unregistered) })
+    Ok(Principal {
+        subject: Some(subject),
+        roles,
+        identity: identity.unwrap_or(Identity::Unregistered),
+    })
 }
 
 /// Refuses a sign-in subject already used by another contact, consumer or internal user.
-pub async fn ensure_subject_free(txn: &impl ConnectionTrait, subject: &str, except: Option<Uuid>) -> DomainResult<()> {
+pub async fn ensure_subject_free(
+    txn: &impl ConnectionTrait,
+    subject: &str,
+    except: Option<Uuid>,
+) -> DomainResult<()> {
     let except = except.unwrap_or_default();
     let taken = internal_user::Entity::find()
         .filter(internal_user::Column::Subject.eq(subject))
@@ -66,7 +80,10 @@ pub async fn ensure_subject_free(txn: &impl ConnectionTrait, subject: &str, exce
             .count(txn)
             .await?;
     if taken > 0 {
-        return Err(DomainError::conflict(Some("subject"), format!("subject `{subject}` is already in use")));
+        return Err(DomainError::conflict(
+            Some("subject"),
+            format!("subject `{subject}` is already in use"),
+        ));
     }
     Ok(())
 }
@@ -83,7 +100,10 @@ pub fn required_name(name: &str) -> DomainResult<String> {
         return Err(DomainError::invalid("name", "must not be empty"));
     }
     if name.chars().count() > 200 {
-        return Err(DomainError::invalid("name", "must be at most 200 characters"));
+        return Err(DomainError::invalid(
+            "name",
+            "must be at most 200 characters",
+        ));
     }
     Ok(name.to_owned())
 }

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use entity::{internal_user, role_assignment};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -27,20 +29,37 @@ impl Pageable for internal_user::Entity {
 }
 
 /// Internal user lists are sorted by name.
-pub const SORT: Sort<internal_user::Column> = Sort { name: "NAME", column: Some(internal_user::Column::Name), descending: false };
+pub const SORT: Sort<internal_user::Column> = Sort {
+    name: "NAME",
+    column: Some(internal_user::Column::Name),
+    descending: false,
+};
 
 /// A page of internal users (staff only).
-pub async fn list(ctx: &Ctx, name_contains: Option<&str>, args: &PageArgs, wants: Wants) -> DomainResult<Page<internal_user::Model>> {
+pub async fn list(
+    ctx: &Ctx,
+    name_contains: Option<&str>,
+    args: &PageArgs,
+    wants: Wants,
+) -> DomainResult<Page<internal_user::Model>> {
     let mut select = internal_user::Entity::find();
     if let Some(text) = name_contains {
         select = select.filter(internal_user::Column::Name.contains(text));
     }
-    page::fetch_page(&ctx.db, access::internal_users(&ctx.principal).apply(select), &SORT, args, wants).await
+    page::fetch_page(
+        &ctx.db,
+        access::internal_users(&ctx.principal).apply(select),
+        &SORT,
+        args,
+        wants,
+    )
+    .await
 }
 
 /// The visible internal users among `ids`.
 pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, internal_user::Model>> {
-    rows::by_ids::<internal_user::Entity>(&ctx.db, ids, access::internal_users(&ctx.principal)).await
+    rows::by_ids::<internal_user::Entity>(&ctx.db, ids, access::internal_users(&ctx.principal))
+        .await
 }
 
 /// Input of `create` and `update`; on update `None` leaves a field unchanged and empty text clears it.
@@ -71,16 +90,30 @@ pub async fn create(ctx: &Ctx, input: InternalUserInput) -> DomainResult<interna
     }
     .insert(&txn)
     .await?;
-    audit::record(ctx, &txn, "create", "internal_user", model.id, json!({"name": model.name})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "create",
+        "internal_user",
+        model.id,
+        json!({"name": model.name}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
 
 /// Changes an internal user (admin).
-pub async fn update(ctx: &Ctx, id: Uuid, input: InternalUserInput) -> DomainResult<internal_user::Model> {
+pub async fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    input: InternalUserInput,
+) -> DomainResult<internal_user::Model> {
     access::require_admin(&ctx.principal)?;
     let txn = ctx.write().await?;
-    let mut model = rows::require::<internal_user::Entity>(&txn, id, "internal user").await?.into_active_model();
+    let mut model = rows::require::<internal_user::Entity>(&txn, id, "internal user")
+        .await?
+        .into_active_model();
     if let Some(name) = &input.name {
         model.name = Set(required_name(name)?);
     }
@@ -96,7 +129,15 @@ pub async fn update(ctx: &Ctx, id: Uuid, input: InternalUserInput) -> DomainResu
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(ctx, &txn, "update", "internal_user", id, json!({"name": model.name})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "update",
+        "internal_user",
+        id,
+        json!({"name": model.name}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -111,7 +152,15 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<internal_user::Model> {
         .exec(&txn)
         .await?;
     internal_user::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(ctx, &txn, "delete", "internal_user", id, json!({"name": current.name})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "delete",
+        "internal_user",
+        id,
+        json!({"name": current.name}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(current)
 }

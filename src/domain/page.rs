@@ -6,9 +6,12 @@ use std::collections::HashMap;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Value,
-    sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, OverStatement, Query, SelectStatement, WindowStatement},
+    Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
+    sea_query::{
+        Alias, Asterisk, Expr, ExprTrait, Func, OverStatement, Query, SelectStatement,
+        WindowStatement,
+    },
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -90,27 +93,43 @@ impl PageArgs {
     ) -> DomainResult<Self> {
         let size = |value: i64, field: &str| -> DomainResult<u64> {
             if value < 0 {
-                return Err(DomainError::invalid(field, format!("`{field}` must not be negative")));
+                return Err(DomainError::invalid(
+                    field,
+                    format!("`{field}` must not be negative"),
+                ));
             }
             let value = value as u64;
             if value > max_size {
-                return Err(DomainError::invalid(field, format!("`{field}` must be at most {max_size}")));
+                return Err(DomainError::invalid(
+                    field,
+                    format!("`{field}` must be at most {max_size}"),
+                ));
             }
             Ok(value)
         };
         let (limit, backward) = match (first, last) {
             (Some(_), Some(_)) => {
-                return Err(DomainError::invalid("last", "pass either `first` or `last`, not both"));
+                return Err(DomainError::invalid(
+                    "last",
+                    "pass either `first` or `last`, not both",
+                ));
             }
             (Some(first), None) => (size(first, "first")?, false),
             (None, Some(last)) => (size(last, "last")?, true),
-            (None, None) => (std::cmp::min(default_size, max_size), before.is_some() && after.is_none()),
+            (None, None) => (
+                std::cmp::min(default_size, max_size),
+                before.is_some() && after.is_none(),
+            ),
         };
         Ok(Self {
             limit,
             backward,
-            after: after.map(|text| Cursor::decode(text, "after")).transpose()?,
-            before: before.map(|text| Cursor::decode(text, "before")).transpose()?,
+            after: after
+                .map(|text| Cursor::decode(text, "after"))
+                .transpose()?,
+            before: before
+                .map(|text| Cursor::decode(text, "before"))
+                .transpose()?,
         })
     }
 
@@ -120,7 +139,10 @@ impl PageArgs {
             if let Some(cursor) = cursor
                 && cursor.order != name
             {
-                return Err(DomainError::invalid(field, "the cursor belongs to a different ordering"));
+                return Err(DomainError::invalid(
+                    field,
+                    "the cursor belongs to a different ordering",
+                ));
             }
         }
         Ok(())
@@ -139,13 +161,22 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// A page with no rows.
     pub fn empty() -> Self {
-        Self { items: Vec::new(), has_next: false, has_previous: false, total: Some(0) }
+        Self {
+            items: Vec::new(),
+            has_next: false,
+            has_previous: false,
+            total: Some(0),
+        }
     }
 
     /// Changes the row type, keeping cursors and page facts.
     pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
         Page {
-            items: self.items.into_iter().map(|(cursor, item)| (cursor, f(item))).collect(),
+            items: self
+                .items
+                .into_iter()
+                .map(|(cursor, item)| (cursor, f(item)))
+                .collect(),
             has_next: self.has_next,
             has_previous: self.has_previous,
             total: self.total,
@@ -184,20 +215,38 @@ fn beyond<E: Pageable>(sort: &Sort<E::Column>, cursor: &Cursor, after: bool) -> 
     let col = |column: E::Column| -> Expr { Expr::col((E::default(), column)) };
     let greater = after != sort.descending;
     let id = col(E::id_column());
-    let id_beyond = if greater { id.clone().gt(cursor.id) } else { id.clone().lt(cursor.id) };
+    let id_beyond = if greater {
+        id.clone().gt(cursor.id)
+    } else {
+        id.clone().lt(cursor.id)
+    };
     match (sort.column, &cursor.value) {
         (Some(column), Some(value)) => {
             let value: Value = value.clone().into();
             let key = col(column);
-            let key_beyond = if greater { key.clone().gt(value.clone()) } else { key.clone().lt(value.clone()) };
-            Condition::any().add(key_beyond).add(Condition::all().add(key.eq(value)).add(id_beyond))
+            let key_beyond = if greater {
+                key.clone().gt(value.clone())
+            } else {
+                key.clone().lt(value.clone())
+            };
+            Condition::any()
+                .add(key_beyond)
+                .add(Condition::all().add(key.eq(value)).add(id_beyond))
         }
         _ => Condition::all().add(id_beyond),
     }
 }
 
-fn order_select<E: Pageable>(mut select: Select<E>, sort: &Sort<E::Column>, reverse: bool) -> Select<E> {
-    let order = if sort.descending != reverse { Order::Desc } else { Order::Asc };
+fn order_select<E: Pageable>(
+    mut select: Select<E>,
+    sort: &Sort<E::Column>,
+    reverse: bool,
+) -> Select<E> {
+    let order = if sort.descending != reverse {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
     if let Some(column) = sort.column {
         select = select.order_by(column, order.clone());
     }
@@ -220,7 +269,10 @@ pub async fn fetch_page<E: Pageable>(
     if let Some(cursor) = &args.before {
         query = query.filter(beyond::<E>(sort, cursor, false));
     }
-    let mut rows = order_select(query, sort, args.backward).limit(args.limit + 1).all(db).await?;
+    let mut rows = order_select(query, sort, args.backward)
+        .limit(args.limit + 1)
+        .all(db)
+        .await?;
     let extra = rows.len() as u64 > args.limit;
     rows.truncate(args.limit as usize);
     if args.backward {
@@ -231,22 +283,35 @@ pub async fn fetch_page<E: Pageable>(
         let select = select.clone();
         let cursor = cursor.clone();
         async move {
-            let Some(cursor) = cursor else { return Ok::<bool, DomainError>(false) };
+            let Some(cursor) = cursor else {
+                return Ok::<bool, DomainError>(false);
+            };
             let outside = beyond::<E>(sort, &cursor, !after).not();
             let outside = Condition::all().add(outside);
             Ok(select.filter(outside).limit(1).count(db).await? > 0)
         }
     };
-    let (mut has_next, mut has_previous) = if args.backward { (false, extra) } else { (extra, false) };
+    let (mut has_next, mut has_previous) = if args.backward {
+        (false, extra)
+    } else {
+        (extra, false)
+    };
     if wants.has_next && !has_next {
         has_next = exists_outside(&args.before, false).await?;
     }
     if wants.has_previous && !has_previous {
         has_previous = exists_outside(&args.after, true).await?;
     }
-    let total = if wants.total { Some(select.count(db).await?) } else { None };
+    let total = if wants.total {
+        Some(select.count(db).await?)
+    } else {
+        None
+    };
     Ok(Page {
-        items: rows.into_iter().map(|row| (cursor_of::<E>(&row, sort), row)).collect(),
+        items: rows
+            .into_iter()
+            .map(|row| (cursor_of::<E>(&row, sort), row))
+            .collect(),
         has_next,
         has_previous,
         total,
@@ -271,15 +336,29 @@ pub async fn fetch_pages_by_parent<E: Pageable>(
     let count_where = |cond: Condition| Func::count(Expr::case(cond, Expr::cust("1")));
     let mut inner: SelectStatement = select.into_query();
     inner.expr_window_as(Func::count(Expr::cust("*")), partition(), "__total");
-    let outside_after = args.after.as_ref().map(|c| beyond::<E>(sort, c, true).not());
-    let outside_before = args.before.as_ref().map(|c| beyond::<E>(sort, c, false).not());
+    let outside_after = args
+        .after
+        .as_ref()
+        .map(|c| beyond::<E>(sort, c, true).not());
+    let outside_before = args
+        .before
+        .as_ref()
+        .map(|c| beyond::<E>(sort, c, false).not());
     inner.expr_window_as(
-        count_where(outside_after.clone().unwrap_or_else(|| Condition::all().add(Expr::cust("1 = 0")))),
+        count_where(
+            outside_after
+                .clone()
+                .unwrap_or_else(|| Condition::all().add(Expr::cust("1 = 0"))),
+        ),
         partition(),
         "__outside_after",
     );
     inner.expr_window_as(
-        count_where(outside_before.clone().unwrap_or_else(|| Condition::all().add(Expr::cust("1 = 0")))),
+        count_where(
+            outside_before
+                .clone()
+                .unwrap_or_else(|| Condition::all().add(Expr::cust("1 = 0"))),
+        ),
         partition(),
         "__outside_before",
     );
@@ -290,9 +369,16 @@ pub async fn fetch_pages_by_parent<E: Pageable>(
     if let Some(cursor) = &args.before {
         inside = inside.add(beyond::<E>(sort, cursor, false));
     }
-    inner.expr_as(Expr::case(inside, Expr::cust("1")).finally(Expr::cust("0")), "__inside");
+    inner.expr_as(
+        Expr::case(inside, Expr::cust("1")).finally(Expr::cust("0")),
+        "__inside",
+    );
 
-    let order = if sort.descending != args.backward { Order::Desc } else { Order::Asc };
+    let order = if sort.descending != args.backward {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
     let mut window = WindowStatement::partition_by(Alias::new(parent.as_str()));
     window.add_partition_by(Expr::col(Alias::new("__inside")));
     if let Some(column) = sort.column {
@@ -341,7 +427,10 @@ pub async fn fetch_pages_by_parent<E: Pageable>(
         } else {
             page.has_next |= extra;
         }
-        page.items = rows.into_iter().map(|(_, row)| (cursor_of::<E>(&row, sort), row)).collect();
+        page.items = rows
+            .into_iter()
+            .map(|(_, row)| (cursor_of::<E>(&row, sort), row))
+            .collect();
     }
     Ok(pages)
 }

@@ -52,14 +52,21 @@ impl Role {
 
     /// Staff roles, held by internal users.
     pub fn is_internal(self) -> bool {
-        matches!(self, Role::Admin | Role::Manager | Role::Agent | Role::RelationshipAgent)
+        matches!(
+            self,
+            Role::Admin | Role::Manager | Role::Agent | Role::RelationshipAgent
+        )
     }
 
     /// Portal roles held by contacts of accounts.
     pub fn is_contact_role(self) -> bool {
         matches!(
             self,
-            Role::Customer | Role::CustomerCaseManager | Role::CustomerAdmin | Role::Partner | Role::PartnerAdmin
+            Role::Customer
+                | Role::CustomerCaseManager
+                | Role::CustomerAdmin
+                | Role::Partner
+                | Role::PartnerAdmin
         )
     }
 }
@@ -107,7 +114,11 @@ pub struct Principal {
 impl Principal {
     /// The caller without a token.
     pub fn anonymous() -> Self {
-        Self { subject: None, roles: BTreeSet::new(), identity: Identity::Anonymous }
+        Self {
+            subject: None,
+            roles: BTreeSet::new(),
+            identity: Identity::Anonymous,
+        }
     }
 
     /// A principal with full rights, for the CLI's own maintenance work (demo seeding, sweeps).
@@ -137,7 +148,9 @@ impl Principal {
     /// The contact this principal is, when it holds a portal contact role.
     pub fn contact(&self) -> Option<(Uuid, Uuid)> {
         match self.identity {
-            Identity::Contact { id, account_id } if self.roles.iter().any(|r| r.is_contact_role()) => {
+            Identity::Contact { id, account_id }
+                if self.roles.iter().any(|r| r.is_contact_role()) =>
+            {
                 Some((id, account_id))
             }
             _ => None,

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use entity::{contact, internal_user, role_assignment};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -26,10 +28,30 @@ impl Holder {
 }
 
 /// The visible stored roles of each holder, in one statement.
-pub async fn of_holders(ctx: &Ctx, holders: &[Holder]) -> DomainResult<HashMap<Holder, Vec<role_assignment::Model>>> {
-    let contacts: Vec<Uuid> = holders.iter().filter_map(|h| if let Holder::Contact(id) = h { Some(*id) } else { None }).collect();
-    let users: Vec<Uuid> =
-        holders.iter().filter_map(|h| if let Holder::InternalUser(id) = h { Some(*id) } else { None }).collect();
+pub async fn of_holders(
+    ctx: &Ctx,
+    holders: &[Holder],
+) -> DomainResult<HashMap<Holder, Vec<role_assignment::Model>>> {
+    let contacts: Vec<Uuid> = holders
+        .iter()
+        .filter_map(|h| {
+            if let Holder::Contact(id) = h {
+                Some(*id)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let users: Vec<Uuid> = holders
+        .iter()
+        .filter_map(|h| {
+            if let Holder::InternalUser(id) = h {
+                Some(*id)
+            } else {
+                None
+            }
+        })
+        .collect();
     let select = role_assignment::Entity::find()
         .filter(
             sea_orm::Condition::any()
@@ -38,7 +60,11 @@ pub async fn of_holders(ctx: &Ctx, holders: &[Holder]) -> DomainResult<HashMap<H
         )
         .order_by_asc(role_assignment::Column::Role);
     let mut out: HashMap<Holder, Vec<role_assignment::Model>> = HashMap::new();
-    for row in access::role_assignments(&ctx.principal).apply(select).all(&ctx.db).await? {
+    for row in access::role_assignments(&ctx.principal)
+        .apply(select)
+        .all(&ctx.db)
+        .await?
+    {
         let holder = match (row.contact_id, row.internal_user_id) {
             (Some(id), _) => Holder::Contact(id),
             (_, Some(id)) => Holder::InternalUser(id),
@@ -49,18 +75,28 @@ pub async fn of_holders(ctx: &Ctx, holders: &[Holder]) -> DomainResult<HashMap<H
     Ok(out)
 }
 
-async fn check_holder(txn: &impl sea_orm::ConnectionTrait, holder: Holder, role: Role) -> DomainResult<()> {
+async fn check_holder(
+    txn: &impl sea_orm::ConnectionTrait,
+    holder: Holder,
+    role: Role,
+) -> DomainResult<()> {
     match holder {
         Holder::Contact(id) => {
             rows::require::<contact::Entity>(txn, id, "contact").await?;
             if !role.is_contact_role() {
-                return Err(DomainError::invalid("role", format!("{role} is not a role a contact can hold")));
+                return Err(DomainError::invalid(
+                    "role",
+                    format!("{role} is not a role a contact can hold"),
+                ));
             }
         }
         Holder::InternalUser(id) => {
             rows::require::<internal_user::Entity>(txn, id, "internal user").await?;
             if !role.is_internal() {
-                return Err(DomainError::invalid("role", format!("{role} is not a role an internal user can hold")));
+                return Err(DomainError::invalid(
+                    "role",
+                    format!("{role} is not a role an internal user can hold"),
+                ));
             }
         }
     }
@@ -79,7 +115,10 @@ pub async fn assign(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_
         .one(&txn)
         .await?;
     if held.is_some() {
-        return Err(DomainError::conflict(Some("role"), format!("the role {role} is already assigned")));
+        return Err(DomainError::conflict(
+            Some("role"),
+            format!("the role {role} is already assigned"),
+        ));
     }
     let (contact_id, internal_user_id) = match holder {
         Holder::Contact(id) => (Some(id), None),
@@ -94,8 +133,15 @@ pub async fn assign(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_
     }
     .insert(&txn)
     .await?;
-    audit::record(ctx, &txn, "assign_role", "role_assignment", model.id, json!({"holder": id, "role": role.as_str()}))
-        .await?;
+    audit::record(
+        ctx,
+        &txn,
+        "assign_role",
+        "role_assignment",
+        model.id,
+        json!({"holder": id, "role": role.as_str()}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -110,10 +156,21 @@ pub async fn revoke(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_
         .filter(role_assignment::Column::Role.eq(role.as_str()))
         .one(&txn)
         .await?
-        .ok_or(DomainError::NotFound { kind: "role assignment" })?;
-    role_assignment::Entity::delete_by_id(held.id).exec(&txn).await?;
-    audit::record(ctx, &txn, "revoke_role", "role_assignment", held.id, json!({"holder": id, "role": role.as_str()}))
+        .ok_or(DomainError::NotFound {
+            kind: "role assignment",
+        })?;
+    role_assignment::Entity::delete_by_id(held.id)
+        .exec(&txn)
         .await?;
+    audit::record(
+        ctx,
+        &txn,
+        "revoke_role",
+        "role_assignment",
+        held.id,
+        json!({"holder": id, "role": role.as_str()}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(held)
 }

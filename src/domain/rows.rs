@@ -16,12 +16,19 @@ pub async fn by_ids<E: Pageable>(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = scope.apply(E::find().filter(E::id_column().is_in(ids.iter().copied()))).all(db).await?;
+    let rows = scope
+        .apply(E::find().filter(E::id_column().is_in(ids.iter().copied())))
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
 }
 
 /// One row by id, ignoring access scope: for mutations that have already checked rights.
-pub async fn require<E: Pageable>(db: &impl ConnectionTrait, id: Uuid, kind: &'static str) -> DomainResult<E::Model> {
+pub async fn require<E: Pageable>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    kind: &'static str,
+) -> DomainResult<E::Model> {
     E::find()
         .filter(E::id_column().eq(id))
         .one(db)

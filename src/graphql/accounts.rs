@@ -9,16 +9,17 @@ use chrono::{DateTime, Utc};
 use entity::account;
 
 use super::{
-    OrderDirection,
+    NameOrder, OrderDirection,
     connection::{Connection, cost, page_args, wants},
-    NameOrder,
     contacts::Contact,
     domain,
     ids::{self, Kind},
     loaders::{AccountId, ChildrenParams, ContactsParams, EdgeKey},
     state,
 };
-use crate::domain::accounts::{self as service, AccountFilter as Filter, AccountOrder as Order, AccountPatch, NewAccount};
+use crate::domain::accounts::{
+    self as service, AccountFilter as Filter, AccountOrder as Order, AccountPatch, NewAccount,
+};
 
 /// Which face of an organisation a GraphQL type shows.
 pub trait Side: Send + Sync + 'static {
@@ -63,7 +64,10 @@ pub type Partner = Org<PartnerSide>;
 impl<S: Side> Org<S> {
     /// This face of `model`, when the record carries the face's flag.
     pub fn new(model: account::Model) -> Option<Self> {
-        S::fits(&model).then_some(Self { model, side: PhantomData })
+        S::fits(&model).then_some(Self {
+            model,
+            side: PhantomData,
+        })
     }
 }
 
@@ -76,11 +80,23 @@ impl<S: Side> TypeName for Org<S> {
 /// An organisation: a customer account, a partner account, or both.
 #[derive(Interface)]
 #[graphql(
-    field(name = "id", ty = "ID", desc = "Global ID of this face of the organisation."),
+    field(
+        name = "id",
+        ty = "ID",
+        desc = "Global ID of this face of the organisation."
+    ),
     field(name = "number", ty = "&str", desc = "Human-readable account number."),
     field(name = "name", ty = "&str", desc = "Display name."),
-    field(name = "is_customer", ty = "bool", desc = "Whether it is a customer account."),
-    field(name = "is_partner", ty = "bool", desc = "Whether it is a partner account.")
+    field(
+        name = "is_customer",
+        ty = "bool",
+        desc = "Whether it is a customer account."
+    ),
+    field(
+        name = "is_partner",
+        ty = "bool",
+        desc = "Whether it is a partner account."
+    )
 )]
 pub enum Organization {
     Account(Account),
@@ -91,9 +107,15 @@ impl Organization {
     /// The organisation as `Account` when it is a customer, else as `Partner`.
     pub fn from_model(model: account::Model) -> Self {
         if model.is_customer {
-            Organization::Account(Org { model, side: PhantomData })
+            Organization::Account(Org {
+                model,
+                side: PhantomData,
+            })
         } else {
-            Organization::Partner(Org { model, side: PhantomData })
+            Organization::Partner(Org {
+                model,
+                side: PhantomData,
+            })
         }
     }
 }
@@ -144,7 +166,11 @@ impl AccountFilter {
         let filter = filter.unwrap_or_default();
         Ok(Filter {
             name_contains: filter.name_contains,
-            parent_id: filter.parent_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "parentId")).transpose()?,
+            parent_id: filter
+                .parent_id
+                .as_ref()
+                .map(|id| ids::decode(id, ids::ORGANIZATION, "parentId"))
+                .transpose()?,
             roots_only: filter.roots_only,
             ..Filter::default()
         })
@@ -191,8 +217,14 @@ impl<S: Side> Org<S> {
     }
     /// The parent account in the hierarchy, when there is one the viewer may see.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        let Some(parent) = self.model.parent_id else { return Ok(None) };
-        Ok(state(ctx).loaders.load_one(AccountId(parent)).await?.map(Organization::from_model))
+        let Some(parent) = self.model.parent_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(AccountId(parent))
+            .await?
+            .map(Organization::from_model))
     }
     /// Direct child accounts in the hierarchy.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -206,8 +238,19 @@ impl<S: Side> Org<S> {
         order_by: Option<AccountOrder>,
     ) -> Result<Connection<Organization>> {
         let (order, descending) = AccountOrder::domain(order_by);
-        let params = ChildrenParams { args: page_args(ctx, first, after, last, before)?, order, descending };
-        let page = state(ctx).loaders.load_one(EdgeKey { parent: self.model.id, params }).await?.unwrap_or_else(crate::domain::page::Page::empty);
+        let params = ChildrenParams {
+            args: page_args(ctx, first, after, last, before)?,
+            order,
+            descending,
+        };
+        let page = state(ctx)
+            .loaders
+            .load_one(EdgeKey {
+                parent: self.model.id,
+                params,
+            })
+            .await?
+            .unwrap_or_else(crate::domain::page::Page::empty);
         Ok(Connection::from_page(page, Organization::from_model))
     }
     /// The contacts who belong to this account.
@@ -222,8 +265,19 @@ impl<S: Side> Org<S> {
         order_by: Option<NameOrder>,
     ) -> Result<Connection<Contact>> {
         let (by_name, descending) = NameOrder::domain(order_by);
-        let params = ContactsParams { args: page_args(ctx, first, after, last, before)?, by_name, descending };
-        let page = state(ctx).loaders.load_one(EdgeKey { parent: self.model.id, params }).await?.unwrap_or_else(crate::domain::page::Page::empty);
+        let params = ContactsParams {
+            args: page_args(ctx, first, after, last, before)?,
+            by_name,
+            descending,
+        };
+        let page = state(ctx)
+            .loaders
+            .load_one(EdgeKey {
+                parent: self.model.id,
+                params,
+            })
+            .await?
+            .unwrap_or_else(crate::domain::page::Page::empty);
         Ok(Connection::from_page(page, Contact))
     }
 }
@@ -244,8 +298,18 @@ async fn list<S: Side>(
         _ => filter.is_customer = Some(true),
     }
     let args = page_args(ctx, page.0, page.1, page.2, page.3)?;
-    let page = service::list(domain(ctx), &filter, order.sort(descending), &args, wants(ctx)).await?;
-    Ok(Connection::from_page(page, |m| Org { model: m, side: PhantomData }))
+    let page = service::list(
+        domain(ctx),
+        &filter,
+        order.sort(descending),
+        &args,
+        wants(ctx),
+    )
+    .await?;
+    Ok(Connection::from_page(page, |m| Org {
+        model: m,
+        side: PhantomData,
+    }))
 }
 
 #[Object]
@@ -263,7 +327,13 @@ impl AccountsQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<Account>> {
-        list::<CustomerSide>(ctx, AccountFilter::domain(filter)?, order_by, (first, after, last, before)).await
+        list::<CustomerSide>(
+            ctx,
+            AccountFilter::domain(filter)?,
+            order_by,
+            (first, after, last, before),
+        )
+        .await
     }
 
     /// Partner accounts the viewer may see.
@@ -279,7 +349,13 @@ impl AccountsQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<Partner>> {
-        list::<PartnerSide>(ctx, AccountFilter::domain(filter)?, order_by, (first, after, last, before)).await
+        list::<PartnerSide>(
+            ctx,
+            AccountFilter::domain(filter)?,
+            order_by,
+            (first, after, last, before),
+        )
+        .await
     }
 }
 
@@ -342,8 +418,16 @@ pub struct AccountsMutation;
 #[Object]
 impl AccountsMutation {
     /// Creates a customer and/or partner account.
-    async fn create_account(&self, ctx: &Context<'_>, input: CreateAccountInput) -> Result<AccountPayload> {
-        let parent_id = input.parent_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "parentId")).transpose()?;
+    async fn create_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAccountInput,
+    ) -> Result<AccountPayload> {
+        let parent_id = input
+            .parent_id
+            .as_ref()
+            .map(|id| ids::decode(id, ids::ORGANIZATION, "parentId"))
+            .transpose()?;
         let model = service::create(
             domain(ctx),
             NewAccount {
@@ -359,25 +443,53 @@ impl AccountsMutation {
     }
 
     /// Changes an account's name, flags or place in the hierarchy (cycles are refused).
-    async fn update_account(&self, ctx: &Context<'_>, input: UpdateAccountInput) -> Result<AccountPayload> {
+    async fn update_account(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateAccountInput,
+    ) -> Result<AccountPayload> {
         let id = ids::decode(&input.id, ids::ORGANIZATION, "id")?;
-        let parent = input.parent_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "parentId")).transpose()?;
+        let parent = input
+            .parent_id
+            .as_ref()
+            .map(|id| ids::decode(id, ids::ORGANIZATION, "parentId"))
+            .transpose()?;
         let parent_id = match (parent, input.clear_parent) {
             (Some(_), true) => {
-                return Err(crate::domain::DomainError::invalid("clearParent", "give parentId or clearParent, not both").into());
+                return Err(crate::domain::DomainError::invalid(
+                    "clearParent",
+                    "give parentId or clearParent, not both",
+                )
+                .into());
             }
             (Some(parent), false) => Some(Some(parent)),
             (None, true) => Some(None),
             (None, false) => None,
         };
-        let patch = AccountPatch { name: input.name, is_customer: input.is_customer, is_partner: input.is_partner, parent_id };
-        Ok(AccountPayload { model: service::update(domain(ctx), id, patch).await? })
+        let patch = AccountPatch {
+            name: input.name,
+            is_customer: input.is_customer,
+            is_partner: input.is_partner,
+            parent_id,
+        };
+        Ok(AccountPayload {
+            model: service::update(domain(ctx), id, patch).await?,
+        })
     }
 
     /// Deletes an account without contacts or child accounts.
     async fn delete_account(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
         let uuid = ids::decode(&id, ids::ORGANIZATION, "id")?;
         let model = service::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload { deleted_id: ids::encode(if model.is_customer { Kind::Account } else { Kind::Partner }, uuid) })
+        Ok(DeletePayload {
+            deleted_id: ids::encode(
+                if model.is_customer {
+                    Kind::Account
+                } else {
+                    Kind::Partner
+                },
+                uuid,
+            ),
+        })
     }
 }

@@ -61,7 +61,14 @@ impl<N> Connection<N> {
         let start_cursor = page.items.first().map(|(c, _)| c.encode());
         let end_cursor = page.items.last().map(|(c, _)| c.encode());
         Self {
-            edges: page.items.into_iter().map(|(cursor, row)| Edge { cursor: cursor.encode(), node: node(row) }).collect(),
+            edges: page
+                .items
+                .into_iter()
+                .map(|(cursor, row)| Edge {
+                    cursor: cursor.encode(),
+                    node: node(row),
+                })
+                .collect(),
             page_info: PageInfo {
                 has_next_page: page.has_next,
                 has_previous_page: page.has_previous,

@@ -42,8 +42,14 @@ impl Consumer {
     }
     /// The household the consumer names as primary.
     async fn primary_household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
-        let Some(id) = self.0.primary_household_id else { return Ok(None) };
-        Ok(state(ctx).loaders.load_one(HouseholdId(id)).await?.map(Household))
+        let Some(id) = self.0.primary_household_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(HouseholdId(id))
+            .await?
+            .map(Household))
     }
     /// Households the consumer belongs to (current memberships only unless `currentOnly: false`).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -63,7 +69,11 @@ impl Consumer {
             args: page_args(ctx, first, after, last, before)?,
         };
         let page = memberships_page(ctx, self.0.id, params).await?;
-        let ids: Vec<HouseholdId> = page.items.iter().map(|(_, m)| HouseholdId(m.household_id)).collect();
+        let ids: Vec<HouseholdId> = page
+            .items
+            .iter()
+            .map(|(_, m)| HouseholdId(m.household_id))
+            .collect();
         let mut found = state(ctx).loaders.load_many(ids).await?;
         let page = page.map(|m| found.remove(&HouseholdId(m.household_id)));
         Ok(Connection::from_page(filter_visible(page), Household))
@@ -83,7 +93,10 @@ impl Consumer {
             current_only: false,
             args: page_args(ctx, first, after, last, before)?,
         };
-        Ok(Connection::from_page(memberships_page(ctx, self.0.id, params).await?, HouseholdMembership))
+        Ok(Connection::from_page(
+            memberships_page(ctx, self.0.id, params).await?,
+            HouseholdMembership,
+        ))
     }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -96,9 +109,15 @@ impl Consumer {
 }
 
 /// Drops rows the viewer may not see from a page built by a second lookup.
-pub fn filter_visible<T>(page: crate::domain::page::Page<Option<T>>) -> crate::domain::page::Page<T> {
+pub fn filter_visible<T>(
+    page: crate::domain::page::Page<Option<T>>,
+) -> crate::domain::page::Page<T> {
     crate::domain::page::Page {
-        items: page.items.into_iter().filter_map(|(cursor, row)| row.map(|row| (cursor, row))).collect(),
+        items: page
+            .items
+            .into_iter()
+            .filter_map(|(cursor, row)| row.map(|row| (cursor, row)))
+            .collect(),
         has_next: page.has_next,
         has_previous: page.has_previous,
         total: page.total,
@@ -134,8 +153,14 @@ impl ConsumersQuery {
         let name = filter.and_then(|f| f.name_contains);
         let (by_name, descending) = NameOrder::domain(order_by);
         let args = page_args(ctx, first, after, last, before)?;
-        let page =
-            service::list(domain(ctx), name.as_deref(), service::sort(by_name, descending), &args, wants(ctx)).await?;
+        let page = service::list(
+            domain(ctx),
+            name.as_deref(),
+            service::sort(by_name, descending),
+            &args,
+            wants(ctx),
+        )
+        .await?;
         Ok(Connection::from_page(page, Consumer))
     }
 }
@@ -180,29 +205,61 @@ pub struct ConsumersMutation;
 #[Object]
 impl ConsumersMutation {
     /// Creates a consumer.
-    async fn create_consumer(&self, ctx: &Context<'_>, input: CreateConsumerInput) -> Result<ConsumerPayload> {
-        let input = ConsumerInput { name: Some(input.name), email: input.email, subject: input.subject };
-        Ok(ConsumerPayload { consumer: Consumer(service::create(domain(ctx), input).await?) })
+    async fn create_consumer(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateConsumerInput,
+    ) -> Result<ConsumerPayload> {
+        let input = ConsumerInput {
+            name: Some(input.name),
+            email: input.email,
+            subject: input.subject,
+        };
+        Ok(ConsumerPayload {
+            consumer: Consumer(service::create(domain(ctx), input).await?),
+        })
     }
 
     /// Changes a consumer.
-    async fn update_consumer(&self, ctx: &Context<'_>, input: UpdateConsumerInput) -> Result<ConsumerPayload> {
+    async fn update_consumer(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateConsumerInput,
+    ) -> Result<ConsumerPayload> {
         let id = ids::decode(&input.id, &[Kind::Consumer], "id")?;
-        let patch = ConsumerInput { name: input.name, email: input.email, subject: input.subject };
-        Ok(ConsumerPayload { consumer: Consumer(service::update(domain(ctx), id, patch).await?) })
+        let patch = ConsumerInput {
+            name: input.name,
+            email: input.email,
+            subject: input.subject,
+        };
+        Ok(ConsumerPayload {
+            consumer: Consumer(service::update(domain(ctx), id, patch).await?),
+        })
     }
 
     /// Names the consumer's primary household.
-    async fn set_primary_household(&self, ctx: &Context<'_>, input: SetPrimaryHouseholdInput) -> Result<ConsumerPayload> {
+    async fn set_primary_household(
+        &self,
+        ctx: &Context<'_>,
+        input: SetPrimaryHouseholdInput,
+    ) -> Result<ConsumerPayload> {
         let id = ids::decode(&input.consumer_id, &[Kind::Consumer], "consumerId")?;
-        let household = input.household_id.as_ref().map(|h| ids::decode(h, &[Kind::Household], "householdId")).transpose()?;
-        Ok(ConsumerPayload { consumer: Consumer(service::set_primary_household(domain(ctx), id, household).await?) })
+        let household = input
+            .household_id
+            .as_ref()
+            .map(|h| ids::decode(h, &[Kind::Household], "householdId"))
+            .transpose()?;
+        Ok(ConsumerPayload {
+            consumer: Consumer(service::set_primary_household(domain(ctx), id, household).await?),
+        })
     }
 
     /// Deletes a consumer with its household memberships.
     async fn delete_consumer(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
         let uuid = ids::decode(&id, &[Kind::Consumer], "id")?;
         service::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload { deleted_id: ids::encode(Kind::Consumer, uuid) })
+        Ok(DeletePayload {
+            deleted_id: ids::encode(Kind::Consumer, uuid),
+        })
     }
 }

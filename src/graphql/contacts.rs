@@ -45,11 +45,19 @@ impl Contact {
     }
     /// The account the contact belongs to.
     async fn account(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        Ok(state(ctx).loaders.load_one(AccountId(self.0.account_id)).await?.map(Organization::from_model))
+        Ok(state(ctx)
+            .loaders
+            .load_one(AccountId(self.0.account_id))
+            .await?
+            .map(Organization::from_model))
     }
     /// Roles stored for this contact.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        let rows = state(ctx).loaders.load_one(RolesOf(Holder::Contact(self.0.id))).await?.unwrap_or_default();
+        let rows = state(ctx)
+            .loaders
+            .load_one(RolesOf(Holder::Contact(self.0.id)))
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(|r| r.role).collect())
     }
     /// When the record was created.
@@ -93,11 +101,22 @@ impl ContactsQuery {
         let filter = filter.unwrap_or_default();
         let filter = Filter {
             name_contains: filter.name_contains,
-            account_id: filter.account_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "accountId")).transpose()?,
+            account_id: filter
+                .account_id
+                .as_ref()
+                .map(|id| ids::decode(id, ids::ORGANIZATION, "accountId"))
+                .transpose()?,
         };
         let (by_name, descending) = NameOrder::domain(order_by);
         let args = page_args(ctx, first, after, last, before)?;
-        let page = service::list(domain(ctx), &filter, service::sort(by_name, descending), &args, wants(ctx)).await?;
+        let page = service::list(
+            domain(ctx),
+            &filter,
+            service::sort(by_name, descending),
+            &args,
+            wants(ctx),
+        )
+        .await?;
         Ok(Connection::from_page(page, Contact))
     }
 }
@@ -140,24 +159,54 @@ pub struct ContactsMutation;
 #[Object]
 impl ContactsMutation {
     /// Creates a contact on an account.
-    async fn create_contact(&self, ctx: &Context<'_>, input: CreateContactInput) -> Result<ContactPayload> {
+    async fn create_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateContactInput,
+    ) -> Result<ContactPayload> {
         let account_id = ids::decode(&input.account_id, ids::ORGANIZATION, "accountId")?;
-        let new = NewContact { account_id, name: input.name, email: input.email, phone: input.phone, subject: input.subject };
-        Ok(ContactPayload { contact: Contact(service::create(domain(ctx), new).await?) })
+        let new = NewContact {
+            account_id,
+            name: input.name,
+            email: input.email,
+            phone: input.phone,
+            subject: input.subject,
+        };
+        Ok(ContactPayload {
+            contact: Contact(service::create(domain(ctx), new).await?),
+        })
     }
 
     /// Changes a contact.
-    async fn update_contact(&self, ctx: &Context<'_>, input: UpdateContactInput) -> Result<ContactPayload> {
+    async fn update_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateContactInput,
+    ) -> Result<ContactPayload> {
         let id = ids::decode(&input.id, &[Kind::Contact], "id")?;
-        let account_id = input.account_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "accountId")).transpose()?;
-        let patch = ContactPatch { account_id, name: input.name, email: input.email, phone: input.phone, subject: input.subject };
-        Ok(ContactPayload { contact: Contact(service::update(domain(ctx), id, patch).await?) })
+        let account_id = input
+            .account_id
+            .as_ref()
+            .map(|id| ids::decode(id, ids::ORGANIZATION, "accountId"))
+            .transpose()?;
+        let patch = ContactPatch {
+            account_id,
+            name: input.name,
+            email: input.email,
+            phone: input.phone,
+            subject: input.subject,
+        };
+        Ok(ContactPayload {
+            contact: Contact(service::update(domain(ctx), id, patch).await?),
+        })
     }
 
     /// Deletes a contact and its stored roles.
     async fn delete_contact(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
         let uuid = ids::decode(&id, &[Kind::Contact], "id")?;
         service::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload { deleted_id: ids::encode(Kind::Contact, uuid) })
+        Ok(DeletePayload {
+            deleted_id: ids::encode(Kind::Contact, uuid),
+        })
     }
 }

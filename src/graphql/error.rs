@@ -46,10 +46,13 @@ impl From<super::loaders::LoadError> for async_graphql::Error {
             DomainError::Unauthenticated => DomainError::Unauthenticated,
             DomainError::Forbidden(m) => DomainError::Forbidden(m.clone()),
             DomainError::NotFound { kind } => DomainError::NotFound { kind },
-            DomainError::InvalidInput { field, message } => DomainError::invalid(field.clone(), message.clone()),
-            DomainError::Conflict { field, message } => {
-                DomainError::Conflict { field: field.clone(), message: message.clone() }
+            DomainError::InvalidInput { field, message } => {
+                DomainError::invalid(field.clone(), message.clone())
             }
+            DomainError::Conflict { field, message } => DomainError::Conflict {
+                field: field.clone(),
+                message: message.clone(),
+            },
             DomainError::Internal(detail) => DomainError::Internal(detail.clone()),
         };
         owned.into()

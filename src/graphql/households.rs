@@ -26,7 +26,11 @@ pub async fn memberships_page(
     parent: Uuid,
     params: MembershipParams,
 ) -> Result<Page<household_membership::Model>> {
-    Ok(state(ctx).loaders.load_one(EdgeKey { parent, params }).await?.unwrap_or_else(Page::empty))
+    Ok(state(ctx)
+        .loaders
+        .load_one(EdgeKey { parent, params })
+        .await?
+        .unwrap_or_else(Page::empty))
 }
 
 /// A group of consumers, such as a family.
@@ -44,8 +48,14 @@ impl Household {
     }
     /// The head of household, always a current member.
     async fn head(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
-        let Some(id) = self.0.head_id else { return Ok(None) };
-        Ok(state(ctx).loaders.load_one(ConsumerId(id)).await?.map(Consumer))
+        let Some(id) = self.0.head_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(ConsumerId(id))
+            .await?
+            .map(Consumer))
     }
     /// Member consumers: current members unless `currentOnly: false`.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -65,7 +75,11 @@ impl Household {
             args: page_args(ctx, first, after, last, before)?,
         };
         let page = memberships_page(ctx, self.0.id, params).await?;
-        let ids: Vec<ConsumerId> = page.items.iter().map(|(_, m)| ConsumerId(m.consumer_id)).collect();
+        let ids: Vec<ConsumerId> = page
+            .items
+            .iter()
+            .map(|(_, m)| ConsumerId(m.consumer_id))
+            .collect();
         let found = state(ctx).loaders.load_many(ids).await?;
         let page = page.map(|m| found.get(&ConsumerId(m.consumer_id)).cloned());
         Ok(Connection::from_page(filter_visible(page), Consumer))
@@ -87,7 +101,10 @@ impl Household {
             current_only,
             args: page_args(ctx, first, after, last, before)?,
         };
-        Ok(Connection::from_page(memberships_page(ctx, self.0.id, params).await?, HouseholdMembership))
+        Ok(Connection::from_page(
+            memberships_page(ctx, self.0.id, params).await?,
+            HouseholdMembership,
+        ))
     }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -110,11 +127,19 @@ impl HouseholdMembership {
     }
     /// The household.
     async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
-        Ok(state(ctx).loaders.load_one(HouseholdId(self.0.household_id)).await?.map(Household))
+        Ok(state(ctx)
+            .loaders
+            .load_one(HouseholdId(self.0.household_id))
+            .await?
+            .map(Household))
     }
     /// The member.
     async fn consumer(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
-        Ok(state(ctx).loaders.load_one(ConsumerId(self.0.consumer_id)).await?.map(Consumer))
+        Ok(state(ctx)
+            .loaders
+            .load_one(ConsumerId(self.0.consumer_id))
+            .await?
+            .map(Consumer))
     }
     /// First day of membership; absent means "since always".
     async fn start_date(&self) -> Option<NaiveDate> {
@@ -152,8 +177,14 @@ impl HouseholdsQuery {
         let name = filter.and_then(|f| f.name_contains);
         let (by_name, descending) = NameOrder::domain(order_by);
         let args = page_args(ctx, first, after, last, before)?;
-        let page =
-            service::list(domain(ctx), name.as_deref(), service::sort(by_name, descending), &args, wants(ctx)).await?;
+        let page = service::list(
+            domain(ctx),
+            name.as_deref(),
+            service::sort(by_name, descending),
+            &args,
+            wants(ctx),
+        )
+        .await?;
         Ok(Connection::from_page(page, Household))
     }
 }
@@ -218,40 +249,79 @@ pub struct HouseholdsMutation;
 #[Object]
 impl HouseholdsMutation {
     /// Creates a household.
-    async fn create_household(&self, ctx: &Context<'_>, input: CreateHouseholdInput) -> Result<HouseholdPayload> {
-        let head = input.head_id.as_ref().map(|id| ids::decode(id, &[Kind::Consumer], "headId")).transpose()?;
-        Ok(HouseholdPayload { household: Household(service::create(domain(ctx), &input.name, head).await?) })
+    async fn create_household(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateHouseholdInput,
+    ) -> Result<HouseholdPayload> {
+        let head = input
+            .head_id
+            .as_ref()
+            .map(|id| ids::decode(id, &[Kind::Consumer], "headId"))
+            .transpose()?;
+        Ok(HouseholdPayload {
+            household: Household(service::create(domain(ctx), &input.name, head).await?),
+        })
     }
 
     /// Renames a household or changes its head.
-    async fn update_household(&self, ctx: &Context<'_>, input: UpdateHouseholdInput) -> Result<HouseholdPayload> {
+    async fn update_household(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateHouseholdInput,
+    ) -> Result<HouseholdPayload> {
         let id = ids::decode(&input.id, &[Kind::Household], "id")?;
-        let head = input.head_id.as_ref().map(|id| ids::decode(id, &[Kind::Consumer], "headId")).transpose()?;
+        let head = input
+            .head_id
+            .as_ref()
+            .map(|id| ids::decode(id, &[Kind::Consumer], "headId"))
+            .transpose()?;
         let head = match (head, input.clear_head) {
             (Some(_), true) => {
-                return Err(crate::domain::DomainError::invalid("clearHead", "give headId or clearHead, not both").into());
+                return Err(crate::domain::DomainError::invalid(
+                    "clearHead",
+                    "give headId or clearHead, not both",
+                )
+                .into());
             }
             (Some(head), false) => Some(Some(head)),
             (None, true) => Some(None),
             (None, false) => None,
         };
         let model = service::update(domain(ctx), id, input.name.as_deref(), head).await?;
-        Ok(HouseholdPayload { household: Household(model) })
+        Ok(HouseholdPayload {
+            household: Household(model),
+        })
     }
 
     /// Deletes a household with its memberships.
     async fn delete_household(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
         let uuid = ids::decode(&id, &[Kind::Household], "id")?;
         service::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload { deleted_id: ids::encode(Kind::Household, uuid) })
+        Ok(DeletePayload {
+            deleted_id: ids::encode(Kind::Household, uuid),
+        })
     }
 
     /// Adds a consumer to a household for a period.
-    async fn add_household_member(&self, ctx: &Context<'_>, input: AddHouseholdMemberInput) -> Result<MembershipPayload> {
+    async fn add_household_member(
+        &self,
+        ctx: &Context<'_>,
+        input: AddHouseholdMemberInput,
+    ) -> Result<MembershipPayload> {
         let household = ids::decode(&input.household_id, &[Kind::Household], "householdId")?;
         let consumer = ids::decode(&input.consumer_id, &[Kind::Consumer], "consumerId")?;
-        let model = service::add_member(domain(ctx), household, consumer, input.start_date, input.end_date).await?;
-        Ok(MembershipPayload { membership: HouseholdMembership(model) })
+        let model = service::add_member(
+            domain(ctx),
+            household,
+            consumer,
+            input.start_date,
+            input.end_date,
+        )
+        .await?;
+        Ok(MembershipPayload {
+            membership: HouseholdMembership(model),
+        })
     }
 
     /// Ends a membership; the record stays as history.
@@ -260,15 +330,27 @@ impl HouseholdsMutation {
         ctx: &Context<'_>,
         input: EndHouseholdMembershipInput,
     ) -> Result<MembershipPayload> {
-        let id = ids::decode(&input.membership_id, &[Kind::HouseholdMembership], "membershipId")?;
+        let id = ids::decode(
+            &input.membership_id,
+            &[Kind::HouseholdMembership],
+            "membershipId",
+        )?;
         let model = service::end_membership(domain(ctx), id, input.end_date).await?;
-        Ok(MembershipPayload { membership: HouseholdMembership(model) })
+        Ok(MembershipPayload {
+            membership: HouseholdMembership(model),
+        })
     }
 
     /// Removes a membership record altogether.
-    async fn remove_household_membership(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+    async fn remove_household_membership(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<DeletePayload> {
         let uuid = ids::decode(&id, &[Kind::HouseholdMembership], "id")?;
         service::remove_membership(domain(ctx), uuid).await?;
-        Ok(DeletePayload { deleted_id: ids::encode(Kind::HouseholdMembership, uuid) })
+        Ok(DeletePayload {
+            deleted_id: ids::encode(Kind::HouseholdMembership, uuid),
+        })
     }
 }

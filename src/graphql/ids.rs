@@ -54,7 +54,10 @@ pub fn decode_any(id: &ID, field: &str) -> DomainResult<(Kind, Uuid)> {
     let bytes = URL_SAFE_NO_PAD.decode(id.as_str()).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (name, uuid) = text.split_once(':').ok_or_else(invalid)?;
-    let kind = Kind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(invalid)?;
+    let kind = Kind::ALL
+        .into_iter()
+        .find(|k| k.name() == name)
+        .ok_or_else(invalid)?;
     Ok((kind, Uuid::parse_str(uuid).map_err(|_| invalid())?))
 }
 
@@ -66,7 +69,10 @@ pub fn decode(id: &ID, kinds: &[Kind], field: &str) -> DomainResult<Uuid> {
         Ok(uuid)
     } else {
         let wanted: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-        Err(DomainError::invalid(field, format!("expected the ID of a {}", wanted.join(" or "))))
+        Err(DomainError::invalid(
+            field,
+            format!("expected the ID of a {}", wanted.join(" or ")),
+        ))
     }
 }
 

@@ -17,7 +17,9 @@ pub struct ErrorCodes {
 
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension { max_aliases: self.max_aliases })
+        Arc::new(ErrorCodesExtension {
+            max_aliases: self.max_aliases,
+        })
     }
 }
 
@@ -38,7 +40,8 @@ fn count_aliases(set: &SelectionSet) -> usize {
         .iter()
         .map(|item| match &item.node {
             Selection::Field(field) => {
-                usize::from(field.node.alias.is_some()) + count_aliases(&field.node.selection_set.node)
+                usize::from(field.node.alias.is_some())
+                    + count_aliases(&field.node.selection_set.node)
             }
             Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
             Selection::FragmentSpread(_) => 0,
@@ -55,12 +58,29 @@ impl Extension for ErrorCodesExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await.map_err(|e| with_code(e, code::GRAPHQL_PARSE_FAILED))?;
-        let aliases: usize = document.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum::<usize>()
-            + document.fragments.values().map(|f| count_aliases(&f.node.selection_set.node)).sum::<usize>();
+        let document = next
+            .run(ctx, query, variables)
+            .await
+            .map_err(|e| with_code(e, code::GRAPHQL_PARSE_FAILED))?;
+        let aliases: usize = document
+            .operations
+            .iter()
+            .map(|(_, op)| count_aliases(&op.node.selection_set.node))
+            .sum::<usize>()
+            + document
+                .fragments
+                .values()
+                .map(|f| count_aliases(&f.node.selection_set.node))
+                .sum::<usize>();
         if aliases > self.max_aliases {
             return Err(with_code(
-                ServerError::new(format!("the query uses {aliases} aliases; at most {} are allowed", self.max_aliases), None),
+                ServerError::new(
+                    format!(
+                        "the query uses {aliases} aliases; at most {} are allowed",
+                        self.max_aliases
+                    ),
+                    None,
+                ),
                 code::GRAPHQL_VALIDATION_FAILED,
             ));
         }
@@ -72,8 +92,11 @@ impl Extension for ErrorCodesExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx)
-            .await
-            .map_err(|errors| errors.into_iter().map(|e| with_code(e, code::GRAPHQL_VALIDATION_FAILED)).collect())
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| with_code(e, code::GRAPHQL_VALIDATION_FAILED))
+                .collect()
+        })
     }
 }

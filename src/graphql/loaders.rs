@@ -4,13 +4,15 @@
 use std::{collections::HashMap, hash::Hash, sync::Arc, time::Duration};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{account, consumer, contact, household, household_membership, internal_user, role_assignment};
+use entity::{
+    account, consumer, contact, household, household_membership, internal_user, role_assignment,
+};
 use uuid::Uuid;
 
 use crate::{
     db::StatementCounter,
     domain::{
-        Ctx, DomainError, accounts, contacts, consumers, households, internal_users,
+        Ctx, DomainError, accounts, consumers, contacts, households, internal_users,
         page::{Page, PageArgs},
         roles::{self, Holder},
     },
@@ -60,7 +62,10 @@ pub struct EdgeKey<P> {
 fn group<P: Clone + Eq + Hash>(keys: &[EdgeKey<P>]) -> HashMap<P, Vec<Uuid>> {
     let mut groups: HashMap<P, Vec<Uuid>> = HashMap::new();
     for key in keys {
-        groups.entry(key.params.clone()).or_default().push(key.parent);
+        groups
+            .entry(key.params.clone())
+            .or_default()
+            .push(key.parent);
     }
     groups
 }
@@ -74,7 +79,13 @@ fn ungroup<P: Clone + Eq + Hash, T: Clone>(
 ) {
     for parent in parents {
         let page = pages.remove(parent).unwrap_or_else(Page::empty);
-        out.insert(EdgeKey { parent: *parent, params: params.clone() }, page);
+        out.insert(
+            EdgeKey {
+                parent: *parent,
+                params: params.clone(),
+            },
+            page,
+        );
     }
 }
 
@@ -101,7 +112,11 @@ by_id_loader!(AccountId, account::Model, accounts::by_ids);
 by_id_loader!(ContactId, contact::Model, contacts::by_ids);
 by_id_loader!(ConsumerId, consumer::Model, consumers::by_ids);
 by_id_loader!(HouseholdId, household::Model, households::by_ids);
-by_id_loader!(MembershipId, household_membership::Model, households::memberships_by_ids);
+by_id_loader!(
+    MembershipId,
+    household_membership::Model,
+    households::memberships_by_ids
+);
 by_id_loader!(InternalUserId, internal_user::Model, internal_users::by_ids);
 
 /// Parameters of the `children` edge of an account.
@@ -116,11 +131,16 @@ impl Loader<EdgeKey<ChildrenParams>> for Batch {
     type Value = Page<account::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[EdgeKey<ChildrenParams>]) -> LoadResult<EdgeKey<ChildrenParams>, Self::Value> {
+    async fn load(
+        &self,
+        keys: &[EdgeKey<ChildrenParams>],
+    ) -> LoadResult<EdgeKey<ChildrenParams>, Self::Value> {
         let mut out = HashMap::new();
         for (params, parents) in group(keys) {
             let sort = params.order.sort(params.descending);
-            let pages = accounts::children_pages(&self.ctx, &parents, sort, &params.args).await.map_err(LoadError::from)?;
+            let pages = accounts::children_pages(&self.ctx, &parents, sort, &params.args)
+                .await
+                .map_err(LoadError::from)?;
             ungroup(&mut out, &params, &parents, pages);
         }
         Ok(out)
@@ -139,12 +159,16 @@ impl Loader<EdgeKey<ContactsParams>> for Batch {
     type Value = Page<contact::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[EdgeKey<ContactsParams>]) -> LoadResult<EdgeKey<ContactsParams>, Self::Value> {
+    async fn load(
+        &self,
+        keys: &[EdgeKey<ContactsParams>],
+    ) -> LoadResult<EdgeKey<ContactsParams>, Self::Value> {
         let mut out = HashMap::new();
         for (params, parents) in group(keys) {
             let sort = contacts::sort(params.by_name, params.descending);
-            let pages =
-                contacts::pages_by_account(&self.ctx, &parents, sort, &params.args).await.map_err(LoadError::from)?;
+            let pages = contacts::pages_by_account(&self.ctx, &parents, sort, &params.args)
+                .await
+                .map_err(LoadError::from)?;
             ungroup(&mut out, &params, &parents, pages);
         }
         Ok(out)
@@ -163,13 +187,21 @@ impl Loader<EdgeKey<MembershipParams>> for Batch {
     type Value = Page<household_membership::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[EdgeKey<MembershipParams>]) -> LoadResult<EdgeKey<MembershipParams>, Self::Value> {
+    async fn load(
+        &self,
+        keys: &[EdgeKey<MembershipParams>],
+    ) -> LoadResult<EdgeKey<MembershipParams>, Self::Value> {
         let mut out = HashMap::new();
         for (params, parents) in group(keys) {
-            let pages =
-                households::membership_pages(&self.ctx, params.side, &parents, params.current_only, &params.args)
-                    .await
-                    .map_err(LoadError::from)?;
+            let pages = households::membership_pages(
+                &self.ctx,
+                params.side,
+                &parents,
+                params.current_only,
+                &params.args,
+            )
+            .await
+            .map_err(LoadError::from)?;
             ungroup(&mut out, &params, &parents, pages);
         }
         Ok(out)
@@ -186,7 +218,12 @@ impl Loader<RolesOf> for Batch {
 
     async fn load(&self, keys: &[RolesOf]) -> LoadResult<RolesOf, Self::Value> {
         let holders: Vec<Holder> = keys.iter().map(|k| k.0).collect();
-        let mut found = roles::of_holders(&self.ctx, &holders).await.map_err(LoadError::from)?;
-        Ok(holders.into_iter().map(|h| (RolesOf(h), found.remove(&h).unwrap_or_default())).collect())
+        let mut found = roles::of_holders(&self.ctx, &holders)
+            .await
+            .map_err(LoadError::from)?;
+        Ok(holders
+            .into_iter()
+            .map(|h| (RolesOf(h), found.remove(&h).unwrap_or_default()))
+            .collect())
     }
 }

@@ -64,7 +64,10 @@ impl NameOrder {
     /// (sort by name?, descending?) for the domain layer.
     pub fn domain(order: Option<Self>) -> (bool, bool) {
         let order = order.unwrap_or_default();
-        (order.field == NameOrderField::Name, order.direction == OrderDirection::Desc)
+        (
+            order.field == NameOrderField::Name,
+            order.direction == OrderDirection::Desc,
+        )
     }
 }
 
@@ -100,7 +103,9 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .extension(limits::ErrorCodes { max_aliases: limits.max_aliases });
+        .extension(limits::ErrorCodes {
+            max_aliases: limits.max_aliases,
+        });
     if !limits.introspection {
         builder = builder.disable_introspection();
     }

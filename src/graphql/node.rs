@@ -15,7 +15,11 @@ use super::{
 
 /// An object with a global ID.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID", desc = "Global ID: pass it to `node` to fetch the object again."))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Global ID: pass it to `node` to fetch the object again."
+))]
 pub enum Node {
     Account(Account),
     Partner(Partner),
@@ -30,15 +34,36 @@ pub enum Node {
 pub async fn load(ctx: &Context<'_>, kind: Kind, id: uuid::Uuid) -> Result<Option<Node>> {
     let loaders = &state(ctx).loaders;
     Ok(match kind {
-        Kind::Account => loaders.load_one(AccountId(id)).await?.and_then(Account::new).map(Node::Account),
-        Kind::Partner => loaders.load_one(AccountId(id)).await?.and_then(Partner::new).map(Node::Partner),
-        Kind::Contact => loaders.load_one(ContactId(id)).await?.map(|m| Node::Contact(Contact(m))),
-        Kind::Consumer => loaders.load_one(ConsumerId(id)).await?.map(|m| Node::Consumer(Consumer(m))),
-        Kind::Household => loaders.load_one(HouseholdId(id)).await?.map(|m| Node::Household(Household(m))),
-        Kind::HouseholdMembership => {
-            loaders.load_one(MembershipId(id)).await?.map(|m| Node::HouseholdMembership(HouseholdMembership(m)))
-        }
-        Kind::InternalUser => loaders.load_one(InternalUserId(id)).await?.map(|m| Node::InternalUser(InternalUser(m))),
+        Kind::Account => loaders
+            .load_one(AccountId(id))
+            .await?
+            .and_then(Account::new)
+            .map(Node::Account),
+        Kind::Partner => loaders
+            .load_one(AccountId(id))
+            .await?
+            .and_then(Partner::new)
+            .map(Node::Partner),
+        Kind::Contact => loaders
+            .load_one(ContactId(id))
+            .await?
+            .map(|m| Node::Contact(Contact(m))),
+        Kind::Consumer => loaders
+            .load_one(ConsumerId(id))
+            .await?
+            .map(|m| Node::Consumer(Consumer(m))),
+        Kind::Household => loaders
+            .load_one(HouseholdId(id))
+            .await?
+            .map(|m| Node::Household(Household(m))),
+        Kind::HouseholdMembership => loaders
+            .load_one(MembershipId(id))
+            .await?
+            .map(|m| Node::HouseholdMembership(HouseholdMembership(m))),
+        Kind::InternalUser => loaders
+            .load_one(InternalUserId(id))
+            .await?
+            .map(|m| Node::InternalUser(InternalUser(m))),
     })
 }
 
@@ -59,9 +84,21 @@ impl NodeQuery {
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         let max = state(ctx).limits.max_page_size as usize;
         if ids.len() > max {
-            return Err(crate::domain::DomainError::invalid("ids", format!("at most {max} IDs per call")).into());
+            return Err(crate::domain::DomainError::invalid(
+                "ids",
+                format!("at most {max} IDs per call"),
+            )
+            .into());
         }
-        let decoded = ids.iter().map(|id| ids::decode_any(id, "ids")).collect::<Result<Vec<_>, _>>()?;
-        futures_util::future::try_join_all(decoded.into_iter().map(|(kind, uuid)| load(ctx, kind, uuid))).await
+        let decoded = ids
+            .iter()
+            .map(|id| ids::decode_any(id, "ids"))
+            .collect::<Result<Vec<_>, _>>()?;
+        futures_util::future::try_join_all(
+            decoded
+                .into_iter()
+                .map(|(kind, uuid)| load(ctx, kind, uuid)),
+        )
+        .await
     }
 }

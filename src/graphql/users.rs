@@ -43,7 +43,11 @@ impl InternalUser {
     }
     /// Roles stored for this user.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        let rows = state(ctx).loaders.load_one(RolesOf(Holder::InternalUser(self.0.id))).await?.unwrap_or_default();
+        let rows = state(ctx)
+            .loaders
+            .load_one(RolesOf(Holder::InternalUser(self.0.id)))
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(|r| r.role).collect())
     }
     /// When the record was created.
@@ -128,9 +132,18 @@ fn role_input(input: &RoleInput) -> Result<(Holder, Role)> {
     let holder = match kind {
         Kind::Contact => Holder::Contact(id),
         Kind::InternalUser => Holder::InternalUser(id),
-        _ => return Err(DomainError::invalid("principalId", "expected the ID of a Contact or InternalUser").into()),
+        _ => {
+            return Err(DomainError::invalid(
+                "principalId",
+                "expected the ID of a Contact or InternalUser",
+            )
+            .into());
+        }
     };
-    let role = input.role.parse::<Role>().map_err(|message| DomainError::invalid("role", message))?;
+    let role = input
+        .role
+        .parse::<Role>()
+        .map_err(|message| DomainError::invalid("role", message))?;
     Ok((holder, role))
 }
 
@@ -141,36 +154,64 @@ pub struct UsersMutation;
 #[Object]
 impl UsersMutation {
     /// Creates an internal user.
-    async fn create_internal_user(&self, ctx: &Context<'_>, input: CreateInternalUserInput) -> Result<InternalUserPayload> {
-        let input = InternalUserInput { name: Some(input.name), email: input.email, subject: input.subject };
-        Ok(InternalUserPayload { internal_user: InternalUser(service::create(domain(ctx), input).await?) })
+    async fn create_internal_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateInternalUserInput,
+    ) -> Result<InternalUserPayload> {
+        let input = InternalUserInput {
+            name: Some(input.name),
+            email: input.email,
+            subject: input.subject,
+        };
+        Ok(InternalUserPayload {
+            internal_user: InternalUser(service::create(domain(ctx), input).await?),
+        })
     }
 
     /// Changes an internal user.
-    async fn update_internal_user(&self, ctx: &Context<'_>, input: UpdateInternalUserInput) -> Result<InternalUserPayload> {
+    async fn update_internal_user(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateInternalUserInput,
+    ) -> Result<InternalUserPayload> {
         let id = ids::decode(&input.id, &[Kind::InternalUser], "id")?;
-        let patch = InternalUserInput { name: input.name, email: input.email, subject: input.subject };
-        Ok(InternalUserPayload { internal_user: InternalUser(service::update(domain(ctx), id, patch).await?) })
+        let patch = InternalUserInput {
+            name: input.name,
+            email: input.email,
+            subject: input.subject,
+        };
+        Ok(InternalUserPayload {
+            internal_user: InternalUser(service::update(domain(ctx), id, patch).await?),
+        })
     }
 
     /// Deletes an internal user and its stored roles.
     async fn delete_internal_user(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
         let uuid = ids::decode(&id, &[Kind::InternalUser], "id")?;
         service::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload { deleted_id: ids::encode(Kind::InternalUser, uuid) })
+        Ok(DeletePayload {
+            deleted_id: ids::encode(Kind::InternalUser, uuid),
+        })
     }
 
     /// Stores a role for a contact (portal roles) or internal user (staff roles).
     async fn assign_role(&self, ctx: &Context<'_>, input: RoleInput) -> Result<RolePayload> {
         let (holder, role) = role_input(&input)?;
         roles::assign(domain(ctx), holder, role).await?;
-        Ok(RolePayload { principal_id: input.principal_id, role: role.as_str().to_owned() })
+        Ok(RolePayload {
+            principal_id: input.principal_id,
+            role: role.as_str().to_owned(),
+        })
     }
 
     /// Removes a stored role.
     async fn revoke_role(&self, ctx: &Context<'_>, input: RoleInput) -> Result<RolePayload> {
         let (holder, role) = role_input(&input)?;
         roles::revoke(domain(ctx), holder, role).await?;
-        Ok(RolePayload { principal_id: input.principal_id, role: role.as_str().to_owned() })
+        Ok(RolePayload {
+            principal_id: input.principal_id,
+            role: role.as_str().to_owned(),
+        })
     }
 }

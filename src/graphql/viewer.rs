@@ -20,7 +20,12 @@ impl Viewer {
     }
     /// The roles the token grants.
     async fn roles(&self, ctx: &Context<'_>) -> Vec<String> {
-        domain(ctx).principal.roles.iter().map(|r| r.as_str().to_owned()).collect()
+        domain(ctx)
+            .principal
+            .roles
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect()
     }
     /// The contact, consumer or internal user the subject maps to.
     async fn node(&self, ctx: &Context<'_>) -> Result<Option<node::Node>> {

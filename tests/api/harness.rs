@@ -1,0 +1,251 @@
+//! Test harness: each test gets its own database (SQLite file, or a fresh PostgreSQL database when
+//! `LIAISON_TEST_DATABASE_URL` is set) and its own server on a random loopback port.
+
+use std::{
+    path::PathBuf,
+    sync::atomic::{AtomicU64, Ordering},
+};
+
+use liaison::{
+    auth::{self, Authenticator},
+    config::{DatabaseConfig, JwtAlgorithm, JwtConfig, Limits, Mode},
+    db,
+    domain::clock::Clock,
+    http::{self, AppState},
+};
+use serde_json::{Value, json};
+
+/// The HS256 secret test servers use.
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const ISSUER: &str = "https://idp.test";
+pub const AUDIENCE: &str = "liaison-test";
+
+pub const ADMIN: &str = "admin";
+pub const MANAGER: &str = "sn_customerservice_manager";
+pub const AGENT: &str = "sn_customerservice_agent";
+pub const RELATIONSHIP_AGENT: &str = "sn_customerservice.relationship_agent";
+pub const CUSTOMER: &str = "sn_customerservice.customer";
+pub const CUSTOMER_ADMIN: &str = "sn_customerservice.customer_admin";
+pub const PARTNER_ADMIN: &str = "sn_customerservice.partner_admin";
+pub const CONSUMER: &str = "sn_customerservice.consumer";
+
+/// The JWT settings of test servers.
+pub fn jwt_config() -> JwtConfig {
+    JwtConfig {
+        algorithm: JwtAlgorithm::Hs256,
+        secret: Some(SECRET.into()),
+        public_keys: None,
+        issuer: Some(ISSUER.into()),
+        audience: Some(AUDIENCE.into()),
+        leeway_seconds: 0,
+    }
+}
+
+enum Store {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+/// A running server on its own database.
+pub struct TestApp {
+    pub url: String,
+    pub clock: Clock,
+    pub db: sea_orm::DatabaseConnection,
+    client: reqwest::Client,
+    store: Store,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// A GraphQL response with its HTTP status and SQL statement count.
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub statements: u64,
+}
+
+impl Reply {
+    /// The `data` object, failing the test when there were errors.
+    pub fn data(&self) -> &Value {
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.body
+        );
+        &self.body["data"]
+    }
+
+    /// The `extensions.code` of the first error, failing the test when there was none.
+    pub fn code(&self) -> &str {
+        self.body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code in {}", self.body))
+    }
+
+    /// The `extensions.field` of the first error.
+    pub fn field(&self) -> &str {
+        self.body["errors"][0]["extensions"]["field"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error field in {}", self.body))
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique_name() -> String {
+    format!(
+        "liaison_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+impl TestApp {
+    /// Starts a server with default limits.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Limits::default()).await
+    }
+
+    /// Starts a server with `limits`.
+    pub async fn spawn_with(limits: Limits) -> Self {
+        let name = unique_name();
+        let (url, store) = match std::env::var("LIAISON_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let admin = sea_orm::Database::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                use sea_orm::ConnectionTrait;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_owned())
+                    .expect("database URL has a path");
+                (
+                    format!("{base}/{name}"),
+                    Store::Postgres { admin_url, name },
+                )
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    Store::Sqlite(path),
+                )
+            }
+        };
+        let conn = db::connect(&DatabaseConfig {
+            url,
+            max_connections: 4,
+        })
+        .await
+        .expect("connect");
+        db::migrate(&conn).await.expect("migrate");
+        let clock = Clock::default();
+        let auth = Authenticator::new(&jwt_config(), Mode::Production).expect("auth config");
+        let state = AppState::new(conn.clone(), auth, limits, clock.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(http::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        Self {
+            url: format!("http://{address}"),
+            clock,
+            db: conn,
+            client: reqwest::Client::new(),
+            store,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// A valid token for `sub` with `roles`.
+    pub fn token(&self, sub: &str, roles: &[&str]) -> String {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        auth::mint(&jwt_config(), None, None, sub, &roles, 3600).expect("mint")
+    }
+
+    /// A token for an admin who has no stored user record.
+    pub fn admin(&self) -> String {
+        self.token("test.admin", &[ADMIN])
+    }
+
+    /// POSTs a GraphQL operation with an optional bearer token.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Reply {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.url))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let statements = response
+            .headers()
+            .get("x-sql-statements")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let body = response.json().await.expect("json body");
+        Reply {
+            status,
+            body,
+            statements,
+        }
+    }
+
+    /// Runs `query` as `token` and returns `data`, failing on errors.
+    pub async fn ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.gql(Some(token), query, variables).await.data().clone()
+    }
+
+    /// The shared HTTP client, for raw requests.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match &self.store {
+            Store::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Store::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                let db = self.db.clone();
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    runtime.block_on(async move {
+                        let _ = db.close_by_ref().await;
+                        if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                            use sea_orm::ConnectionTrait;
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
