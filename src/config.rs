@@ -166,6 +166,9 @@ pub struct ServeConfig {
     pub jwt: JwtConfig,
     #[command(flatten)]
     pub limits: Limits,
+    /// Contact relationships may name a contact of any account, not only of related or hierarchy accounts.
+    #[arg(long, env = "LIAISON_CONTACT_CANDIDATES_ANY_ACCOUNT")]
+    pub contact_candidates_any_account: bool,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "LIAISON_LOG_JSON")]
     pub log_json: bool,

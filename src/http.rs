@@ -23,6 +23,7 @@ use crate::{
     domain::{
         Ctx,
         clock::Clock,
+        context::Settings,
         identity,
         principal::{Principal, Role},
     },
@@ -37,6 +38,7 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     pub limits: Arc<Limits>,
     pub clock: Clock,
+    pub settings: Settings,
 }
 
 impl AppState {
@@ -48,7 +50,14 @@ impl AppState {
             auth: Arc::new(auth),
             limits: Arc::new(limits),
             clock,
+            settings: Settings::default(),
         }
+    }
+
+    /// The same state with domain `settings`.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
     }
 }
 
@@ -185,7 +194,8 @@ async fn graphql_post(
                 .map(|r| r.operation_name.clone().unwrap_or_else(|| "-".into()))
                 .collect::<Vec<_>>()
                 .join(",");
-            let ctx = Ctx::new(state.db.clone(), principal, state.clock.clone());
+            let ctx = Ctx::new(state.db.clone(), principal, state.clock.clone())
+                .with_settings(state.settings);
             let prepared: Vec<async_graphql::Request> = requests
                 .into_iter()
                 .map(|request| {

@@ -7,7 +7,7 @@ use liaison::{
     auth::{self, Authenticator},
     config::{DatabaseConfig, JwtConfig, Mode, ServeConfig},
     db,
-    domain::{Ctx, clock::Clock, demo, principal::Principal},
+    domain::{Ctx, clock::Clock, context::Settings, demo, principal::Principal},
     graphql,
     http::{self, AppState},
 };
@@ -148,7 +148,11 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     if config.demo && authenticator.is_development() && config.mode == Mode::Development {
         print_demo_tokens(&config);
     }
-    let state = AppState::new(conn, authenticator, config.limits.clone(), Clock::default());
+    let settings = Settings {
+        contact_candidates_any_account: config.contact_candidates_any_account,
+    };
+    let state = AppState::new(conn, authenticator, config.limits.clone(), Clock::default())
+        .with_settings(settings);
     http::serve(listener, state, http::shutdown_signal())
         .await
         .map_err(|e| e.to_string())

@@ -1,10 +1,15 @@
 //! Liaison's tables as sea-orm entities: data shapes only, no behaviour and no GraphQL.
 
 pub mod account;
+pub mod account_relationship;
+pub mod account_relationship_side;
+pub mod account_relationship_type;
 pub mod audit_log;
 pub mod consumer;
 pub mod contact;
+pub mod contact_relationship;
 pub mod household;
 pub mod household_membership;
 pub mod internal_user;
+pub mod responsibility_definition;
 pub mod role_assignment;

@@ -4,17 +4,19 @@
 
 use chrono::NaiveDate;
 use entity::{
-    account, consumer, contact, household, household_membership as membership, role_assignment,
+    account, account_relationship as relationship, consumer, contact, contact_relationship,
+    household, household_membership as membership, role_assignment,
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, Select,
-    sea_query::{Expr, Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, IntoColumnRef, Query, SelectStatement},
 };
 use uuid::Uuid;
 
 use super::{
     DomainError, DomainResult,
     principal::{Principal, Role},
+    validity::in_force,
 };
 
 /// Which rows of a table a principal may see.
@@ -74,28 +76,137 @@ fn co_members_of(consumer_id: Uuid, today: NaiveDate) -> SelectStatement {
         .to_owned()
 }
 
-/// Accounts: staff see all; a contact sees its own account.
-pub fn accounts(principal: &Principal) -> Scope {
+/// The accounts a contact may see: its own, those related to it by an account relationship in
+/// force (either direction), those it holds a contact relationship on in force (customer and
+/// customer_admin roles), and its own account's descendants (customer_case_manager, customer_admin).
+fn contact_accounts(
+    principal: &Principal,
+    contact_id: Uuid,
+    own: Uuid,
+    today: NaiveDate,
+) -> Condition {
+    let related = |from: relationship::Column, to: relationship::Column| {
+        Query::select()
+            .column(to)
+            .from(relationship::Entity)
+            .and_where(from.eq(own))
+            .cond_where(in_force(
+                relationship::Column::ValidFrom,
+                relationship::Column::ValidTo,
+                today,
+            ))
+            .to_owned()
+    };
+    let mut visible = Condition::any()
+        .add(account::Column::Id.eq(own))
+        .add(account::Column::Id.in_subquery(related(
+            relationship::Column::FromId,
+            relationship::Column::ToId,
+        )))
+        .add(account::Column::Id.in_subquery(related(
+            relationship::Column::ToId,
+            relationship::Column::FromId,
+        )));
+    if principal.has_any(&[Role::Customer, Role::CustomerAdmin]) {
+        visible = visible.add(
+            account::Column::Id.in_subquery(
+                Query::select()
+                    .column(contact_relationship::Column::AccountId)
+                    .from(contact_relationship::Entity)
+                    .and_where(contact_relationship::Column::ContactId.eq(contact_id))
+                    .cond_where(in_force(
+                        contact_relationship::Column::ValidFrom,
+                        contact_relationship::Column::ValidTo,
+                        today,
+                    ))
+                    .to_owned(),
+            ),
+        );
+    }
+    if principal.has_any(&[Role::CustomerCaseManager, Role::CustomerAdmin]) {
+        visible = visible.add(Expr::cust_with_values(
+            r#""accounts"."id" IN (WITH RECURSIVE subtree(id) AS (
+                 SELECT id FROM accounts WHERE parent_id = ?
+                 UNION SELECT child.id FROM accounts child JOIN subtree ON child.parent_id = subtree.id)
+               SELECT id FROM subtree)"#,
+            [own],
+        ));
+    }
+    visible
+}
+
+/// Accounts: staff see all; a contact sees its own account and the accounts related to it.
+pub fn accounts(principal: &Principal, today: NaiveDate) -> Scope {
     if principal.is_internal() {
         return Scope::All;
     }
     match principal.contact() {
-        Some((_, account_id)) => {
-            Scope::Only(Condition::all().add(account::Column::Id.eq(account_id)))
-        }
+        Some((me, own)) => Scope::Only(contact_accounts(principal, me, own, today)),
         None => Scope::Nothing,
     }
 }
 
+/// Rows whose `column` names an account the principal may see.
+pub fn account_scope_on(
+    principal: &Principal,
+    today: NaiveDate,
+    column: impl IntoColumnRef,
+) -> Scope {
+    match accounts(principal, today) {
+        Scope::Only(condition) => Scope::Only(
+            Condition::all().add(
+                Expr::col(column).in_subquery(
+                    Query::select()
+                        .column(account::Column::Id)
+                        .from(account::Entity)
+                        .cond_where(condition)
+                        .to_owned(),
+                ),
+            ),
+        ),
+        other => other,
+    }
+}
+
 /// Contacts: staff see all; a contact sees the contacts of the accounts it may see.
-pub fn contacts(principal: &Principal) -> Scope {
+pub fn contacts(principal: &Principal, today: NaiveDate) -> Scope {
+    account_scope_on(
+        principal,
+        today,
+        (contact::Entity, contact::Column::AccountId),
+    )
+}
+
+/// Account relationship records: those touching an account the principal may see.
+pub fn relationships(principal: &Principal, today: NaiveDate) -> Scope {
+    match (
+        account_scope_on(
+            principal,
+            today,
+            (relationship::Entity, relationship::Column::FromId),
+        ),
+        account_scope_on(
+            principal,
+            today,
+            (relationship::Entity, relationship::Column::ToId),
+        ),
+    ) {
+        (Scope::Only(from), Scope::Only(to)) => Scope::Only(Condition::any().add(from).add(to)),
+        (scope, _) => scope,
+    }
+}
+
+/// Contact relationships: staff see all; a contact sees those it holds and those on its own account.
+pub fn contact_relationships(principal: &Principal) -> Scope {
     if principal.is_internal() {
         return Scope::All;
     }
     match principal.contact() {
-        Some((_, account_id)) => {
-            Scope::Only(Condition::all().add(contact::Column::AccountId.eq(account_id)))
-        }
+        Some((me, own)) => Scope::Only(
+            Condition::any()
+                .add(contact_relationship::Column::ContactId.eq(me))
+                .add(contact_relationship::Column::AccountId.eq(own)),
+        ),
         None => Scope::Nothing,
     }
 }
@@ -182,6 +293,11 @@ pub fn require_directory_manager(principal: &Principal) -> DomainResult<()> {
             "requires the admin or sn_customerservice_manager role",
         ))
     }
+}
+
+/// Relationship records, household memberships and contact relationships: admins and managers.
+pub fn require_relationship_manager(principal: &Principal) -> DomainResult<()> {
+    require_directory_manager(principal)
 }
 
 /// Internal users and role assignments are maintained by admins only.

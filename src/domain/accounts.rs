@@ -4,14 +4,14 @@ use std::collections::HashMap;
 
 use entity::{account, contact};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit, identity,
+    Ctx, DomainError, DomainResult, access, audit, hierarchy, identity,
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows, sequences,
 };
@@ -97,13 +97,19 @@ pub async fn list(
     args: &PageArgs,
     wants: Wants,
 ) -> DomainResult<Page<account::Model>> {
-    let select = access::accounts(&ctx.principal).apply(filter.apply(account::Entity::find()));
+    let select = access::accounts(&ctx.principal, ctx.clock.today())
+        .apply(filter.apply(account::Entity::find()));
     page::fetch_page(&ctx.db, select, &order, args, wants).await
 }
 
 /// The visible accounts among `ids`.
 pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, account::Model>> {
-    rows::by_ids::<account::Entity>(&ctx.db, ids, access::accounts(&ctx.principal)).await
+    rows::by_ids::<account::Entity>(
+        &ctx.db,
+        ids,
+        access::accounts(&ctx.principal, ctx.clock.today()),
+    )
+    .await
 }
 
 /// Each parent's page of visible child accounts.
@@ -113,7 +119,7 @@ pub async fn children_pages(
     order: Sort<account::Column>,
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<account::Model>>> {
-    let select = access::accounts(&ctx.principal).apply(
+    let select = access::accounts(&ctx.principal, ctx.clock.today()).apply(
         account::Entity::find().filter(account::Column::ParentId.is_in(parents.iter().copied())),
     );
     page::fetch_pages_by_parent(
@@ -125,28 +131,6 @@ pub async fn children_pages(
         args,
     )
     .await
-}
-
-/// The chain from `id` up to its root, `id` first, in one recursive statement.
-pub async fn ancestor_ids(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<Vec<Uuid>> {
-    let placeholder = if db.get_database_backend() == DbBackend::Postgres {
-        "$1"
-    } else {
-        "?"
-    };
-    let sql = format!(
-        "WITH RECURSIVE chain(id, parent_id, depth) AS (\
-           SELECT id, parent_id, 0 FROM accounts WHERE id = {placeholder} \
-           UNION ALL \
-           SELECT a.id, a.parent_id, chain.depth + 1 FROM accounts a JOIN chain ON a.id = chain.parent_id \
-           WHERE chain.depth < 10000) \
-         SELECT id FROM chain ORDER BY depth"
-    );
-    let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, [id.into()]);
-    let rows = db.query_all_raw(stmt).await?;
-    rows.iter()
-        .map(|row| row.try_get::<Uuid>("", "id").map_err(DomainError::from))
-        .collect()
 }
 
 /// Input of `create`.
@@ -178,36 +162,6 @@ fn check_flags(is_customer: bool, is_partner: bool) -> DomainResult<()> {
     Ok(())
 }
 
-/// Refuses a parent that is missing, the account itself, or one of its descendants.
-async fn check_parent(
-    txn: &impl ConnectionTrait,
-    id: Option<Uuid>,
-    parent: Uuid,
-) -> DomainResult<()> {
-    if Some(parent) == id {
-        return Err(DomainError::invalid(
-            "parentId",
-            "an account cannot be its own parent",
-        ));
-    }
-    let chain = ancestor_ids(txn, parent).await?;
-    if chain.is_empty() {
-        return Err(DomainError::invalid(
-            "parentId",
-            "the parent account does not exist",
-        ));
-    }
-    if let Some(id) = id
-        && chain.contains(&id)
-    {
-        return Err(DomainError::invalid(
-            "parentId",
-            "the parent is a descendant of this account: that would make a cycle",
-        ));
-    }
-    Ok(())
-}
-
 /// Creates an account (admin or manager).
 pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model> {
     access::require_directory_manager(&ctx.principal)?;
@@ -215,7 +169,7 @@ pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model
     check_flags(input.is_customer, input.is_partner)?;
     let txn = ctx.write().await?;
     if let Some(parent) = input.parent_id {
-        check_parent(&txn, None, parent).await?;
+        hierarchy::check_parent(&txn, None, parent).await?;
     }
     let number = match input.number.map(|n| n.trim().to_owned()) {
         Some(number) if number.is_empty() => {
@@ -279,7 +233,7 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: AccountPatch) -> DomainResult<ac
     model.is_partner = Set(is_partner);
     if let Some(parent) = patch.parent_id {
         if let Some(parent) = parent {
-            check_parent(&txn, Some(id), parent).await?;
+            hierarchy::check_parent(&txn, Some(id), parent).await?;
         }
         model.parent_id = Set(parent);
     }

@@ -69,7 +69,7 @@ pub async fn list(
     }
     page::fetch_page(
         &ctx.db,
-        access::contacts(&ctx.principal).apply(select),
+        access::contacts(&ctx.principal, ctx.clock.today()).apply(select),
         &order,
         args,
         wants,
@@ -79,7 +79,12 @@ pub async fn list(
 
 /// The visible contacts among `ids`.
 pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, contact::Model>> {
-    rows::by_ids::<contact::Entity>(&ctx.db, ids, access::contacts(&ctx.principal)).await
+    rows::by_ids::<contact::Entity>(
+        &ctx.db,
+        ids,
+        access::contacts(&ctx.principal, ctx.clock.today()),
+    )
+    .await
 }
 
 /// Each account's page of visible contacts.
@@ -89,7 +94,7 @@ pub async fn pages_by_account(
     order: Sort<contact::Column>,
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<contact::Model>>> {
-    let select = access::contacts(&ctx.principal).apply(
+    let select = access::contacts(&ctx.principal, ctx.clock.today()).apply(
         contact::Entity::find().filter(contact::Column::AccountId.is_in(accounts.iter().copied())),
     );
     page::fetch_pages_by_parent(

@@ -9,22 +9,37 @@ use sea_orm::{
 
 use super::{DomainResult, clock::Clock, principal::Principal};
 
+/// Deployment choices that change domain rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Contact relationships may name a contact of any account, not only related or hierarchy ones.
+    pub contact_candidates_any_account: bool,
+}
+
 /// Per-request context handed to domain operations.
 #[derive(Clone)]
 pub struct Ctx {
     pub db: DatabaseConnection,
     pub principal: Arc<Principal>,
     pub clock: Clock,
+    pub settings: Settings,
 }
 
 impl Ctx {
-    /// A context for `principal`.
+    /// A context for `principal` with default settings.
     pub fn new(db: DatabaseConnection, principal: Principal, clock: Clock) -> Self {
         Self {
             db,
             principal: Arc::new(principal),
             clock,
+            settings: Settings::default(),
         }
+    }
+
+    /// The same context with `settings`.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
     }
 
     /// Starts the single transaction a mutation runs in. On SQLite it takes the write lock at once

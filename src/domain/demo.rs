@@ -1,10 +1,11 @@
 //! The demo data set: seed 004's partner scenario plus a household and a few staff. Idempotent.
 
-use entity::{account, consumer, contact, household, internal_user};
+use entity::{account, account_relationship, consumer, contact, household, internal_user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{
-    Ctx, DomainResult, accounts, consumers, contacts, households, internal_users,
+    Ctx, DomainResult, account_relationships, accounts, consumers, contacts, households,
+    internal_users,
     principal::Role,
     roles::{self, Holder},
 };
@@ -62,6 +63,28 @@ async fn account(
         },
     )
     .await
+}
+
+async fn partner_link(ctx: &Ctx, partner: uuid::Uuid, customer: uuid::Uuid) -> DomainResult<()> {
+    let partner_type: uuid::Uuid = migration::m20261122_000002_relationships::PARTNER_ACCOUNT_TYPE
+        .parse()
+        .expect("shipped type id");
+    let existing = account_relationship::Entity::find()
+        .filter(account_relationship::Column::TypeId.eq(partner_type))
+        .filter(account_relationship::Column::FromId.eq(partner))
+        .filter(account_relationship::Column::ToId.eq(customer))
+        .one(&ctx.db)
+        .await?;
+    if existing.is_none() {
+        let new = account_relationships::NewRelationship {
+            type_id: partner_type,
+            from_id: partner,
+            to_id: customer,
+            validity: Default::default(),
+        };
+        account_relationships::create(ctx, new).await?;
+    }
+    Ok(())
 }
 
 async fn contact(
@@ -134,6 +157,7 @@ async fn consumer(ctx: &Ctx, subject: &str, name: &str) -> DomainResult<consumer
 pub async fn seed(ctx: &Ctx) -> DomainResult<()> {
     let gsi = account(ctx, "DEMO-GSI", "GSI Tech", false, true).await?;
     let abc = account(ctx, "DEMO-ABC", "ABC Corp", true, false).await?;
+    partner_link(ctx, gsi.id, abc.id).await?;
     contact(
         ctx,
         gsi.id,

@@ -14,12 +14,17 @@ use super::{
     contacts::Contact,
     domain,
     ids::{self, Kind},
-    loaders::{AccountId, ChildrenParams, ContactsParams, EdgeKey},
+    loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf, EdgeKey},
+    relationships::{self, AccountRelationshipFilter, AccountRelationshipSide},
+    responsibilities::{self, ContactRelationship, ContactRelationshipCandidate},
     state,
 };
+use crate::domain::account_relationships::Direction;
 use crate::domain::accounts::{
     self as service, AccountFilter as Filter, AccountOrder as Order, AccountPatch, NewAccount,
 };
+use crate::domain::contact_relationships::LinkSide;
+use crate::domain::page::{Cursor, SortValue};
 
 /// Which face of an organisation a GraphQL type shows.
 pub trait Side: Send + Sync + 'static {
@@ -78,6 +83,7 @@ impl<S: Side> TypeName for Org<S> {
 }
 
 /// An organisation: a customer account, a partner account, or both.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
 #[graphql(
     field(
@@ -279,6 +285,181 @@ impl<S: Side> Org<S> {
             .await?
             .unwrap_or_else(crate::domain::page::Page::empty);
         Ok(Connection::from_page(page, Contact))
+    }
+    /// This account's relationships, each labelled as this account reads it.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn relationships(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AccountRelationshipFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<AccountRelationshipSide>> {
+        relationships::relationships_of(ctx, self.model.id, filter, (first, after, last, before))
+            .await
+    }
+    /// Partner accounts linked to this account by a PARTNER-to-ACCOUNT relationship type.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<Partner>> {
+        let page = (first, after, last, before);
+        relationships::partner_links(
+            ctx,
+            self.model.id,
+            Direction::Reverse,
+            current_only,
+            page,
+            Partner::new,
+        )
+        .await
+    }
+    /// Customer accounts this organisation is partner of, by a PARTNER-to-ACCOUNT relationship type.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<Account>> {
+        let page = (first, after, last, before);
+        relationships::partner_links(
+            ctx,
+            self.model.id,
+            Direction::Forward,
+            current_only,
+            page,
+            Account::new,
+        )
+        .await
+    }
+    /// Ancestors in the hierarchy, nearest first (parent, grandparent, ..., root).
+    async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
+        let chain = state(ctx)
+            .loaders
+            .load_one(AncestorsOf(self.model.id))
+            .await?
+            .unwrap_or_default();
+        let found = state(ctx)
+            .loaders
+            .load_many(chain.iter().map(|id| AccountId(*id)))
+            .await?;
+        Ok(chain
+            .iter()
+            .filter_map(|id| {
+                found
+                    .get(&AccountId(*id))
+                    .cloned()
+                    .map(Organization::from_model)
+            })
+            .collect())
+    }
+    /// The top of this account's hierarchy (the account itself when it has no parent).
+    async fn hierarchy_root(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let chain = state(ctx)
+            .loaders
+            .load_one(AncestorsOf(self.model.id))
+            .await?
+            .unwrap_or_default();
+        match chain.last() {
+            None => Ok(Some(Organization::from_model(self.model.clone()))),
+            Some(root) => Ok(state(ctx)
+                .loaders
+                .load_one(AccountId(*root))
+                .await?
+                .map(Organization::from_model)),
+        }
+    }
+    /// Every account below this one, at any depth, nearest levels first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn descendants(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<HierarchyMember>> {
+        let args = page_args(ctx, first, after, last, before)?;
+        let list = state(ctx)
+            .loaders
+            .load_one(DescendantsOf(self.model.id))
+            .await?
+            .unwrap_or_default();
+        let items = list
+            .into_iter()
+            .map(|(depth, model)| {
+                let cursor = Cursor {
+                    order: "DEPTH".into(),
+                    value: Some(SortValue::Int(depth)),
+                    id: model.id,
+                };
+                (cursor, HierarchyMember { depth, model })
+            })
+            .collect::<Vec<_>>();
+        let mut page = crate::domain::page::slice(items, &args, "DEPTH")?;
+        page.items
+            .sort_by(|a, b| a.1.depth.cmp(&b.1.depth).then(a.0.id.cmp(&b.0.id)));
+        Ok(Connection::from_page(page, |m| m))
+    }
+    /// Contacts of other accounts who carry a responsibility on this account.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn contact_relationships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<ContactRelationship>> {
+        let page = (first, after, last, before);
+        responsibilities::links_of(ctx, LinkSide::Account, self.model.id, current_only, page).await
+    }
+    /// Contacts that may be given a responsibility on this account, each with why it qualifies.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn contact_relationship_candidates(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<ContactRelationshipCandidate>> {
+        responsibilities::candidates_of(ctx, self.model.id, (first, after, last, before)).await
+    }
+}
+
+/// An account below another in the hierarchy, with how many levels below it is.
+pub struct HierarchyMember {
+    depth: i64,
+    model: account::Model,
+}
+
+#[Object]
+impl HierarchyMember {
+    /// 1 for a child, 2 for a grandchild, ...
+    async fn depth(&self) -> i64 {
+        self.depth
+    }
+    /// The account.
+    async fn account(&self) -> Organization {
+        Organization::from_model(self.model.clone())
     }
 }
 

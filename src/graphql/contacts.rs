@@ -60,6 +60,28 @@ impl Contact {
             .unwrap_or_default();
         Ok(rows.into_iter().map(|r| r.role).collect())
     }
+    /// The accounts this contact acts for through contact relationships.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn acts_for(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<super::responsibilities::ContactRelationship>> {
+        let page = (first, after, last, before);
+        super::responsibilities::links_of(
+            ctx,
+            crate::domain::contact_relationships::LinkSide::Contact,
+            self.0.id,
+            current_only,
+            page,
+        )
+        .await
+    }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

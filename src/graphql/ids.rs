@@ -16,10 +16,14 @@ pub enum Kind {
     Household,
     HouseholdMembership,
     InternalUser,
+    AccountRelationshipType,
+    AccountRelationship,
+    ResponsibilityDefinition,
+    ContactRelationship,
 }
 
 impl Kind {
-    const ALL: [Kind; 7] = [
+    const ALL: [Kind; 11] = [
         Kind::Account,
         Kind::Partner,
         Kind::Contact,
@@ -27,7 +31,16 @@ impl Kind {
         Kind::Household,
         Kind::HouseholdMembership,
         Kind::InternalUser,
+        Kind::AccountRelationshipType,
+        Kind::AccountRelationship,
+        Kind::ResponsibilityDefinition,
+        Kind::ContactRelationship,
     ];
+
+    /// The kind whose GraphQL type is named `name`.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
 
     /// The GraphQL type name the ID resolves to.
     pub fn name(self) -> &'static str {
@@ -39,6 +52,10 @@ impl Kind {
             Kind::Household => "Household",
             Kind::HouseholdMembership => "HouseholdMembership",
             Kind::InternalUser => "InternalUser",
+            Kind::AccountRelationshipType => "AccountRelationshipType",
+            Kind::AccountRelationship => "AccountRelationship",
+            Kind::ResponsibilityDefinition => "ResponsibilityDefinition",
+            Kind::ContactRelationship => "ContactRelationship",
         }
     }
 }

@@ -5,15 +5,19 @@ use std::{collections::HashMap, hash::Hash, sync::Arc, time::Duration};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    account, consumer, contact, household, household_membership, internal_user, role_assignment,
+    account, account_relationship, account_relationship_side, account_relationship_type, consumer,
+    contact, contact_relationship, household, household_membership, internal_user,
+    responsibility_definition, role_assignment,
 };
 use uuid::Uuid;
 
 use crate::{
     db::StatementCounter,
     domain::{
-        Ctx, DomainError, accounts, consumers, contacts, households, internal_users,
+        Ctx, DomainError, account_relationships, accounts, consumers, contact_relationships,
+        contacts, hierarchy, households, internal_users,
         page::{Page, PageArgs},
+        relationship_types, responsibilities,
         roles::{self, Holder},
     },
 };
@@ -101,7 +105,7 @@ macro_rules! by_id_loader {
 
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, $model> {
                 let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-                let rows = $fetch(&self.ctx, &ids).await.map_err(LoadError::from)?;
+                let rows = $fetch(&self.ctx, &ids).await?;
                 Ok(rows.into_iter().map(|(id, row)| ($key(id), row)).collect())
             }
         }
@@ -118,6 +122,26 @@ by_id_loader!(
     households::memberships_by_ids
 );
 by_id_loader!(InternalUserId, internal_user::Model, internal_users::by_ids);
+by_id_loader!(
+    RelationshipTypeId,
+    account_relationship_type::Model,
+    relationship_types::by_ids
+);
+by_id_loader!(
+    RelationshipId,
+    account_relationship::Model,
+    account_relationships::by_ids
+);
+by_id_loader!(
+    ResponsibilityId,
+    responsibility_definition::Model,
+    responsibilities::by_ids
+);
+by_id_loader!(
+    ContactRelationshipId,
+    contact_relationship::Model,
+    contact_relationships::by_ids
+);
 
 /// Parameters of the `children` edge of an account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -138,9 +162,7 @@ impl Loader<EdgeKey<ChildrenParams>> for Batch {
         let mut out = HashMap::new();
         for (params, parents) in group(keys) {
             let sort = params.order.sort(params.descending);
-            let pages = accounts::children_pages(&self.ctx, &parents, sort, &params.args)
-                .await
-                .map_err(LoadError::from)?;
+            let pages = accounts::children_pages(&self.ctx, &parents, sort, &params.args).await?;
             ungroup(&mut out, &params, &parents, pages);
         }
         Ok(out)
@@ -166,9 +188,7 @@ impl Loader<EdgeKey<ContactsParams>> for Batch {
         let mut out = HashMap::new();
         for (params, parents) in group(keys) {
             let sort = contacts::sort(params.by_name, params.descending);
-            let pages = contacts::pages_by_account(&self.ctx, &parents, sort, &params.args)
-                .await
-                .map_err(LoadError::from)?;
+            let pages = contacts::pages_by_account(&self.ctx, &parents, sort, &params.args).await?;
             ungroup(&mut out, &params, &parents, pages);
         }
         Ok(out)
@@ -200,8 +220,7 @@ impl Loader<EdgeKey<MembershipParams>> for Batch {
                 params.current_only,
                 &params.args,
             )
-            .await
-            .map_err(LoadError::from)?;
+            .await?;
             ungroup(&mut out, &params, &parents, pages);
         }
         Ok(out)
@@ -218,12 +237,150 @@ impl Loader<RolesOf> for Batch {
 
     async fn load(&self, keys: &[RolesOf]) -> LoadResult<RolesOf, Self::Value> {
         let holders: Vec<Holder> = keys.iter().map(|k| k.0).collect();
-        let mut found = roles::of_holders(&self.ctx, &holders)
-            .await
-            .map_err(LoadError::from)?;
+        let mut found = roles::of_holders(&self.ctx, &holders).await?;
         Ok(holders
             .into_iter()
             .map(|h| (RolesOf(h), found.remove(&h).unwrap_or_default()))
+            .collect())
+    }
+}
+
+/// Parameters of an account's `relationships` edge.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SidesParams {
+    pub filter: account_relationships::SideFilter,
+    pub args: PageArgs,
+}
+
+impl Loader<EdgeKey<SidesParams>> for Batch {
+    type Value = Page<account_relationship_side::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[EdgeKey<SidesParams>],
+    ) -> LoadResult<EdgeKey<SidesParams>, Self::Value> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let pages = account_relationships::side_pages(
+                &self.ctx,
+                &parents,
+                &params.filter,
+                &params.args,
+            )
+            .await?;
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
+    }
+}
+
+/// Parameters of a relationship type's `relationships` edge.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TypeRecordsParams {
+    pub args: PageArgs,
+}
+
+impl Loader<EdgeKey<TypeRecordsParams>> for Batch {
+    type Value = Page<account_relationship::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[EdgeKey<TypeRecordsParams>],
+    ) -> LoadResult<EdgeKey<TypeRecordsParams>, Self::Value> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let pages =
+                account_relationships::pages_by_type(&self.ctx, &parents, &params.args).await?;
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
+    }
+}
+
+/// Parameters of a contact-relationship edge, from the account's or the contact's side.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LinkParams {
+    pub by: contact_relationships::LinkSide,
+    pub current_only: bool,
+    pub args: PageArgs,
+}
+
+impl Loader<EdgeKey<LinkParams>> for Batch {
+    type Value = Page<contact_relationship::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[EdgeKey<LinkParams>],
+    ) -> LoadResult<EdgeKey<LinkParams>, Self::Value> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let pages = contact_relationships::pages(
+                &self.ctx,
+                params.by,
+                &parents,
+                params.current_only,
+                &params.args,
+            )
+            .await?;
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
+    }
+}
+
+/// Key for an account's ancestor ids, nearest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AncestorsOf(pub Uuid);
+
+impl Loader<AncestorsOf> for Batch {
+    type Value = Vec<Uuid>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[AncestorsOf]) -> LoadResult<AncestorsOf, Self::Value> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let chains = hierarchy::ancestor_chains(&self.ctx.db, &ids).await?;
+        Ok(chains
+            .into_iter()
+            .map(|(id, chain)| (AncestorsOf(id), chain))
+            .collect())
+    }
+}
+
+/// Key for an account's visible descendants with their depth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DescendantsOf(pub Uuid);
+
+impl Loader<DescendantsOf> for Batch {
+    type Value = Vec<(i64, account::Model)>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[DescendantsOf]) -> LoadResult<DescendantsOf, Self::Value> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = hierarchy::descendants(&self.ctx, &ids).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, list)| (DescendantsOf(id), list))
+            .collect())
+    }
+}
+
+/// Key for the contact-relationship candidates of an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CandidatesOf(pub Uuid);
+
+impl Loader<CandidatesOf> for Batch {
+    type Value = Vec<contact_relationships::Candidate>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[CandidatesOf]) -> LoadResult<CandidatesOf, Self::Value> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = contact_relationships::candidates(&self.ctx, &ids).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, list)| (CandidatesOf(id), list))
             .collect())
     }
 }

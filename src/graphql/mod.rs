@@ -10,6 +10,8 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod node;
+pub mod relationships;
+pub mod responsibilities;
 pub mod users;
 pub mod viewer;
 
@@ -82,6 +84,8 @@ pub struct Query(
     consumers::ConsumersQuery,
     households::HouseholdsQuery,
     users::UsersQuery,
+    relationships::RelationshipsQuery,
+    responsibilities::ResponsibilitiesQuery,
 );
 
 /// All mutations; each runs in one transaction and writes its audit entry.
@@ -93,6 +97,8 @@ pub struct Mutation(
     consumers::ConsumersMutation,
     households::HouseholdsMutation,
     users::UsersMutation,
+    relationships::RelationshipsMutation,
+    responsibilities::ResponsibilitiesMutation,
 );
 
 /// The executable schema.

@@ -8,7 +8,12 @@ use super::{
     contacts::Contact,
     households::{Household, HouseholdMembership},
     ids::{self, Kind},
-    loaders::{AccountId, ConsumerId, ContactId, HouseholdId, InternalUserId, MembershipId},
+    loaders::{
+        AccountId, ConsumerId, ContactId, ContactRelationshipId, HouseholdId, InternalUserId,
+        MembershipId, RelationshipId, RelationshipTypeId, ResponsibilityId,
+    },
+    relationships::{AccountRelationship, AccountRelationshipType},
+    responsibilities::{ContactRelationship, ResponsibilityDefinition},
     state,
     users::InternalUser,
 };
@@ -28,6 +33,10 @@ pub enum Node {
     Household(Household),
     HouseholdMembership(HouseholdMembership),
     InternalUser(InternalUser),
+    AccountRelationshipType(AccountRelationshipType),
+    AccountRelationship(AccountRelationship),
+    ResponsibilityDefinition(ResponsibilityDefinition),
+    ContactRelationship(ContactRelationship),
 }
 
 /// Looks up one node through the dataloader; invisible and missing objects are both `None`.
@@ -64,6 +73,22 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: uuid::Uuid) -> Result<Optio
             .load_one(InternalUserId(id))
             .await?
             .map(|m| Node::InternalUser(InternalUser(m))),
+        Kind::AccountRelationshipType => loaders
+            .load_one(RelationshipTypeId(id))
+            .await?
+            .map(|m| Node::AccountRelationshipType(AccountRelationshipType(m))),
+        Kind::AccountRelationship => loaders
+            .load_one(RelationshipId(id))
+            .await?
+            .map(|m| Node::AccountRelationship(AccountRelationship(m))),
+        Kind::ResponsibilityDefinition => loaders
+            .load_one(ResponsibilityId(id))
+            .await?
+            .map(|m| Node::ResponsibilityDefinition(ResponsibilityDefinition(m))),
+        Kind::ContactRelationship => loaders
+            .load_one(ContactRelationshipId(id))
+            .await?
+            .map(|m| Node::ContactRelationship(ContactRelationship(m))),
     })
 }
 

@@ -1,0 +1,311 @@
+//! Account relationship types: which kinds of account a relationship joins and how each side reads it.
+
+use std::collections::HashMap;
+
+use entity::{account_relationship as relationship, account_relationship_type as rel_type};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Ctx, DomainError, DomainResult, access, audit,
+    identity::required_name,
+    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
+    rows,
+    validity::Removal,
+};
+
+/// Which account flag a side of a relationship requires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AccountKind {
+    /// The customer flag.
+    Account,
+    /// The partner flag.
+    Partner,
+}
+
+impl AccountKind {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::Account => "ACCOUNT",
+            AccountKind::Partner => "PARTNER",
+        }
+    }
+
+    /// Reads the stored form.
+    pub fn parse(text: &str) -> Self {
+        if text == "PARTNER" {
+            AccountKind::Partner
+        } else {
+            AccountKind::Account
+        }
+    }
+
+    /// Whether an account carries the flag this kind requires.
+    pub fn fits(self, account: &entity::account::Model) -> bool {
+        match self {
+            AccountKind::Account => account.is_customer,
+            AccountKind::Partner => account.is_partner,
+        }
+    }
+}
+
+/// Which of a customer's cases a partner sees through a partner-granting relationship.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PartnerPolicy {
+    /// Every case of the customer, older ones too.
+    Derived,
+    /// Only cases whose partner field names the partner account.
+    Stamped,
+}
+
+impl PartnerPolicy {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartnerPolicy::Derived => "DERIVED",
+            PartnerPolicy::Stamped => "STAMPED",
+        }
+    }
+
+    /// Reads the stored form.
+    pub fn parse(text: &str) -> Self {
+        if text == "STAMPED" {
+            PartnerPolicy::Stamped
+        } else {
+            PartnerPolicy::Derived
+        }
+    }
+}
+
+/// Whether records of `t` are symmetric: the mirror of a record is the same relationship.
+pub fn is_symmetric(t: &rel_type::Model) -> bool {
+    t.source_kind == t.target_kind && t.forward_label == t.reverse_label
+}
+
+impl Pageable for rel_type::Entity {
+    fn id_column() -> rel_type::Column {
+        rel_type::Column::Id
+    }
+    fn id_of(model: &rel_type::Model) -> Uuid {
+        model.id
+    }
+    fn sort_value(model: &rel_type::Model, _column: rel_type::Column) -> SortValue {
+        SortValue::Text(model.name.clone())
+    }
+}
+
+const SORT: Sort<rel_type::Column> = Sort {
+    name: "NAME",
+    column: Some(rel_type::Column::Name),
+    descending: false,
+};
+
+/// A page of relationship types, by name (every signed-in principal may read them).
+pub async fn list(
+    ctx: &Ctx,
+    active: Option<bool>,
+    args: &PageArgs,
+    wants: Wants,
+) -> DomainResult<Page<rel_type::Model>> {
+    access::require_authenticated(&ctx.principal)?;
+    let mut select = rel_type::Entity::find();
+    if let Some(active) = active {
+        select = select.filter(rel_type::Column::Active.eq(active));
+    }
+    page::fetch_page(&ctx.db, select, &SORT, args, wants).await
+}
+
+/// The types among `ids` (every signed-in principal may read them).
+pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, rel_type::Model>> {
+    let scope = if ctx.principal.is_authenticated() {
+        access::Scope::All
+    } else {
+        access::Scope::Nothing
+    };
+    rows::by_ids::<rel_type::Entity>(&ctx.db, ids, scope).await
+}
+
+/// Input of `create`.
+#[derive(Clone, Debug)]
+pub struct NewType {
+    pub name: String,
+    pub source_kind: AccountKind,
+    pub target_kind: AccountKind,
+    pub forward_label: String,
+    pub reverse_label: String,
+    pub active: bool,
+    pub grants_partner_access: bool,
+    pub policy: PartnerPolicy,
+}
+
+/// Changes of `update`; kinds cannot change.
+#[derive(Clone, Debug, Default)]
+pub struct TypePatch {
+    pub name: Option<String>,
+    pub forward_label: Option<String>,
+    pub reverse_label: Option<String>,
+    pub active: Option<bool>,
+    pub grants_partner_access: Option<bool>,
+    pub policy: Option<PartnerPolicy>,
+}
+
+fn label(text: &str, field: &str) -> DomainResult<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    Ok(text.to_owned())
+}
+
+async fn ensure_name_free(
+    txn: &impl sea_orm::ConnectionTrait,
+    name: &str,
+    except: Option<Uuid>,
+) -> DomainResult<()> {
+    let taken = rel_type::Entity::find()
+        .filter(rel_type::Column::Name.eq(name))
+        .filter(rel_type::Column::Id.ne(except.unwrap_or_default()))
+        .one(txn)
+        .await?;
+    if taken.is_some() {
+        return Err(DomainError::conflict(
+            Some("name"),
+            format!("a relationship type named {name} exists"),
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a relationship type (admin).
+pub async fn create(ctx: &Ctx, input: NewType) -> DomainResult<rel_type::Model> {
+    access::require_admin(&ctx.principal)?;
+    let name = required_name(&input.name)?;
+    let forward = label(&input.forward_label, "forwardLabel")?;
+    let reverse = label(&input.reverse_label, "reverseLabel")?;
+    let txn = ctx.write().await?;
+    ensure_name_free(&txn, &name, None).await?;
+    let now = ctx.clock.now();
+    let model = rel_type::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name),
+        source_kind: Set(input.source_kind.as_str().into()),
+        target_kind: Set(input.target_kind.as_str().into()),
+        forward_label: Set(forward),
+        reverse_label: Set(reverse),
+        active: Set(input.active),
+        grants_partner_access: Set(input.grants_partner_access),
+        partner_access_policy: Set(input.policy.as_str().into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        ctx,
+        &txn,
+        "create",
+        "account_relationship_type",
+        model.id,
+        json!({"name": model.name}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Renames, relabels, (de)activates or changes the partner access of a type (admin).
+pub async fn update(ctx: &Ctx, id: Uuid, patch: TypePatch) -> DomainResult<rel_type::Model> {
+    access::require_admin(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let mut model = rows::require::<rel_type::Entity>(&txn, id, "account relationship type")
+        .await?
+        .into_active_model();
+    if let Some(name) = &patch.name {
+        let name = required_name(name)?;
+        ensure_name_free(&txn, &name, Some(id)).await?;
+        model.name = Set(name);
+    }
+    if let Some(text) = &patch.forward_label {
+        model.forward_label = Set(label(text, "forwardLabel")?);
+    }
+    if let Some(text) = &patch.reverse_label {
+        model.reverse_label = Set(label(text, "reverseLabel")?);
+    }
+    if let Some(active) = patch.active {
+        model.active = Set(active);
+    }
+    if let Some(grants) = patch.grants_partner_access {
+        model.grants_partner_access = Set(grants);
+    }
+    if let Some(policy) = patch.policy {
+        model.partner_access_policy = Set(policy.as_str().into());
+    }
+    model.updated_at = Set(ctx.clock.now());
+    let model = model.update(&txn).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "update",
+        "account_relationship_type",
+        id,
+        json!({"name": model.name, "forwardLabel": model.forward_label, "reverseLabel": model.reverse_label, "active": model.active}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Deletes a type and every record using it in one transaction (admin); a dry run only reports.
+pub async fn delete(
+    ctx: &Ctx,
+    id: Uuid,
+    dry_run: bool,
+) -> DomainResult<(rel_type::Model, Removal)> {
+    access::require_admin(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let current = rows::require::<rel_type::Entity>(&txn, id, "account relationship type").await?;
+    let records: Vec<Uuid> = relationship::Entity::find()
+        .select_only()
+        .column(relationship::Column::Id)
+        .filter(relationship::Column::TypeId.eq(id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let mut removal = Removal::default();
+    removal.add("AccountRelationship", records.clone());
+    if dry_run {
+        return Ok((current, removal));
+    }
+    for record in &records {
+        audit::record(
+            ctx,
+            &txn,
+            "delete",
+            "account_relationship",
+            *record,
+            json!({"cascadeFrom": id}),
+        )
+        .await?;
+    }
+    relationship::Entity::delete_many()
+        .filter(relationship::Column::TypeId.eq(id))
+        .exec(&txn)
+        .await?;
+    rel_type::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "delete",
+        "account_relationship_type",
+        id,
+        json!({"name": current.name, "records": records.len()}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((current, removal))
+}

@@ -1,0 +1,275 @@
+//! Responsibility definitions: what one party does for another, and who may hold it.
+
+use std::collections::HashMap;
+
+use entity::{contact_relationship, responsibility_definition as definition};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Ctx, DomainError, DomainResult, access, audit,
+    identity::{optional_text, required_name},
+    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
+    principal::Role,
+    rows,
+    validity::Removal,
+};
+
+/// Who can carry a responsibility.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResponsibilityKind {
+    User,
+    Contact,
+    Consumer,
+    Account,
+    None,
+}
+
+impl ResponsibilityKind {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponsibilityKind::User => "USER",
+            ResponsibilityKind::Contact => "CONTACT",
+            ResponsibilityKind::Consumer => "CONSUMER",
+            ResponsibilityKind::Account => "ACCOUNT",
+            ResponsibilityKind::None => "NONE",
+        }
+    }
+
+    /// Reads the stored form.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "USER" => ResponsibilityKind::User,
+            "CONTACT" => ResponsibilityKind::Contact,
+            "CONSUMER" => ResponsibilityKind::Consumer,
+            "ACCOUNT" => ResponsibilityKind::Account,
+            _ => ResponsibilityKind::None,
+        }
+    }
+}
+
+impl Pageable for definition::Entity {
+    fn id_column() -> definition::Column {
+        definition::Column::Id
+    }
+    fn id_of(model: &definition::Model) -> Uuid {
+        model.id
+    }
+    fn sort_value(model: &definition::Model, _column: definition::Column) -> SortValue {
+        SortValue::Text(model.name.clone())
+    }
+}
+
+const SORT: Sort<definition::Column> = Sort {
+    name: "NAME",
+    column: Some(definition::Column::Name),
+    descending: false,
+};
+
+/// A page of definitions, by name, optionally of one kind (every signed-in principal may read them).
+pub async fn list(
+    ctx: &Ctx,
+    kind: Option<ResponsibilityKind>,
+    args: &PageArgs,
+    wants: Wants,
+) -> DomainResult<Page<definition::Model>> {
+    access::require_authenticated(&ctx.principal)?;
+    let mut select = definition::Entity::find();
+    if let Some(kind) = kind {
+        select = select.filter(definition::Column::Kind.eq(kind.as_str()));
+    }
+    page::fetch_page(&ctx.db, select, &SORT, args, wants).await
+}
+
+/// The definitions among `ids`.
+pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, definition::Model>> {
+    let scope = if ctx.principal.is_authenticated() {
+        access::Scope::All
+    } else {
+        access::Scope::Nothing
+    };
+    rows::by_ids::<definition::Entity>(&ctx.db, ids, scope).await
+}
+
+/// Input of `create` and `update` (on update `None` leaves a field, empty text clears).
+#[derive(Clone, Debug, Default)]
+pub struct DefinitionInput {
+    pub name: Option<String>,
+    pub kind: Option<ResponsibilityKind>,
+    pub is_unique: Option<bool>,
+    pub required_role: Option<String>,
+    pub description: Option<String>,
+}
+
+fn check_role(role: Option<String>) -> DomainResult<Option<String>> {
+    match optional_text(role) {
+        Some(role) => {
+            role.parse::<Role>()
+                .map_err(|message| DomainError::invalid("requiredRole", message))?;
+            Ok(Some(role))
+        }
+        None => Ok(None),
+    }
+}
+
+async fn ensure_name_free(
+    txn: &impl sea_orm::ConnectionTrait,
+    name: &str,
+    except: Option<Uuid>,
+) -> DomainResult<()> {
+    let taken = definition::Entity::find()
+        .filter(definition::Column::Name.eq(name))
+        .filter(definition::Column::Id.ne(except.unwrap_or_default()))
+        .one(txn)
+        .await?;
+    if taken.is_some() {
+        return Err(DomainError::conflict(
+            Some("name"),
+            format!("a responsibility named {name} exists"),
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a definition (admin).
+pub async fn create(ctx: &Ctx, input: DefinitionInput) -> DomainResult<definition::Model> {
+    access::require_admin(&ctx.principal)?;
+    let name = required_name(input.name.as_deref().unwrap_or_default())?;
+    let role = check_role(input.required_role)?;
+    let txn = ctx.write().await?;
+    ensure_name_free(&txn, &name, None).await?;
+    let now = ctx.clock.now();
+    let model = definition::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name),
+        kind: Set(input
+            .kind
+            .unwrap_or(ResponsibilityKind::None)
+            .as_str()
+            .into()),
+        is_unique: Set(input.is_unique.unwrap_or(false)),
+        required_role: Set(role),
+        description: Set(optional_text(input.description)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        ctx,
+        &txn,
+        "create",
+        "responsibility_definition",
+        model.id,
+        json!({"name": model.name, "kind": model.kind}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Changes a definition (admin); its kind is fixed once relationships use it.
+pub async fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    input: DefinitionInput,
+) -> DomainResult<definition::Model> {
+    access::require_admin(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let current =
+        rows::require::<definition::Entity>(&txn, id, "responsibility definition").await?;
+    let used = !holders(&txn, id).await?.kinds.is_empty();
+    let mut model = current.clone().into_active_model();
+    if let Some(name) = &input.name {
+        let name = required_name(name)?;
+        ensure_name_free(&txn, &name, Some(id)).await?;
+        model.name = Set(name);
+    }
+    if let Some(kind) = input.kind {
+        if used && kind.as_str() != current.kind {
+            return Err(DomainError::invalid(
+                "kind",
+                "the type cannot change while relationships use the responsibility",
+            ));
+        }
+        model.kind = Set(kind.as_str().into());
+    }
+    if let Some(unique) = input.is_unique {
+        model.is_unique = Set(unique);
+    }
+    if input.required_role.is_some() {
+        model.required_role = Set(check_role(input.required_role)?);
+    }
+    if input.description.is_some() {
+        model.description = Set(optional_text(input.description));
+    }
+    model.updated_at = Set(ctx.clock.now());
+    let model = model.update(&txn).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "update",
+        "responsibility_definition",
+        id,
+        json!({"name": model.name, "kind": model.kind}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Every relationship that uses the definition, by kind.
+async fn holders(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> DomainResult<Removal> {
+    let mut removal = Removal::default();
+    let contact_relationships: Vec<Uuid> = contact_relationship::Entity::find()
+        .select_only()
+        .column(contact_relationship::Column::Id)
+        .filter(contact_relationship::Column::ResponsibilityId.eq(id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    removal.add("ContactRelationship", contact_relationships);
+    Ok(removal)
+}
+
+/// Deletes a definition and every relationship using it in one transaction (admin); a dry run only reports.
+pub async fn delete(
+    ctx: &Ctx,
+    id: Uuid,
+    dry_run: bool,
+) -> DomainResult<(definition::Model, Removal)> {
+    access::require_admin(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let current =
+        rows::require::<definition::Entity>(&txn, id, "responsibility definition").await?;
+    let removal = holders(&txn, id).await?;
+    if dry_run {
+        return Ok((current, removal));
+    }
+    for (kind, ids) in &removal.kinds {
+        for row in ids {
+            audit::record(ctx, &txn, "delete", kind, *row, json!({"cascadeFrom": id})).await?;
+        }
+    }
+    contact_relationship::Entity::delete_many()
+        .filter(contact_relationship::Column::ResponsibilityId.eq(id))
+        .exec(&txn)
+        .await?;
+    definition::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "delete",
+        "responsibility_definition",
+        id,
+        json!({"name": current.name}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((current, removal))
+}
