@@ -169,6 +169,9 @@ pub struct ServeConfig {
     /// Contact relationships may name a contact of any account, not only of related or hierarchy accounts.
     #[arg(long, env = "LIAISON_CONTACT_CANDIDATES_ANY_ACCOUNT")]
     pub contact_candidates_any_account: bool,
+    /// Seconds between sweeps of memberships that have run out (0 disables the periodic sweep).
+    #[arg(long, env = "LIAISON_SWEEP_INTERVAL_SECONDS", default_value_t = 3600)]
+    pub sweep_interval_seconds: u64,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "LIAISON_LOG_JSON")]
     pub log_json: bool,

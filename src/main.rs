@@ -59,6 +59,11 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), as checked in at schema.graphql.
     Schema,
+    /// Remove what the passing of time has ended (member relationships of lapsed memberships).
+    Sweep {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
 }
 
 #[derive(Subcommand)]
@@ -148,6 +153,11 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     if config.demo && authenticator.is_development() && config.mode == Mode::Development {
         print_demo_tokens(&config);
     }
+    spawn_periodic_sweep(
+        conn.clone(),
+        Clock::default(),
+        config.sweep_interval_seconds,
+    );
     let settings = Settings {
         contact_candidates_any_account: config.contact_candidates_any_account,
     };
@@ -156,6 +166,40 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     http::serve(listener, state, http::shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+async fn sweep_once(
+    conn: &sea_orm::DatabaseConnection,
+    clock: &Clock,
+) -> Result<liaison::domain::validity::Removal, String> {
+    let ctx = Ctx::new(conn.clone(), Principal::system(), clock.clone());
+    liaison::domain::sweep::run(&ctx)
+        .await
+        .map_err(|e| format!("sweep failed: {e}"))
+}
+
+/// Sweeps every `seconds` until the process ends.
+fn spawn_periodic_sweep(conn: sea_orm::DatabaseConnection, clock: Clock, seconds: u64) {
+    if seconds == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(seconds));
+        loop {
+            ticker.tick().await;
+            match sweep_once(&conn, &clock).await {
+                Ok(removal) => tracing::info!(
+                    removed = removal
+                        .kinds
+                        .iter()
+                        .map(|(_, ids)| ids.len())
+                        .sum::<usize>(),
+                    "sweep"
+                ),
+                Err(err) => tracing::warn!(error = %err, "sweep failed"),
+            }
+        }
+    });
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -196,6 +240,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             )
             .map_err(|e| e.to_string())?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Sweep { database } => {
+            let conn = open(&database).await?;
+            let removal = sweep_once(&conn, &Clock::default()).await?;
+            let count: usize = removal.kinds.iter().map(|(_, ids)| ids.len()).sum();
+            println!("sweep removed {count} record(s)");
             Ok(())
         }
         Command::Schema => {

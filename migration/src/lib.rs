@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_directory;
 pub mod m20261122_000002_relationships;
+mod m20261122_000003_service_model;
 
 /// The ordered list of migrations the server applies on start.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_directory::Migration),
             Box::new(m20261122_000002_relationships::Migration),
+            Box::new(m20261122_000003_service_model::Migration),
         ]
     }
 }

@@ -4,8 +4,9 @@
 
 use chrono::NaiveDate;
 use entity::{
-    account, account_relationship as relationship, consumer, contact, contact_relationship,
-    household, household_membership as membership, role_assignment,
+    account, account_relationship as relationship, consumer, consumer_relationship,
+    consumer_relationship_side, contact, contact_relationship, household,
+    household_membership as membership, role_assignment, team_member,
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, Select,
@@ -15,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     DomainError, DomainResult,
-    principal::{Principal, Role},
+    principal::{Identity, Principal, Role},
     validity::in_force,
 };
 
@@ -270,6 +271,58 @@ pub fn role_assignments(principal: &Principal) -> Scope {
         Some((me, _)) => {
             Scope::Only(Condition::all().add(role_assignment::Column::ContactId.eq(me)))
         }
+        None => Scope::Nothing,
+    }
+}
+
+/// Team members: admins, managers and agents see all; a relationship agent sees its own teams.
+pub fn team_members(principal: &Principal) -> Scope {
+    if principal.has_any(&[Role::Admin, Role::Manager, Role::Agent]) {
+        return Scope::All;
+    }
+    match principal.identity {
+        Identity::InternalUser { id } if principal.has(Role::RelationshipAgent) => {
+            Scope::Only(Condition::all().add(team_member::Column::UserId.eq(id)))
+        }
+        _ => Scope::Nothing,
+    }
+}
+
+/// Consumer relationships: staff see all; a consumer sees those it is part of and those of its
+/// current households.
+pub fn consumer_relationships(principal: &Principal, today: NaiveDate) -> Scope {
+    if principal.is_internal() {
+        return Scope::All;
+    }
+    match principal.consumer() {
+        Some(me) => Scope::Only(
+            Condition::any()
+                .add(consumer_relationship::Column::ConsumerId.eq(me))
+                .add(consumer_relationship::Column::RelatedConsumerId.eq(me))
+                .add(
+                    consumer_relationship::Column::HouseholdId
+                        .in_subquery(households_of(me, today)),
+                ),
+        ),
+        None => Scope::Nothing,
+    }
+}
+
+/// The two-sided view of consumer relationships, scoped like the relationships themselves.
+pub fn consumer_relationship_sides(principal: &Principal, today: NaiveDate) -> Scope {
+    if principal.is_internal() {
+        return Scope::All;
+    }
+    match principal.consumer() {
+        Some(me) => Scope::Only(
+            Condition::any()
+                .add(consumer_relationship_side::Column::ConsumerId.eq(me))
+                .add(consumer_relationship_side::Column::OtherConsumerId.eq(me))
+                .add(
+                    consumer_relationship_side::Column::HouseholdId
+                        .in_subquery(households_of(me, today)),
+                ),
+        ),
         None => Scope::Nothing,
     }
 }

@@ -2,18 +2,22 @@
 
 use std::collections::HashMap;
 
-use entity::{consumer, household, household_membership as membership};
+use entity::{
+    consumer, consumer_relationship, household, household_membership as membership, team_member,
+};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
+    QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit,
+    Ctx, DomainError, DomainResult, access, audit, cascade,
     identity::{self, optional_text, required_name},
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
+    validity::Removal,
 };
 
 impl Pageable for consumer::Entity {
@@ -189,30 +193,49 @@ pub async fn set_primary_household(
     Ok(model)
 }
 
-/// Deletes a consumer with its memberships; households it headed lose their head (admin or manager).
-pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<consumer::Model> {
+/// Deletes a consumer with every membership, relationship and team membership it is part of;
+/// households it headed lose their head (admin or manager). A dry run reports and writes nothing.
+pub async fn delete(
+    ctx: &Ctx,
+    id: Uuid,
+    dry_run: bool,
+) -> DomainResult<(consumer::Model, Removal)> {
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<consumer::Entity>(&txn, id, "consumer").await?;
-    let removed = membership::Entity::find()
-        .filter(membership::Column::ConsumerId.eq(id))
-        .all(&txn)
-        .await?;
-    for row in &removed {
-        audit::record(
-            ctx,
-            &txn,
-            "delete",
-            "household_membership",
-            row.id,
-            json!({"cascadeFrom": id}),
-        )
-        .await?;
-    }
-    membership::Entity::delete_many()
-        .filter(membership::Column::ConsumerId.eq(id))
-        .exec(&txn)
-        .await?;
+    let mut removal = Removal::default();
+    cascade::remove::<consumer_relationship::Entity>(
+        ctx,
+        &txn,
+        "ConsumerRelationship",
+        "consumer_relationship",
+        Condition::any()
+            .add(consumer_relationship::Column::ConsumerId.eq(id))
+            .add(consumer_relationship::Column::RelatedConsumerId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
+    cascade::remove::<team_member::Entity>(
+        ctx,
+        &txn,
+        "TeamMember",
+        "team_member",
+        Condition::all().add(team_member::Column::ConsumerId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
+    cascade::remove::<membership::Entity>(
+        ctx,
+        &txn,
+        "HouseholdMembership",
+        "household_membership",
+        Condition::all().add(membership::Column::ConsumerId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
     household::Entity::update_many()
         .col_expr(
             household::Column::HeadId,
@@ -228,9 +251,9 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<consumer::Model> {
         "delete",
         "consumer",
         id,
-        json!({"name": current.name, "memberships": removed.len()}),
+        json!({"name": current.name}),
     )
     .await?;
-    txn.commit().await?;
-    Ok(current)
+    cascade::finish(txn, dry_run).await?;
+    Ok((current, removal))
 }

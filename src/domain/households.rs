@@ -3,19 +3,22 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use entity::{consumer, household, household_membership as membership};
+use entity::{
+    consumer, consumer_relationship, household, household_membership as membership, team_member,
+};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, QueryFilter, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit,
+    Ctx, DomainError, DomainResult, access, audit, cascade,
     identity::required_name,
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
+    validity::Removal,
 };
 
 impl Pageable for household::Entity {
@@ -322,30 +325,48 @@ pub async fn update(
     Ok(model)
 }
 
-/// Deletes a household with its memberships; members naming it primary lose that (admin or manager).
-pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<household::Model> {
+/// Deletes a household with its memberships, member relationships and team members; members
+/// naming it primary lose that; cases keep everything but the household (admin or manager).
+/// A dry run reports and writes nothing.
+pub async fn delete(
+    ctx: &Ctx,
+    id: Uuid,
+    dry_run: bool,
+) -> DomainResult<(household::Model, Removal)> {
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<household::Entity>(&txn, id, "household").await?;
-    let removed = membership::Entity::find()
-        .filter(membership::Column::HouseholdId.eq(id))
-        .all(&txn)
-        .await?;
-    for row in &removed {
-        audit::record(
-            ctx,
-            &txn,
-            "delete",
-            "household_membership",
-            row.id,
-            json!({"cascadeFrom": id}),
-        )
-        .await?;
-    }
-    membership::Entity::delete_many()
-        .filter(membership::Column::HouseholdId.eq(id))
-        .exec(&txn)
-        .await?;
+    let mut removal = Removal::default();
+    cascade::remove::<consumer_relationship::Entity>(
+        ctx,
+        &txn,
+        "ConsumerRelationship",
+        "consumer_relationship",
+        Condition::all().add(consumer_relationship::Column::HouseholdId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
+    cascade::remove::<team_member::Entity>(
+        ctx,
+        &txn,
+        "TeamMember",
+        "team_member",
+        Condition::all().add(team_member::Column::HouseholdId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
+    cascade::remove::<membership::Entity>(
+        ctx,
+        &txn,
+        "HouseholdMembership",
+        "household_membership",
+        Condition::all().add(membership::Column::HouseholdId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
     consumer::Entity::update_many()
         .col_expr(
             consumer::Column::PrimaryHouseholdId,
@@ -361,11 +382,11 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<household::Model> {
         "delete",
         "household",
         id,
-        json!({"name": current.name, "memberships": removed.len()}),
+        json!({"name": current.name}),
     )
     .await?;
-    txn.commit().await?;
-    Ok(current)
+    cascade::finish(txn, dry_run).await?;
+    Ok((current, removal))
 }
 
 /// Adds a consumer to a household for a period (admin or manager).
@@ -386,28 +407,31 @@ pub async fn add_member(
     Ok(model)
 }
 
-/// Clears the head (and primary-household pointers) that a membership no longer in force supported.
+/// Once a consumer is no longer a current member of a household, clears the head and primary
+/// household pointers it held there and removes its member relationships in that household.
 async fn release_membership(
     ctx: &Ctx,
     txn: &impl ConnectionTrait,
-    row: &membership::Model,
+    ended: &membership::Model,
+    removal: &mut Removal,
 ) -> DomainResult<()> {
-    let today = ctx.clock.today();
+    let (household_id, consumer_id) = (ended.household_id, ended.consumer_id);
     let still_member = membership::Entity::find()
-        .filter(membership::Column::HouseholdId.eq(row.household_id))
-        .filter(membership::Column::ConsumerId.eq(row.consumer_id))
-        .filter(membership::Column::Id.ne(row.id))
-        .filter(access::current_membership(today))
+        .filter(membership::Column::HouseholdId.eq(household_id))
+        .filter(membership::Column::ConsumerId.eq(consumer_id))
+        .filter(membership::Column::Id.ne(ended.id))
+        .filter(access::current_membership(ctx.clock.today()))
         .one(txn)
         .await?
         .is_some();
-    if still_member || is_current(row, today) {
+    if still_member {
         return Ok(());
     }
+    let cause = ended.id;
     household::Entity::update_many()
         .col_expr(household::Column::HeadId, Expr::value(Option::<Uuid>::None))
-        .filter(household::Column::Id.eq(row.household_id))
-        .filter(household::Column::HeadId.eq(row.consumer_id))
+        .filter(household::Column::Id.eq(household_id))
+        .filter(household::Column::HeadId.eq(consumer_id))
         .exec(txn)
         .await?;
     consumer::Entity::update_many()
@@ -415,19 +439,37 @@ async fn release_membership(
             consumer::Column::PrimaryHouseholdId,
             Expr::value(Option::<Uuid>::None),
         )
-        .filter(consumer::Column::Id.eq(row.consumer_id))
-        .filter(consumer::Column::PrimaryHouseholdId.eq(row.household_id))
+        .filter(consumer::Column::Id.eq(consumer_id))
+        .filter(consumer::Column::PrimaryHouseholdId.eq(household_id))
         .exec(txn)
         .await?;
-    Ok(())
+    cascade::remove::<consumer_relationship::Entity>(
+        ctx,
+        txn,
+        "ConsumerRelationship",
+        "consumer_relationship",
+        Condition::all()
+            .add(consumer_relationship::Column::HouseholdId.eq(household_id))
+            .add(
+                Condition::any()
+                    .add(consumer_relationship::Column::ConsumerId.eq(consumer_id))
+                    .add(consumer_relationship::Column::RelatedConsumerId.eq(consumer_id)),
+            ),
+        cause,
+        removal,
+    )
+    .await
 }
 
-/// Ends a membership on `end` (today when absent); history is kept (admin or manager).
+/// Ends a membership on `end` (today when absent); history is kept. When that ends the
+/// consumer's current membership, its member relationships in the household go in the same
+/// transaction (admin or manager). A dry run reports and writes nothing.
 pub async fn end_membership(
     ctx: &Ctx,
     id: Uuid,
     end: Option<NaiveDate>,
-) -> DomainResult<membership::Model> {
+    dry_run: bool,
+) -> DomainResult<(membership::Model, Removal)> {
     access::require_directory_manager(&ctx.principal)?;
     let end = end.unwrap_or_else(|| ctx.clock.today());
     let txn = ctx.write().await?;
@@ -446,13 +488,22 @@ pub async fn end_membership(
         json!({"endDate": end}),
     )
     .await?;
-    release_membership(ctx, &txn, &model).await?;
-    txn.commit().await?;
-    Ok(model)
+    let mut removal = Removal::default();
+    // Setting the end date to today or earlier ends the membership now (DOMAIN §5); a later date
+    // takes effect when it passes, through the sweep, and reads ignore it from then on.
+    if end <= ctx.clock.today() {
+        release_membership(ctx, &txn, &model, &mut removal).await?;
+    }
+    cascade::finish(txn, dry_run).await?;
+    Ok((model, removal))
 }
 
-/// Removes a membership record altogether (admin or manager).
-pub async fn remove_membership(ctx: &Ctx, id: Uuid) -> DomainResult<membership::Model> {
+/// Removes a membership record altogether, with the same consequences as ending it (admin or manager).
+pub async fn remove_membership(
+    ctx: &Ctx,
+    id: Uuid,
+    dry_run: bool,
+) -> DomainResult<(membership::Model, Removal)> {
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<membership::Entity>(&txn, id, "household membership").await?;
@@ -466,10 +517,8 @@ pub async fn remove_membership(ctx: &Ctx, id: Uuid) -> DomainResult<membership::
         json!({"householdId": current.household_id}),
     )
     .await?;
-    let mut gone = current.clone();
-    gone.end_date = Some(NaiveDate::MIN);
-    gone.start_date = None;
-    release_membership(ctx, &txn, &gone).await?;
-    txn.commit().await?;
-    Ok(current)
+    let mut removal = Removal::default();
+    release_membership(ctx, &txn, &current, &mut removal).await?;
+    cascade::finish(txn, dry_run).await?;
+    Ok((current, removal))
 }

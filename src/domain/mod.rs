@@ -4,7 +4,9 @@ pub mod access;
 pub mod account_relationships;
 pub mod accounts;
 pub mod audit;
+pub mod cascade;
 pub mod clock;
+pub mod consumer_relationships;
 pub mod consumers;
 pub mod contact_relationships;
 pub mod contacts;
@@ -22,6 +24,8 @@ pub mod responsibilities;
 pub mod roles;
 pub mod rows;
 pub mod sequences;
+pub mod sweep;
+pub mod teams;
 pub mod validity;
 
 pub use context::Ctx;

@@ -2,16 +2,19 @@
 
 use std::collections::HashMap;
 
-use entity::{contact_relationship, responsibility_definition as definition};
+use entity::{
+    consumer_relationship, contact_relationship, responsibility_definition as definition,
+    team_member,
+};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
+    QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit,
+    Ctx, DomainError, DomainResult, access, audit, cascade,
     identity::{optional_text, required_name},
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     principal::Role,
@@ -183,7 +186,7 @@ pub async fn update(
     let txn = ctx.write().await?;
     let current =
         rows::require::<definition::Entity>(&txn, id, "responsibility definition").await?;
-    let used = !holders(&txn, id).await?.kinds.is_empty();
+    let used = in_use(&txn, id).await?;
     let mut model = current.clone().into_active_model();
     if let Some(name) = &input.name {
         let name = required_name(name)?;
@@ -223,18 +226,22 @@ pub async fn update(
     Ok(model)
 }
 
-/// Every relationship that uses the definition, by kind.
-async fn holders(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> DomainResult<Removal> {
-    let mut removal = Removal::default();
-    let contact_relationships: Vec<Uuid> = contact_relationship::Entity::find()
-        .select_only()
-        .column(contact_relationship::Column::Id)
+/// Whether any relationship uses the definition.
+async fn in_use(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> DomainResult<bool> {
+    use sea_orm::PaginatorTrait;
+    Ok(contact_relationship::Entity::find()
         .filter(contact_relationship::Column::ResponsibilityId.eq(id))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    removal.add("ContactRelationship", contact_relationships);
-    Ok(removal)
+        .count(txn)
+        .await?
+        + team_member::Entity::find()
+            .filter(team_member::Column::ResponsibilityId.eq(id))
+            .count(txn)
+            .await?
+        + consumer_relationship::Entity::find()
+            .filter(consumer_relationship::Column::ResponsibilityId.eq(id))
+            .count(txn)
+            .await?
+        > 0)
 }
 
 /// Deletes a definition and every relationship using it in one transaction (admin); a dry run only reports.
@@ -247,19 +254,37 @@ pub async fn delete(
     let txn = ctx.write().await?;
     let current =
         rows::require::<definition::Entity>(&txn, id, "responsibility definition").await?;
-    let removal = holders(&txn, id).await?;
-    if dry_run {
-        return Ok((current, removal));
-    }
-    for (kind, ids) in &removal.kinds {
-        for row in ids {
-            audit::record(ctx, &txn, "delete", kind, *row, json!({"cascadeFrom": id})).await?;
-        }
-    }
-    contact_relationship::Entity::delete_many()
-        .filter(contact_relationship::Column::ResponsibilityId.eq(id))
-        .exec(&txn)
-        .await?;
+    let mut removal = Removal::default();
+    cascade::remove::<contact_relationship::Entity>(
+        ctx,
+        &txn,
+        "ContactRelationship",
+        "contact_relationship",
+        Condition::all().add(contact_relationship::Column::ResponsibilityId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
+    cascade::remove::<team_member::Entity>(
+        ctx,
+        &txn,
+        "TeamMember",
+        "team_member",
+        Condition::all().add(team_member::Column::ResponsibilityId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
+    cascade::remove::<consumer_relationship::Entity>(
+        ctx,
+        &txn,
+        "ConsumerRelationship",
+        "consumer_relationship",
+        Condition::all().add(consumer_relationship::Column::ResponsibilityId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
     definition::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -270,6 +295,6 @@ pub async fn delete(
         json!({"name": current.name}),
     )
     .await?;
-    txn.commit().await?;
+    cascade::finish(txn, dry_run).await?;
     Ok((current, removal))
 }

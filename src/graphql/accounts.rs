@@ -347,6 +347,28 @@ impl<S: Side> Org<S> {
         )
         .await
     }
+    /// Internal users on this account's team (Account Team Members).
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
+    async fn team(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<super::teams::TeamMember>> {
+        let page = (first, after, last, before);
+        super::teams::team_edge(
+            ctx,
+            super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Account),
+            self.model.id,
+            current_only,
+            page,
+        )
+        .await
+    }
     /// Ancestors in the hierarchy, nearest first (parent, grandparent, ..., root).
     async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
         let chain = state(ctx)

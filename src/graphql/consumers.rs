@@ -6,12 +6,12 @@ use entity::consumer;
 
 use super::{
     NameOrder,
-    accounts::DeletePayload,
     connection::{Connection, cost, page_args, wants},
     domain,
     households::{Household, HouseholdMembership, memberships_page},
     ids::{self, Kind},
     loaders::{HouseholdId, MembershipParams},
+    relationships::CascadeDeletePayload,
     state,
 };
 use crate::domain::{
@@ -97,6 +97,48 @@ impl Consumer {
             memberships_page(ctx, self.0.id, params).await?,
             HouseholdMembership,
         ))
+    }
+    /// Internal users on this consumer's team (Consumer Team Members).
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
+    async fn team(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<super::teams::TeamMember>> {
+        let page = (first, after, last, before);
+        super::teams::team_edge(
+            ctx,
+            super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Consumer),
+            self.0.id,
+            current_only,
+            page,
+        )
+        .await
+    }
+    /// Relationships with other consumers, both directions, labelled from this consumer's side.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
+    async fn relationships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<super::consumer_relationships::ConsumerRelationshipSide>> {
+        super::consumer_relationships::sides_of(
+            ctx,
+            self.0.id,
+            current_only,
+            (first, after, last, before),
+        )
+        .await
     }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -254,12 +296,20 @@ impl ConsumersMutation {
         })
     }
 
-    /// Deletes a consumer with its household memberships.
-    async fn delete_consumer(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+    /// Deletes a consumer with every membership, relationship and team membership it is part of; `dryRun` only reports.
+    async fn delete_consumer(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default)] dry_run: bool,
+    ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::Consumer], "id")?;
-        service::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload {
-            deleted_id: ids::encode(Kind::Consumer, uuid),
-        })
+        let (_, removal) = service::delete(domain(ctx), uuid, dry_run).await?;
+        Ok(CascadeDeletePayload::new(
+            Kind::Consumer,
+            uuid,
+            dry_run,
+            removal,
+        ))
     }
 }

@@ -7,12 +7,12 @@ use uuid::Uuid;
 
 use super::{
     NameOrder,
-    accounts::DeletePayload,
     connection::{Connection, cost, page_args, wants},
     consumers::{Consumer, NameFilter, filter_visible},
     domain,
     ids::{self, Kind},
     loaders::{ConsumerId, EdgeKey, HouseholdId, MembershipParams},
+    relationships::{CascadeDeletePayload, RemovedRecords, removed_records},
     state,
 };
 use crate::domain::{
@@ -105,6 +105,48 @@ impl Household {
             memberships_page(ctx, self.0.id, params).await?,
             HouseholdMembership,
         ))
+    }
+    /// Internal users on this household's team (Household Team Members).
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
+    async fn team(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<super::teams::TeamMember>> {
+        let page = (first, after, last, before);
+        super::teams::team_edge(
+            ctx,
+            super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Household),
+            self.0.id,
+            current_only,
+            page,
+        )
+        .await
+    }
+    /// Relationships between members of this household.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
+    async fn member_relationships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<super::consumer_relationships::ConsumerRelationship>> {
+        super::consumer_relationships::member_links_of(
+            ctx,
+            self.0.id,
+            current_only,
+            (first, after, last, before),
+        )
+        .await
     }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -226,6 +268,9 @@ pub struct EndHouseholdMembershipInput {
     pub membership_id: ID,
     /// Last day of membership; today when absent.
     pub end_date: Option<NaiveDate>,
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
 }
 
 /// Result of a household mutation.
@@ -240,6 +285,24 @@ pub struct HouseholdPayload {
 pub struct MembershipPayload {
     /// The membership after the change.
     pub membership: HouseholdMembership,
+}
+
+/// Result of ending a membership: the membership and the member relationships that went with it.
+#[derive(SimpleObject)]
+pub struct EndMembershipPayload {
+    /// The membership after the change (as it would be, on a dry run).
+    pub membership: HouseholdMembership,
+    /// Whether this was only a preview.
+    pub dry_run: bool,
+    /// Member relationships removed because the consumer is no longer a current member.
+    pub removed: Vec<RemovedRecords>,
+}
+
+/// Result of a sweep.
+#[derive(SimpleObject)]
+pub struct SweepPayload {
+    /// What the sweep removed, by kind.
+    pub removed: Vec<RemovedRecords>,
 }
 
 /// Household mutations (admin or manager).
@@ -295,11 +358,28 @@ impl HouseholdsMutation {
     }
 
     /// Deletes a household with its memberships.
-    async fn delete_household(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+    async fn delete_household(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default)] dry_run: bool,
+    ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::Household], "id")?;
-        service::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload {
-            deleted_id: ids::encode(Kind::Household, uuid),
+        let (_, removal) = service::delete(domain(ctx), uuid, dry_run).await?;
+        Ok(CascadeDeletePayload::new(
+            Kind::Household,
+            uuid,
+            dry_run,
+            removal,
+        ))
+    }
+
+    /// Removes member relationships whose consumers' memberships have run out, and clears heads and
+    /// primary households no longer backed by a current membership (also run periodically by the server).
+    async fn sweep(&self, ctx: &Context<'_>) -> Result<SweepPayload> {
+        let removal = crate::domain::sweep::run(domain(ctx)).await?;
+        Ok(SweepPayload {
+            removed: removed_records(removal),
         })
     }
 
@@ -329,14 +409,17 @@ impl HouseholdsMutation {
         &self,
         ctx: &Context<'_>,
         input: EndHouseholdMembershipInput,
-    ) -> Result<MembershipPayload> {
+    ) -> Result<EndMembershipPayload> {
         let id = ids::decode(
             &input.membership_id,
             &[Kind::HouseholdMembership],
             "membershipId",
         )?;
-        let model = service::end_membership(domain(ctx), id, input.end_date).await?;
-        Ok(MembershipPayload {
+        let (model, removal) =
+            service::end_membership(domain(ctx), id, input.end_date, input.dry_run).await?;
+        Ok(EndMembershipPayload {
+            dry_run: input.dry_run,
+            removed: removed_records(removal),
             membership: HouseholdMembership(model),
         })
     }
@@ -346,11 +429,15 @@ impl HouseholdsMutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> Result<DeletePayload> {
+        #[graphql(default)] dry_run: bool,
+    ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::HouseholdMembership], "id")?;
-        service::remove_membership(domain(ctx), uuid).await?;
-        Ok(DeletePayload {
-            deleted_id: ids::encode(Kind::HouseholdMembership, uuid),
-        })
+        let (_, removal) = service::remove_membership(domain(ctx), uuid, dry_run).await?;
+        Ok(CascadeDeletePayload::new(
+            Kind::HouseholdMembership,
+            uuid,
+            dry_run,
+            removal,
+        ))
     }
 }

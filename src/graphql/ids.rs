@@ -20,10 +20,12 @@ pub enum Kind {
     AccountRelationship,
     ResponsibilityDefinition,
     ContactRelationship,
+    TeamMember,
+    ConsumerRelationship,
 }
 
 impl Kind {
-    const ALL: [Kind; 11] = [
+    const ALL: [Kind; 13] = [
         Kind::Account,
         Kind::Partner,
         Kind::Contact,
@@ -35,6 +37,8 @@ impl Kind {
         Kind::AccountRelationship,
         Kind::ResponsibilityDefinition,
         Kind::ContactRelationship,
+        Kind::TeamMember,
+        Kind::ConsumerRelationship,
     ];
 
     /// The kind whose GraphQL type is named `name`.
@@ -56,6 +60,8 @@ impl Kind {
             Kind::AccountRelationship => "AccountRelationship",
             Kind::ResponsibilityDefinition => "ResponsibilityDefinition",
             Kind::ContactRelationship => "ContactRelationship",
+            Kind::TeamMember => "TeamMember",
+            Kind::ConsumerRelationship => "ConsumerRelationship",
         }
     }
 }

@@ -142,6 +142,16 @@ by_id_loader!(
     contact_relationship::Model,
     contact_relationships::by_ids
 );
+by_id_loader!(
+    TeamMemberId,
+    entity::team_member::Model,
+    crate::domain::teams::by_ids
+);
+by_id_loader!(
+    ConsumerRelationshipId,
+    entity::consumer_relationship::Model,
+    crate::domain::consumer_relationships::by_ids
+);
 
 /// Parameters of the `children` edge of an account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -382,5 +392,118 @@ impl Loader<CandidatesOf> for Batch {
             .into_iter()
             .map(|(id, list)| (CandidatesOf(id), list))
             .collect())
+    }
+}
+
+/// Whose team memberships an edge lists: a target's team, or a user's memberships of one kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TeamSide {
+    Target(crate::domain::teams::TargetKind),
+    User(crate::domain::teams::TargetKind),
+}
+
+/// Parameters of a team edge.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TeamParams {
+    pub side: TeamSide,
+    pub current_only: bool,
+    pub args: PageArgs,
+}
+
+impl Loader<EdgeKey<TeamParams>> for Batch {
+    type Value = Page<entity::team_member::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[EdgeKey<TeamParams>],
+    ) -> LoadResult<EdgeKey<TeamParams>, Self::Value> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let pages = match params.side {
+                TeamSide::Target(kind) => {
+                    crate::domain::teams::pages_by_target(
+                        &self.ctx,
+                        kind,
+                        &parents,
+                        params.current_only,
+                        &params.args,
+                    )
+                    .await?
+                }
+                TeamSide::User(kind) => {
+                    crate::domain::teams::pages_by_user(
+                        &self.ctx,
+                        kind,
+                        &parents,
+                        params.current_only,
+                        &params.args,
+                    )
+                    .await?
+                }
+            };
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
+    }
+}
+
+/// Parameters of a consumer's `relationships` edge.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ConsumerSidesParams {
+    pub current_only: bool,
+    pub args: PageArgs,
+}
+
+impl Loader<EdgeKey<ConsumerSidesParams>> for Batch {
+    type Value = Page<entity::consumer_relationship_side::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[EdgeKey<ConsumerSidesParams>],
+    ) -> LoadResult<EdgeKey<ConsumerSidesParams>, Self::Value> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let pages = crate::domain::consumer_relationships::side_pages(
+                &self.ctx,
+                &parents,
+                params.current_only,
+                &params.args,
+            )
+            .await?;
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
+    }
+}
+
+/// Parameters of a household's `memberRelationships` edge.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MemberLinksParams {
+    pub current_only: bool,
+    pub args: PageArgs,
+}
+
+impl Loader<EdgeKey<MemberLinksParams>> for Batch {
+    type Value = Page<entity::consumer_relationship::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[EdgeKey<MemberLinksParams>],
+    ) -> LoadResult<EdgeKey<MemberLinksParams>, Self::Value> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let pages = crate::domain::consumer_relationships::pages_by_household(
+                &self.ctx,
+                &parents,
+                params.current_only,
+                &params.args,
+            )
+            .await?;
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
     }
 }

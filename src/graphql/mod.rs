@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod connection;
+pub mod consumer_relationships;
 pub mod consumers;
 pub mod contacts;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod loaders;
 pub mod node;
 pub mod relationships;
 pub mod responsibilities;
+pub mod teams;
 pub mod users;
 pub mod viewer;
 
@@ -99,6 +101,8 @@ pub struct Mutation(
     users::UsersMutation,
     relationships::RelationshipsMutation,
     responsibilities::ResponsibilitiesMutation,
+    teams::TeamsMutation,
+    consumer_relationships::ConsumerRelationshipsMutation,
 );
 
 /// The executable schema.

@@ -37,6 +37,8 @@ pub enum Node {
     AccountRelationship(AccountRelationship),
     ResponsibilityDefinition(ResponsibilityDefinition),
     ContactRelationship(ContactRelationship),
+    TeamMember(super::teams::TeamMember),
+    ConsumerRelationship(super::consumer_relationships::ConsumerRelationship),
 }
 
 /// Looks up one node through the dataloader; invisible and missing objects are both `None`.
@@ -89,6 +91,16 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: uuid::Uuid) -> Result<Optio
             .load_one(ContactRelationshipId(id))
             .await?
             .map(|m| Node::ContactRelationship(ContactRelationship(m))),
+        Kind::TeamMember => loaders
+            .load_one(super::loaders::TeamMemberId(id))
+            .await?
+            .map(|m| Node::TeamMember(super::teams::TeamMember(m))),
+        Kind::ConsumerRelationship => loaders
+            .load_one(super::loaders::ConsumerRelationshipId(id))
+            .await?
+            .map(|m| {
+                Node::ConsumerRelationship(super::consumer_relationships::ConsumerRelationship(m))
+            }),
     })
 }
 

@@ -495,6 +495,26 @@ pub struct RemovedRecords {
     pub ids: Vec<ID>,
 }
 
+/// The GraphQL form of a cascade report.
+pub fn removed_records(removal: Removal) -> Vec<RemovedRecords> {
+    removal
+        .kinds
+        .into_iter()
+        .map(|(name, rows)| RemovedRecords {
+            kind: name.to_owned(),
+            count: rows.len() as i32,
+            ids: rows
+                .into_iter()
+                .map(|row| {
+                    Kind::from_name(name)
+                        .map(|k| ids::encode(k, row))
+                        .unwrap_or_else(|| ID(row.to_string()))
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// Result of a delete that cascades: what went, or with `dryRun` what would go.
 #[derive(SimpleObject)]
 pub struct CascadeDeletePayload {
@@ -509,26 +529,10 @@ pub struct CascadeDeletePayload {
 impl CascadeDeletePayload {
     /// Builds the payload of a cascade.
     pub fn new(kind: Kind, id: Uuid, dry_run: bool, removal: Removal) -> Self {
-        let removed = removal
-            .kinds
-            .into_iter()
-            .map(|(name, rows)| RemovedRecords {
-                kind: name.to_owned(),
-                count: rows.len() as i32,
-                ids: rows
-                    .into_iter()
-                    .map(|row| {
-                        Kind::from_name(name)
-                            .map(|k| ids::encode(k, row))
-                            .unwrap_or_else(|| ID(row.to_string()))
-                    })
-                    .collect(),
-            })
-            .collect();
         Self {
             dry_run,
             deleted_id: (!dry_run).then(|| ids::encode(kind, id)),
-            removed,
+            removed: removed_records(removal),
         }
     }
 }

@@ -50,6 +50,72 @@ impl InternalUser {
             .unwrap_or_default();
         Ok(rows.into_iter().map(|r| r.role).collect())
     }
+    /// Account teams this user is on.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
+    async fn account_teams(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<super::teams::TeamMember>> {
+        let page = (first, after, last, before);
+        super::teams::team_edge(
+            ctx,
+            super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Account),
+            self.0.id,
+            current_only,
+            page,
+        )
+        .await
+    }
+    /// Consumer teams this user is on.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
+    async fn consumer_teams(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<super::teams::TeamMember>> {
+        let page = (first, after, last, before);
+        super::teams::team_edge(
+            ctx,
+            super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Consumer),
+            self.0.id,
+            current_only,
+            page,
+        )
+        .await
+    }
+    /// Household teams this user is on.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
+    async fn household_teams(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] current_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<super::teams::TeamMember>> {
+        let page = (first, after, last, before);
+        super::teams::team_edge(
+            ctx,
+            super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Household),
+            self.0.id,
+            current_only,
+            page,
+        )
+        .await
+    }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -1,0 +1,338 @@
+//! Consumer relationships: a consumer acting for another (Authorized Representative), anywhere or
+//! within a household whose current members they both are.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use entity::{
+    consumer, consumer_relationship as link, consumer_relationship_side as side, household,
+    household_membership as membership, responsibility_definition as definition,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, QueryFilter, sea_query::Expr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Ctx, DomainError, DomainResult, access, audit,
+    page::{self, Page, PageArgs, Pageable, Sort, SortValue},
+    responsibilities::ResponsibilityKind,
+    rows,
+    validity::{Validity, in_force},
+};
+
+impl Pageable for link::Entity {
+    fn id_column() -> link::Column {
+        link::Column::Id
+    }
+    fn id_of(model: &link::Model) -> Uuid {
+        model.id
+    }
+    fn sort_value(_model: &link::Model, _column: link::Column) -> SortValue {
+        SortValue::Int(0)
+    }
+}
+
+impl Pageable for side::Entity {
+    fn id_column() -> side::Column {
+        side::Column::RelationshipId
+    }
+    fn id_of(model: &side::Model) -> Uuid {
+        model.relationship_id
+    }
+    fn sort_value(_model: &side::Model, _column: side::Column) -> SortValue {
+        SortValue::Int(0)
+    }
+}
+
+const SORT_LINKS: Sort<link::Column> = Sort {
+    name: "CREATED",
+    column: None,
+    descending: false,
+};
+const SORT_SIDES: Sort<side::Column> = Sort {
+    name: "CREATED",
+    column: None,
+    descending: false,
+};
+
+/// The responsibility used when none is named: Authorized Representative.
+pub fn default_responsibility() -> Uuid {
+    migration::m20261122_000002_relationships::RESPONSIBILITIES[2]
+        .0
+        .parse()
+        .expect("shipped responsibility id")
+}
+
+/// Each consumer's page of relationships as seen from that consumer.
+pub async fn side_pages(
+    ctx: &Ctx,
+    consumers: &[Uuid],
+    current_only: bool,
+    args: &PageArgs,
+) -> DomainResult<HashMap<Uuid, Page<side::Model>>> {
+    let mut select =
+        side::Entity::find().filter(side::Column::ConsumerId.is_in(consumers.iter().copied()));
+    if current_only {
+        select = select.filter(in_force(
+            side::Column::ValidFrom,
+            side::Column::ValidTo,
+            ctx.clock.today(),
+        ));
+    }
+    let select =
+        access::consumer_relationship_sides(&ctx.principal, ctx.clock.today()).apply(select);
+    page::fetch_pages_by_parent(
+        &ctx.db,
+        select,
+        side::Column::ConsumerId,
+        |m| m.consumer_id,
+        &SORT_SIDES,
+        args,
+    )
+    .await
+}
+
+/// Each household's page of member relationships.
+pub async fn pages_by_household(
+    ctx: &Ctx,
+    households: &[Uuid],
+    current_only: bool,
+    args: &PageArgs,
+) -> DomainResult<HashMap<Uuid, Page<link::Model>>> {
+    let mut select =
+        link::Entity::find().filter(link::Column::HouseholdId.is_in(households.iter().copied()));
+    if current_only {
+        select = select.filter(in_force(
+            link::Column::ValidFrom,
+            link::Column::ValidTo,
+            ctx.clock.today(),
+        ));
+    }
+    let select = access::consumer_relationships(&ctx.principal, ctx.clock.today()).apply(select);
+    page::fetch_pages_by_parent(
+        &ctx.db,
+        select,
+        link::Column::HouseholdId,
+        |m| m.household_id.unwrap_or_default(),
+        &SORT_LINKS,
+        args,
+    )
+    .await
+}
+
+/// The visible consumer relationships among `ids`.
+pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, link::Model>> {
+    rows::by_ids::<link::Entity>(
+        &ctx.db,
+        ids,
+        access::consumer_relationships(&ctx.principal, ctx.clock.today()),
+    )
+    .await
+}
+
+/// Input of `create`.
+#[derive(Clone, Debug)]
+pub struct NewConsumerRelationship {
+    /// The representative.
+    pub consumer_id: Uuid,
+    /// The represented consumer.
+    pub related_consumer_id: Uuid,
+    /// Set for a household member relationship.
+    pub household_id: Option<Uuid>,
+    /// Authorized Representative when absent.
+    pub responsibility_id: Option<Uuid>,
+    pub validity: Validity,
+}
+
+/// Whether `consumer` is a current member of `household` on `today`.
+pub async fn is_current_member(
+    txn: &impl ConnectionTrait,
+    household: Uuid,
+    consumer: Uuid,
+    today: NaiveDate,
+) -> DomainResult<bool> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::HouseholdId.eq(household))
+        .filter(membership::Column::ConsumerId.eq(consumer))
+        .filter(access::current_membership(today))
+        .one(txn)
+        .await?
+        .is_some())
+}
+
+/// Relates two consumers (manager or admin); within a household both must be current members.
+pub async fn create(ctx: &Ctx, input: NewConsumerRelationship) -> DomainResult<link::Model> {
+    access::require_relationship_manager(&ctx.principal)?;
+    input.validity.check()?;
+    if input.consumer_id == input.related_consumer_id {
+        return Err(DomainError::invalid(
+            "relatedConsumerId",
+            "a consumer cannot be related to itself",
+        ));
+    }
+    let txn = ctx.write().await?;
+    for (id, field) in [
+        (input.consumer_id, "consumerId"),
+        (input.related_consumer_id, "relatedConsumerId"),
+    ] {
+        if consumer::Entity::find_by_id(id).one(&txn).await?.is_none() {
+            return Err(DomainError::invalid(field, "the consumer does not exist"));
+        }
+    }
+    let responsibility_id = input
+        .responsibility_id
+        .unwrap_or_else(default_responsibility);
+    let duty = definition::Entity::find_by_id(responsibility_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            DomainError::invalid("responsibilityId", "the responsibility does not exist")
+        })?;
+    if !matches!(
+        ResponsibilityKind::parse(&duty.kind),
+        ResponsibilityKind::None | ResponsibilityKind::Consumer
+    ) {
+        return Err(DomainError::invalid(
+            "responsibilityId",
+            format!(
+                "{} cannot be carried between consumers (needs type NONE or CONSUMER)",
+                duty.name
+            ),
+        ));
+    }
+    if let Some(home) = input.household_id {
+        if household::Entity::find_by_id(home)
+            .one(&txn)
+            .await?
+            .is_none()
+        {
+            return Err(DomainError::invalid(
+                "householdId",
+                "the household does not exist",
+            ));
+        }
+        let today = ctx.clock.today();
+        for (id, field) in [
+            (input.consumer_id, "consumerId"),
+            (input.related_consumer_id, "relatedConsumerId"),
+        ] {
+            if !is_current_member(&txn, home, id, today).await? {
+                return Err(DomainError::invalid(
+                    field,
+                    "the consumer is not a current member of the household",
+                ));
+            }
+        }
+    }
+    let household_matches = match input.household_id {
+        Some(home) => Condition::all().add(link::Column::HouseholdId.eq(home)),
+        None => Condition::all().add(link::Column::HouseholdId.is_null()),
+    };
+    let duplicate = link::Entity::find()
+        .filter(link::Column::ConsumerId.eq(input.consumer_id))
+        .filter(link::Column::RelatedConsumerId.eq(input.related_consumer_id))
+        .filter(link::Column::ResponsibilityId.eq(responsibility_id))
+        .filter(household_matches)
+        .one(&txn)
+        .await?;
+    if duplicate.is_some() {
+        return Err(DomainError::conflict(
+            Some("relatedConsumerId"),
+            "this relationship already exists",
+        ));
+    }
+    let now = ctx.clock.now();
+    let model = link::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        consumer_id: Set(input.consumer_id),
+        related_consumer_id: Set(input.related_consumer_id),
+        household_id: Set(input.household_id),
+        responsibility_id: Set(responsibility_id),
+        sort_order: Set(input.validity.sort_order),
+        valid_from: Set(input.validity.valid_from),
+        valid_to: Set(input.validity.valid_to),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        ctx,
+        &txn,
+        "create",
+        "consumer_relationship",
+        model.id,
+        json!({"consumerId": model.consumer_id, "relatedConsumerId": model.related_consumer_id,
+               "householdId": model.household_id, "responsibilityId": responsibility_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Sets a consumer relationship's order and validity dates (manager or admin).
+pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<link::Model> {
+    access::require_relationship_manager(&ctx.principal)?;
+    validity.check()?;
+    let txn = ctx.write().await?;
+    let mut model = rows::require::<link::Entity>(&txn, id, "consumer relationship")
+        .await?
+        .into_active_model();
+    model.sort_order = Set(validity.sort_order);
+    model.valid_from = Set(validity.valid_from);
+    model.valid_to = Set(validity.valid_to);
+    model.updated_at = Set(ctx.clock.now());
+    let model = model.update(&txn).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "update",
+        "consumer_relationship",
+        id,
+        json!({"validFrom": model.valid_from, "validTo": model.valid_to}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Removes a consumer relationship (manager or admin).
+pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<link::Model> {
+    access::require_relationship_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let current = rows::require::<link::Entity>(&txn, id, "consumer relationship").await?;
+    link::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "delete",
+        "consumer_relationship",
+        id,
+        json!({"consumerId": current.consumer_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(current)
+}
+
+/// Member relationships in a household where either consumer is not a current member on `today`.
+pub fn lapsed_member_relationships(today: NaiveDate) -> Condition {
+    let not_member = |column: &str| {
+        Expr::cust_with_values(
+            format!(
+                r#"NOT EXISTS (SELECT 1 FROM household_memberships m WHERE m.household_id = "consumer_relationships"."household_id" AND m.consumer_id = "consumer_relationships"."{column}" AND (m.start_date IS NULL OR m.start_date <= ?) AND (m.end_date IS NULL OR m.end_date >= ?))"#
+            ),
+            [today, today],
+        )
+    };
+    Condition::all()
+        .add(link::Column::HouseholdId.is_not_null())
+        .add(
+            Condition::any()
+                .add(not_member("consumer_id"))
+                .add(not_member("related_consumer_id")),
+        )
+}

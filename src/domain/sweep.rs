@@ -1,0 +1,59 @@
+//! The sweep: removes what the passing of time has ended (member relationships of consumers whose
+//! membership has run out, heads and primary households no longer backed by a current membership).
+
+use entity::{consumer, consumer_relationship, household};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use uuid::Uuid;
+
+use super::{
+    Ctx, DomainResult, access, cascade, consumer_relationships::lapsed_member_relationships,
+    validity::Removal,
+};
+
+/// Runs one sweep in one transaction and reports what it removed; reads already ignore these rows.
+pub async fn run(ctx: &Ctx) -> DomainResult<Removal> {
+    access::require_directory_manager(&ctx.principal)?;
+    let today = ctx.clock.today();
+    let txn = ctx.write().await?;
+    let mut removal = Removal::default();
+    cascade::remove::<consumer_relationship::Entity>(
+        ctx,
+        &txn,
+        "ConsumerRelationship",
+        "consumer_relationship",
+        lapsed_member_relationships(today),
+        Uuid::nil(),
+        &mut removal,
+    )
+    .await?;
+    let lapsed = |consumer_column: &str, household_column: &str| {
+        Expr::cust_with_values(
+            format!(
+                "NOT EXISTS (SELECT 1 FROM household_memberships m WHERE m.household_id = {household_column} \
+                 AND m.consumer_id = {consumer_column} AND (m.start_date IS NULL OR m.start_date <= ?) \
+                 AND (m.end_date IS NULL OR m.end_date >= ?))"
+            ),
+            [today, today],
+        )
+    };
+    household::Entity::update_many()
+        .col_expr(household::Column::HeadId, Expr::value(Option::<Uuid>::None))
+        .filter(household::Column::HeadId.is_not_null())
+        .filter(lapsed(r#""households"."head_id""#, r#""households"."id""#))
+        .exec(&txn)
+        .await?;
+    consumer::Entity::update_many()
+        .col_expr(
+            consumer::Column::PrimaryHouseholdId,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .filter(consumer::Column::PrimaryHouseholdId.is_not_null())
+        .filter(lapsed(
+            r#""consumers"."id""#,
+            r#""consumers"."primary_household_id""#,
+        ))
+        .exec(&txn)
+        .await?;
+    cascade::finish(txn, false).await?;
+    Ok(removal)
+}

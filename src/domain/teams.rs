@@ -1,0 +1,315 @@
+//! Team members: internal users who carry a USER responsibility for an account, consumer or household.
+
+use std::collections::HashMap;
+
+use entity::{
+    account, consumer, household, internal_user, responsibility_definition as definition,
+    role_assignment, team_member as member,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Ctx, DomainError, DomainResult, access, audit,
+    page::{self, Page, PageArgs, Pageable, Sort, SortValue},
+    responsibilities::ResponsibilityKind,
+    rows,
+    validity::{Validity, in_force},
+};
+
+impl Pageable for member::Entity {
+    fn id_column() -> member::Column {
+        member::Column::Id
+    }
+    fn id_of(model: &member::Model) -> Uuid {
+        model.id
+    }
+    fn sort_value(_model: &member::Model, _column: member::Column) -> SortValue {
+        SortValue::Int(0)
+    }
+}
+
+const SORT: Sort<member::Column> = Sort {
+    name: "CREATED",
+    column: None,
+    descending: false,
+};
+
+/// What a team serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TargetKind {
+    Account,
+    Consumer,
+    Household,
+}
+
+impl TargetKind {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Account => "ACCOUNT",
+            TargetKind::Consumer => "CONSUMER",
+            TargetKind::Household => "HOUSEHOLD",
+        }
+    }
+
+    /// The column naming targets of this kind.
+    pub fn column(self) -> member::Column {
+        match self {
+            TargetKind::Account => member::Column::AccountId,
+            TargetKind::Consumer => member::Column::ConsumerId,
+            TargetKind::Household => member::Column::HouseholdId,
+        }
+    }
+
+    /// The target of a row of this kind.
+    pub fn target_of(self, row: &member::Model) -> Uuid {
+        match self {
+            TargetKind::Account => row.account_id,
+            TargetKind::Consumer => row.consumer_id,
+            TargetKind::Household => row.household_id,
+        }
+        .unwrap_or_default()
+    }
+
+    /// The responsibility used when none is named (Account Manager or Relationship Manager).
+    pub fn default_responsibility(self) -> Uuid {
+        let (id, ..) = match self {
+            TargetKind::Account => migration::m20261122_000002_relationships::RESPONSIBILITIES[0],
+            TargetKind::Consumer | TargetKind::Household => {
+                migration::m20261122_000002_relationships::RESPONSIBILITIES[1]
+            }
+        };
+        id.parse().expect("shipped responsibility id")
+    }
+}
+
+/// Each target's page of team members.
+pub async fn pages_by_target(
+    ctx: &Ctx,
+    kind: TargetKind,
+    targets: &[Uuid],
+    current_only: bool,
+    args: &PageArgs,
+) -> DomainResult<HashMap<Uuid, Page<member::Model>>> {
+    let mut select = member::Entity::find().filter(kind.column().is_in(targets.iter().copied()));
+    if current_only {
+        select = select.filter(in_force(
+            member::Column::ValidFrom,
+            member::Column::ValidTo,
+            ctx.clock.today(),
+        ));
+    }
+    let select = access::team_members(&ctx.principal).apply(select);
+    page::fetch_pages_by_parent(
+        &ctx.db,
+        select,
+        kind.column(),
+        move |m| kind.target_of(m),
+        &SORT,
+        args,
+    )
+    .await
+}
+
+/// Each internal user's page of team memberships of one kind.
+pub async fn pages_by_user(
+    ctx: &Ctx,
+    kind: TargetKind,
+    users: &[Uuid],
+    current_only: bool,
+    args: &PageArgs,
+) -> DomainResult<HashMap<Uuid, Page<member::Model>>> {
+    let mut select = member::Entity::find()
+        .filter(member::Column::UserId.is_in(users.iter().copied()))
+        .filter(member::Column::TargetKind.eq(kind.as_str()));
+    if current_only {
+        select = select.filter(in_force(
+            member::Column::ValidFrom,
+            member::Column::ValidTo,
+            ctx.clock.today(),
+        ));
+    }
+    let select = access::team_members(&ctx.principal).apply(select);
+    page::fetch_pages_by_parent(
+        &ctx.db,
+        select,
+        member::Column::UserId,
+        |m| m.user_id,
+        &SORT,
+        args,
+    )
+    .await
+}
+
+/// The visible team members among `ids`.
+pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, member::Model>> {
+    rows::by_ids::<member::Entity>(&ctx.db, ids, access::team_members(&ctx.principal)).await
+}
+
+/// Input of `create`.
+#[derive(Clone, Debug)]
+pub struct NewTeamMember {
+    pub user_id: Uuid,
+    pub kind: TargetKind,
+    pub target_id: Uuid,
+    /// A USER responsibility; the kind's default when absent.
+    pub responsibility_id: Option<Uuid>,
+    pub validity: Validity,
+}
+
+async fn check_target(
+    txn: &impl sea_orm::ConnectionTrait,
+    kind: TargetKind,
+    id: Uuid,
+) -> DomainResult<()> {
+    let exists = match kind {
+        TargetKind::Account => account::Entity::find_by_id(id).one(txn).await?.is_some(),
+        TargetKind::Consumer => consumer::Entity::find_by_id(id).one(txn).await?.is_some(),
+        TargetKind::Household => household::Entity::find_by_id(id).one(txn).await?.is_some(),
+    };
+    if !exists {
+        return Err(DomainError::invalid(
+            "targetId",
+            format!("the {} does not exist", kind.as_str().to_lowercase()),
+        ));
+    }
+    Ok(())
+}
+
+/// Puts an internal user on a team (manager or admin), enforcing the responsibility's type, required role
+/// and uniqueness.
+pub async fn create(ctx: &Ctx, input: NewTeamMember) -> DomainResult<member::Model> {
+    access::require_relationship_manager(&ctx.principal)?;
+    input.validity.check()?;
+    let txn = ctx.write().await?;
+    check_target(&txn, input.kind, input.target_id).await?;
+    internal_user::Entity::find_by_id(input.user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::invalid("userId", "the internal user does not exist"))?;
+    let responsibility_id = input
+        .responsibility_id
+        .unwrap_or_else(|| input.kind.default_responsibility());
+    let duty = definition::Entity::find_by_id(responsibility_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            DomainError::invalid("responsibilityId", "the responsibility does not exist")
+        })?;
+    if ResponsibilityKind::parse(&duty.kind) != ResponsibilityKind::User {
+        return Err(DomainError::invalid(
+            "responsibilityId",
+            format!("{} is not a USER responsibility", duty.name),
+        ));
+    }
+    if let Some(role) = &duty.required_role {
+        let holds = role_assignment::Entity::find()
+            .filter(role_assignment::Column::InternalUserId.eq(input.user_id))
+            .filter(role_assignment::Column::Role.eq(role))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !holds {
+            return Err(DomainError::invalid(
+                "userId",
+                format!("{} requires the user to hold the role {role}", duty.name),
+            ));
+        }
+    }
+    let holders = member::Entity::find()
+        .filter(input.kind.column().eq(input.target_id))
+        .filter(member::Column::ResponsibilityId.eq(responsibility_id))
+        .all(&txn)
+        .await?;
+    if holders.iter().any(|h| h.user_id == input.user_id) {
+        return Err(DomainError::conflict(
+            Some("userId"),
+            "the user already carries this responsibility on the team",
+        ));
+    }
+    if duty.is_unique && !holders.is_empty() {
+        return Err(DomainError::conflict(
+            Some("responsibilityId"),
+            format!("{} is unique and already has a holder", duty.name),
+        ));
+    }
+    let target = Some(input.target_id);
+    let now = ctx.clock.now();
+    let model = member::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(input.user_id),
+        target_kind: Set(input.kind.as_str().into()),
+        account_id: Set(target.filter(|_| input.kind == TargetKind::Account)),
+        consumer_id: Set(target.filter(|_| input.kind == TargetKind::Consumer)),
+        household_id: Set(target.filter(|_| input.kind == TargetKind::Household)),
+        responsibility_id: Set(responsibility_id),
+        sort_order: Set(input.validity.sort_order),
+        valid_from: Set(input.validity.valid_from),
+        valid_to: Set(input.validity.valid_to),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        ctx,
+        &txn,
+        "create",
+        "team_member",
+        model.id,
+        json!({"userId": model.user_id, "target": input.kind.as_str(), "targetId": input.target_id,
+               "responsibilityId": responsibility_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Sets a team member's order and validity dates (manager or admin).
+pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<member::Model> {
+    access::require_relationship_manager(&ctx.principal)?;
+    validity.check()?;
+    let txn = ctx.write().await?;
+    let mut model = rows::require::<member::Entity>(&txn, id, "team member")
+        .await?
+        .into_active_model();
+    model.sort_order = Set(validity.sort_order);
+    model.valid_from = Set(validity.valid_from);
+    model.valid_to = Set(validity.valid_to);
+    model.updated_at = Set(ctx.clock.now());
+    let model = model.update(&txn).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "update",
+        "team_member",
+        id,
+        json!({"validFrom": model.valid_from, "validTo": model.valid_to}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Takes an internal user off a team (manager or admin).
+pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<member::Model> {
+    access::require_relationship_manager(&ctx.principal)?;
+    let txn = ctx.write().await?;
+    let current = rows::require::<member::Entity>(&txn, id, "team member").await?;
+    member::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "delete",
+        "team_member",
+        id,
+        json!({"userId": current.user_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(current)
+}

@@ -1,0 +1,334 @@
+//! Consumer relationships: consumer to consumer, and household member relationships.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{consumer_relationship as link, consumer_relationship_side as side};
+use uuid::Uuid;
+
+use super::{
+    accounts::DeletePayload,
+    connection::{Connection, page_args},
+    consumers::Consumer,
+    domain,
+    households::Household,
+    ids::{self, Kind},
+    loaders::{
+        ConsumerId, ConsumerSidesParams, EdgeKey, HouseholdId, MemberLinksParams, ResponsibilityId,
+    },
+    relationships::RelationshipDirection,
+    responsibilities::ResponsibilityDefinition,
+    state,
+};
+use crate::domain::{
+    consumer_relationships::{self as service, NewConsumerRelationship},
+    page::Page,
+    validity::Validity,
+};
+
+async fn consumer(ctx: &Context<'_>, id: Uuid) -> Result<Option<Consumer>> {
+    Ok(state(ctx)
+        .loaders
+        .load_one(ConsumerId(id))
+        .await?
+        .map(Consumer))
+}
+
+async fn household(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Household>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(state(ctx)
+        .loaders
+        .load_one(HouseholdId(id))
+        .await?
+        .map(Household))
+}
+
+async fn responsibility(ctx: &Context<'_>, id: Uuid) -> Result<Option<ResponsibilityDefinition>> {
+    Ok(state(ctx)
+        .loaders
+        .load_one(ResponsibilityId(id))
+        .await?
+        .map(ResponsibilityDefinition))
+}
+
+fn is_current(
+    ctx: &Context<'_>,
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
+) -> bool {
+    Validity {
+        sort_order: None,
+        valid_from,
+        valid_to,
+    }
+    .covers(domain(ctx).clock.today())
+}
+
+/// A consumer acting for another consumer; a household member relationship when it names a household.
+pub struct ConsumerRelationship(pub link::Model);
+
+#[Object]
+impl ConsumerRelationship {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::ConsumerRelationship, self.0.id)
+    }
+    /// The representative, who carries the responsibility.
+    async fn consumer(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
+        consumer(ctx, self.0.consumer_id).await
+    }
+    /// The consumer represented.
+    async fn related_consumer(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
+        consumer(ctx, self.0.related_consumer_id).await
+    }
+    /// The household, for a household member relationship.
+    async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
+        household(ctx, self.0.household_id).await
+    }
+    /// The responsibility carried (Authorized Representative by default).
+    async fn responsibility(&self, ctx: &Context<'_>) -> Result<Option<ResponsibilityDefinition>> {
+        responsibility(ctx, self.0.responsibility_id).await
+    }
+    /// Optional display order.
+    async fn order(&self) -> Option<i32> {
+        self.0.sort_order
+    }
+    /// First day in force.
+    async fn valid_from(&self) -> Option<NaiveDate> {
+        self.0.valid_from
+    }
+    /// Last day in force.
+    async fn valid_to(&self) -> Option<NaiveDate> {
+        self.0.valid_to
+    }
+    /// Whether it is in force today (a member relationship also needs both consumers to be current members).
+    async fn is_current(&self, ctx: &Context<'_>) -> bool {
+        is_current(ctx, self.0.valid_from, self.0.valid_to)
+    }
+    /// When it was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A consumer relationship as one of its consumers sees it.
+pub struct ConsumerRelationshipSide(pub side::Model);
+
+#[Object]
+impl ConsumerRelationshipSide {
+    /// The stored relationship.
+    async fn relationship(&self) -> ConsumerRelationship {
+        let (consumer_id, related_consumer_id) = if self.0.direction == "REVERSE" {
+            (self.0.other_consumer_id, self.0.consumer_id)
+        } else {
+            (self.0.consumer_id, self.0.other_consumer_id)
+        };
+        ConsumerRelationship(link::Model {
+            id: self.0.relationship_id,
+            consumer_id,
+            related_consumer_id,
+            household_id: self.0.household_id,
+            responsibility_id: self.0.responsibility_id,
+            sort_order: self.0.sort_order,
+            valid_from: self.0.valid_from,
+            valid_to: self.0.valid_to,
+            created_at: self.0.created_at,
+            updated_at: self.0.created_at,
+        })
+    }
+    /// FORWARD when this consumer is the representative, REVERSE when it is represented.
+    async fn direction(&self) -> RelationshipDirection {
+        if self.0.direction == "REVERSE" {
+            RelationshipDirection::Reverse
+        } else {
+            RelationshipDirection::Forward
+        }
+    }
+    /// The relationship as this consumer reads it, e.g. "Authorized Representative of" or
+    /// "Has Authorized Representative".
+    async fn label(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let duty = state(ctx)
+            .loaders
+            .load_one(ResponsibilityId(self.0.responsibility_id))
+            .await?;
+        Ok(duty.map(|d| {
+            if self.0.direction == "REVERSE" {
+                format!("Has {}", d.name)
+            } else {
+                format!("{} of", d.name)
+            }
+        }))
+    }
+    /// The consumer on the other end.
+    async fn other_consumer(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
+        consumer(ctx, self.0.other_consumer_id).await
+    }
+    /// The household, for a household member relationship.
+    async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
+        household(ctx, self.0.household_id).await
+    }
+    /// The responsibility carried.
+    async fn responsibility(&self, ctx: &Context<'_>) -> Result<Option<ResponsibilityDefinition>> {
+        responsibility(ctx, self.0.responsibility_id).await
+    }
+    /// First day in force.
+    async fn valid_from(&self) -> Option<NaiveDate> {
+        self.0.valid_from
+    }
+    /// Last day in force.
+    async fn valid_to(&self) -> Option<NaiveDate> {
+        self.0.valid_to
+    }
+    /// Whether it is in force today.
+    async fn is_current(&self, ctx: &Context<'_>) -> bool {
+        is_current(ctx, self.0.valid_from, self.0.valid_to)
+    }
+}
+
+/// A consumer's relationships (both directions) as a connection.
+pub async fn sides_of(
+    ctx: &Context<'_>,
+    consumer: Uuid,
+    current_only: bool,
+    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+) -> Result<Connection<ConsumerRelationshipSide>> {
+    let params = ConsumerSidesParams {
+        current_only,
+        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+    };
+    let page = state(ctx)
+        .loaders
+        .load_one(EdgeKey {
+            parent: consumer,
+            params,
+        })
+        .await?
+        .unwrap_or_else(Page::empty);
+    Ok(Connection::from_page(page, ConsumerRelationshipSide))
+}
+
+/// A household's member relationships as a connection.
+pub async fn member_links_of(
+    ctx: &Context<'_>,
+    household: Uuid,
+    current_only: bool,
+    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+) -> Result<Connection<ConsumerRelationship>> {
+    let params = MemberLinksParams {
+        current_only,
+        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+    };
+    let page = state(ctx)
+        .loaders
+        .load_one(EdgeKey {
+            parent: household,
+            params,
+        })
+        .await?
+        .unwrap_or_else(Page::empty);
+    Ok(Connection::from_page(page, ConsumerRelationship))
+}
+
+/// Input of `createConsumerRelationship`.
+#[derive(InputObject)]
+pub struct CreateConsumerRelationshipInput {
+    /// The representative.
+    pub consumer_id: ID,
+    /// The consumer represented.
+    pub related_consumer_id: ID,
+    /// For a household member relationship: both consumers must be current members.
+    pub household_id: Option<ID>,
+    /// Authorized Representative when absent.
+    pub responsibility_id: Option<ID>,
+    pub order: Option<i32>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// Input of `updateConsumerRelationship`: the new order and validity (absent clears).
+#[derive(InputObject)]
+pub struct UpdateConsumerRelationshipInput {
+    pub id: ID,
+    pub order: Option<i32>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// Result of a consumer relationship mutation.
+#[derive(SimpleObject)]
+pub struct ConsumerRelationshipPayload {
+    /// The relationship after the change.
+    pub consumer_relationship: ConsumerRelationship,
+}
+
+/// Consumer relationship mutations (manager or admin).
+#[derive(Default)]
+pub struct ConsumerRelationshipsMutation;
+
+#[Object]
+impl ConsumerRelationshipsMutation {
+    /// Relates two consumers, optionally within a household.
+    async fn create_consumer_relationship(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateConsumerRelationshipInput,
+    ) -> Result<ConsumerRelationshipPayload> {
+        let new = NewConsumerRelationship {
+            consumer_id: ids::decode(&input.consumer_id, &[Kind::Consumer], "consumerId")?,
+            related_consumer_id: ids::decode(
+                &input.related_consumer_id,
+                &[Kind::Consumer],
+                "relatedConsumerId",
+            )?,
+            household_id: input
+                .household_id
+                .as_ref()
+                .map(|id| ids::decode(id, &[Kind::Household], "householdId"))
+                .transpose()?,
+            responsibility_id: input
+                .responsibility_id
+                .as_ref()
+                .map(|id| ids::decode(id, &[Kind::ResponsibilityDefinition], "responsibilityId"))
+                .transpose()?,
+            validity: Validity {
+                sort_order: input.order,
+                valid_from: input.valid_from,
+                valid_to: input.valid_to,
+            },
+        };
+        Ok(ConsumerRelationshipPayload {
+            consumer_relationship: ConsumerRelationship(service::create(domain(ctx), new).await?),
+        })
+    }
+
+    /// Sets a consumer relationship's order and validity dates.
+    async fn update_consumer_relationship(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateConsumerRelationshipInput,
+    ) -> Result<ConsumerRelationshipPayload> {
+        let id = ids::decode(&input.id, &[Kind::ConsumerRelationship], "id")?;
+        let validity = Validity {
+            sort_order: input.order,
+            valid_from: input.valid_from,
+            valid_to: input.valid_to,
+        };
+        Ok(ConsumerRelationshipPayload {
+            consumer_relationship: ConsumerRelationship(
+                service::update(domain(ctx), id, validity).await?,
+            ),
+        })
+    }
+
+    /// Removes a consumer relationship.
+    async fn delete_consumer_relationship(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<DeletePayload> {
+        let uuid = ids::decode(&id, &[Kind::ConsumerRelationship], "id")?;
+        service::delete(domain(ctx), uuid).await?;
+        Ok(DeletePayload {
+            deleted_id: ids::encode(Kind::ConsumerRelationship, uuid),
+        })
+    }
+}

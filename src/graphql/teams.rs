@@ -1,0 +1,255 @@
+//! Team members: internal users on the team of an account, a consumer or a household.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::team_member;
+use uuid::Uuid;
+
+use super::{
+    accounts::{DeletePayload, Organization},
+    connection::{Connection, page_args},
+    consumers::Consumer,
+    domain,
+    households::Household,
+    ids::{self, Kind},
+    loaders::{
+        AccountId, ConsumerId, EdgeKey, HouseholdId, InternalUserId, ResponsibilityId, TeamParams,
+        TeamSide,
+    },
+    responsibilities::ResponsibilityDefinition,
+    state,
+    users::InternalUser,
+};
+use crate::domain::{
+    DomainError,
+    page::Page,
+    teams::{self as service, NewTeamMember, TargetKind},
+    validity::Validity,
+};
+
+/// What a team serves.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TeamTarget {
+    Account,
+    Consumer,
+    Household,
+}
+
+/// An internal user on a team, with the responsibility it carries there.
+pub struct TeamMember(pub team_member::Model);
+
+#[Object]
+impl TeamMember {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::TeamMember, self.0.id)
+    }
+    /// The staff member.
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<InternalUser>> {
+        Ok(state(ctx)
+            .loaders
+            .load_one(InternalUserId(self.0.user_id))
+            .await?
+            .map(InternalUser))
+    }
+    /// What the team serves.
+    async fn target(&self) -> TeamTarget {
+        match self.0.target_kind.as_str() {
+            "CONSUMER" => TeamTarget::Consumer,
+            "HOUSEHOLD" => TeamTarget::Household,
+            _ => TeamTarget::Account,
+        }
+    }
+    /// The account, for an Account Team Member.
+    async fn account(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let Some(id) = self.0.account_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(AccountId(id))
+            .await?
+            .map(Organization::from_model))
+    }
+    /// The consumer, for a Consumer Team Member.
+    async fn consumer(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
+        let Some(id) = self.0.consumer_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(ConsumerId(id))
+            .await?
+            .map(Consumer))
+    }
+    /// The household, for a Household Team Member.
+    async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
+        let Some(id) = self.0.household_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(HouseholdId(id))
+            .await?
+            .map(Household))
+    }
+    /// The USER responsibility carried (Account Manager, Relationship Manager, ...).
+    async fn responsibility(&self, ctx: &Context<'_>) -> Result<Option<ResponsibilityDefinition>> {
+        Ok(state(ctx)
+            .loaders
+            .load_one(ResponsibilityId(self.0.responsibility_id))
+            .await?
+            .map(ResponsibilityDefinition))
+    }
+    /// Optional display order.
+    async fn order(&self) -> Option<i32> {
+        self.0.sort_order
+    }
+    /// First day in force.
+    async fn valid_from(&self) -> Option<NaiveDate> {
+        self.0.valid_from
+    }
+    /// Last day in force.
+    async fn valid_to(&self) -> Option<NaiveDate> {
+        self.0.valid_to
+    }
+    /// Whether it is in force today.
+    async fn is_current(&self, ctx: &Context<'_>) -> bool {
+        let v = Validity {
+            sort_order: None,
+            valid_from: self.0.valid_from,
+            valid_to: self.0.valid_to,
+        };
+        v.covers(domain(ctx).clock.today())
+    }
+    /// When it was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A team edge (a target's team, or a user's memberships of one kind) as a connection.
+pub async fn team_edge(
+    ctx: &Context<'_>,
+    side: TeamSide,
+    key: Uuid,
+    current_only: bool,
+    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+) -> Result<Connection<TeamMember>> {
+    let params = TeamParams {
+        side,
+        current_only,
+        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+    };
+    let page = state(ctx)
+        .loaders
+        .load_one(EdgeKey {
+            parent: key,
+            params,
+        })
+        .await?
+        .unwrap_or_else(Page::empty);
+    Ok(Connection::from_page(page, TeamMember))
+}
+
+/// Input of `addTeamMember`.
+#[derive(InputObject)]
+pub struct AddTeamMemberInput {
+    /// The internal user (must hold the responsibility's required role).
+    pub user_id: ID,
+    /// An Account, Partner, Consumer or Household ID.
+    pub target_id: ID,
+    /// A USER responsibility; Account Manager for accounts, Relationship Manager otherwise.
+    pub responsibility_id: Option<ID>,
+    pub order: Option<i32>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// Input of `updateTeamMember`: the new order and validity (absent clears).
+#[derive(InputObject)]
+pub struct UpdateTeamMemberInput {
+    pub id: ID,
+    pub order: Option<i32>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// Result of a team mutation.
+#[derive(SimpleObject)]
+pub struct TeamMemberPayload {
+    /// The team member after the change.
+    pub team_member: TeamMember,
+}
+
+/// Team mutations (manager or admin).
+#[derive(Default)]
+pub struct TeamsMutation;
+
+#[Object]
+impl TeamsMutation {
+    /// Puts an internal user on the team of an account, consumer or household.
+    async fn add_team_member(
+        &self,
+        ctx: &Context<'_>,
+        input: AddTeamMemberInput,
+    ) -> Result<TeamMemberPayload> {
+        let (kind, target_id) = ids::decode_any(&input.target_id, "targetId")?;
+        let kind = match kind {
+            Kind::Account | Kind::Partner => TargetKind::Account,
+            Kind::Consumer => TargetKind::Consumer,
+            Kind::Household => TargetKind::Household,
+            _ => {
+                return Err(DomainError::invalid(
+                    "targetId",
+                    "expected an Account, Partner, Consumer or Household ID",
+                )
+                .into());
+            }
+        };
+        let new = NewTeamMember {
+            user_id: ids::decode(&input.user_id, &[Kind::InternalUser], "userId")?,
+            kind,
+            target_id,
+            responsibility_id: input
+                .responsibility_id
+                .as_ref()
+                .map(|id| ids::decode(id, &[Kind::ResponsibilityDefinition], "responsibilityId"))
+                .transpose()?,
+            validity: Validity {
+                sort_order: input.order,
+                valid_from: input.valid_from,
+                valid_to: input.valid_to,
+            },
+        };
+        Ok(TeamMemberPayload {
+            team_member: TeamMember(service::create(domain(ctx), new).await?),
+        })
+    }
+
+    /// Sets a team member's order and validity dates.
+    async fn update_team_member(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateTeamMemberInput,
+    ) -> Result<TeamMemberPayload> {
+        let id = ids::decode(&input.id, &[Kind::TeamMember], "id")?;
+        let validity = Validity {
+            sort_order: input.order,
+            valid_from: input.valid_from,
+            valid_to: input.valid_to,
+        };
+        Ok(TeamMemberPayload {
+            team_member: TeamMember(service::update(domain(ctx), id, validity).await?),
+        })
+    }
+
+    /// Takes an internal user off a team.
+    async fn remove_team_member(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+        let uuid = ids::decode(&id, &[Kind::TeamMember], "id")?;
+        service::delete(domain(ctx), uuid).await?;
+        Ok(DeletePayload {
+            deleted_id: ids::encode(Kind::TeamMember, uuid),
+        })
+    }
+}
