@@ -5,6 +5,8 @@ pub mod account_relationship;
 pub mod account_relationship_side;
 pub mod account_relationship_type;
 pub mod audit_log;
+pub mod case;
+pub mod case_comment;
 pub mod consumer;
 pub mod consumer_relationship;
 pub mod consumer_relationship_side;

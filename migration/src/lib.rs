@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_directory;
 pub mod m20261122_000002_relationships;
 mod m20261122_000003_service_model;
+mod m20261122_000004_cases;
 
 /// The ordered list of migrations the server applies on start.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_directory::Migration),
             Box::new(m20261122_000002_relationships::Migration),
             Box::new(m20261122_000003_service_model::Migration),
+            Box::new(m20261122_000004_cases::Migration),
         ]
     }
 }

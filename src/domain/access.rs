@@ -58,7 +58,7 @@ pub fn current_membership(today: NaiveDate) -> Condition {
 }
 
 /// Households the consumer currently belongs to.
-fn households_of(consumer_id: Uuid, today: NaiveDate) -> SelectStatement {
+pub fn households_of(consumer_id: Uuid, today: NaiveDate) -> SelectStatement {
     Query::select()
         .column(membership::Column::HouseholdId)
         .from(membership::Entity)

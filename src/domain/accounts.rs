@@ -277,6 +277,17 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<account::Model> {
             format!("the account still has {children} child account(s)"),
         ));
     }
+    let cases = entity::case::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(entity::case::Column::AccountId.eq(id))
+                .add(entity::case::Column::PartnerId.eq(id)),
+        )
+        .count(&txn)
+        .await?;
+    if cases > 0 {
+        return Err(DomainError::conflict(Some("id"), format!("the account still has {cases} case(s)")));
+    }
     account::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,

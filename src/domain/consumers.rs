@@ -203,6 +203,14 @@ pub async fn delete(
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<consumer::Entity>(&txn, id, "consumer").await?;
+    let cases = sea_orm::PaginatorTrait::count(
+        entity::case::Entity::find().filter(entity::case::Column::ConsumerId.eq(id)),
+        &txn,
+    )
+    .await?;
+    if cases > 0 {
+        return Err(DomainError::conflict(Some("id"), format!("the consumer still has {cases} case(s)")));
+    }
     let mut removal = Removal::default();
     cascade::remove::<consumer_relationship::Entity>(
         ctx,

@@ -375,6 +375,11 @@ pub async fn delete(
         .filter(consumer::Column::PrimaryHouseholdId.eq(id))
         .exec(&txn)
         .await?;
+    entity::case::Entity::update_many()
+        .col_expr(entity::case::Column::HouseholdId, Expr::value(Option::<Uuid>::None))
+        .filter(entity::case::Column::HouseholdId.eq(id))
+        .exec(&txn)
+        .await?;
     household::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,

@@ -140,6 +140,22 @@ impl Consumer {
         )
         .await
     }
+    /// Cases here the viewer may read, filtered and sorted like `viewer.cases`.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<super::cases::CaseFilter>,
+        order_by: Option<super::cases::CaseOrderBy>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<super::cases::Case>> {
+        let page = (first, after, last, before);
+        super::cases::cases_of(ctx, crate::domain::cases::CaseParent::Consumer, self.0.id, filter, order_by, page).await
+    }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

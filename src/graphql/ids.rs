@@ -22,10 +22,12 @@ pub enum Kind {
     ContactRelationship,
     TeamMember,
     ConsumerRelationship,
+    Case,
+    CaseComment,
 }
 
 impl Kind {
-    const ALL: [Kind; 13] = [
+    const ALL: [Kind; 15] = [
         Kind::Account,
         Kind::Partner,
         Kind::Contact,
@@ -39,6 +41,8 @@ impl Kind {
         Kind::ContactRelationship,
         Kind::TeamMember,
         Kind::ConsumerRelationship,
+        Kind::Case,
+        Kind::CaseComment,
     ];
 
     /// The kind whose GraphQL type is named `name`.
@@ -62,6 +66,8 @@ impl Kind {
             Kind::ContactRelationship => "ContactRelationship",
             Kind::TeamMember => "TeamMember",
             Kind::ConsumerRelationship => "ConsumerRelationship",
+            Kind::Case => "Case",
+            Kind::CaseComment => "CaseComment",
         }
     }
 }

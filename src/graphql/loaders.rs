@@ -507,3 +507,58 @@ impl Loader<EdgeKey<MemberLinksParams>> for Batch {
         Ok(out)
     }
 }
+
+by_id_loader!(CaseId, entity::case::Model, crate::domain::cases::by_ids);
+
+/// Parameters of a `cases` edge of an account, consumer or household.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CaseEdgeParams {
+    pub parent: crate::domain::cases::CaseParent,
+    pub filter: crate::domain::cases::CaseFilter,
+    pub order: crate::domain::cases::CaseOrder,
+    pub descending: bool,
+    pub args: PageArgs,
+}
+
+impl Loader<EdgeKey<CaseEdgeParams>> for Batch {
+    type Value = Page<entity::case::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[EdgeKey<CaseEdgeParams>]) -> LoadResult<EdgeKey<CaseEdgeParams>, Self::Value> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let sort = params.order.sort(params.descending);
+            let pages = crate::domain::cases::pages_by_parent(
+                &self.ctx,
+                params.parent,
+                &parents,
+                &params.filter,
+                sort,
+                &params.args,
+            )
+            .await?;
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
+    }
+}
+
+/// Parameters of a case's `comments` edge.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CommentParams {
+    pub args: PageArgs,
+}
+
+impl Loader<EdgeKey<CommentParams>> for Batch {
+    type Value = Page<entity::case_comment::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[EdgeKey<CommentParams>]) -> LoadResult<EdgeKey<CommentParams>, Self::Value> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let pages = crate::domain::cases::comment_pages(&self.ctx, &parents, &params.args).await?;
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
+    }
+}

@@ -1,6 +1,7 @@
 //! The GraphQL layer: schema, types per domain area, the dataloader and error mapping.
 
 pub mod accounts;
+pub mod cases;
 pub mod connection;
 pub mod consumer_relationships;
 pub mod consumers;
@@ -88,6 +89,7 @@ pub struct Query(
     users::UsersQuery,
     relationships::RelationshipsQuery,
     responsibilities::ResponsibilitiesQuery,
+    cases::CasesQuery,
 );
 
 /// All mutations; each runs in one transaction and writes its audit entry.
@@ -103,6 +105,7 @@ pub struct Mutation(
     responsibilities::ResponsibilitiesMutation,
     teams::TeamsMutation,
     consumer_relationships::ConsumerRelationshipsMutation,
+    cases::CasesMutation,
 );
 
 /// The executable schema.

@@ -39,6 +39,7 @@ pub enum Node {
     ContactRelationship(ContactRelationship),
     TeamMember(super::teams::TeamMember),
     ConsumerRelationship(super::consumer_relationships::ConsumerRelationship),
+    Case(super::cases::Case),
 }
 
 /// Looks up one node through the dataloader; invisible and missing objects are both `None`.
@@ -101,6 +102,8 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: uuid::Uuid) -> Result<Optio
             .map(|m| {
                 Node::ConsumerRelationship(super::consumer_relationships::ConsumerRelationship(m))
             }),
+        Kind::Case => loaders.load_one(super::loaders::CaseId(id)).await?.map(|m| Node::Case(super::cases::Case(m))),
+        Kind::CaseComment => None,
     })
 }
 

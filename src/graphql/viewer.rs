@@ -27,6 +27,21 @@ impl Viewer {
             .map(|r| r.as_str().to_owned())
             .collect()
     }
+    /// The cases the viewer may read, filtered and sorted in SQL, with an exact total.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<super::cases::CaseFilter>,
+        order_by: Option<super::cases::CaseOrderBy>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<super::connection::Connection<super::cases::Case>> {
+        super::cases::viewer_cases(ctx, filter, order_by, (first, after, last, before)).await
+    }
     /// The contact, consumer or internal user the subject maps to.
     async fn node(&self, ctx: &Context<'_>) -> Result<Option<node::Node>> {
         let target = match domain(ctx).principal.identity {
