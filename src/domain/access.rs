@@ -57,6 +57,29 @@ pub fn current_membership(today: NaiveDate) -> Condition {
         )
 }
 
+/// True when the consumer named by the outer query's `consumer` column is not a current member,
+/// on `today`, of the household named by its `household` column. Built without custom SQL so the
+/// same condition runs on SQLite and PostgreSQL (whose placeholders differ).
+pub fn not_current_member(
+    household: impl IntoColumnRef,
+    consumer: impl IntoColumnRef,
+    today: NaiveDate,
+) -> Expr {
+    Expr::not_exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(membership::Entity)
+            .and_where(
+                Expr::col((membership::Entity, membership::Column::HouseholdId)).equals(household),
+            )
+            .and_where(
+                Expr::col((membership::Entity, membership::Column::ConsumerId)).equals(consumer),
+            )
+            .cond_where(current_membership(today))
+            .to_owned(),
+    )
+}
+
 /// Households the consumer currently belongs to.
 fn households_of(consumer_id: Uuid, today: NaiveDate) -> SelectStatement {
     Query::select()

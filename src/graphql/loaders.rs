@@ -507,3 +507,18 @@ impl Loader<EdgeKey<MemberLinksParams>> for Batch {
         Ok(out)
     }
 }
+
+/// Key for whether a consumer is a current member of a household: (household, consumer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CurrentMember(pub Uuid, pub Uuid);
+
+impl Loader<CurrentMember> for Batch {
+    type Value = bool;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[CurrentMember]) -> LoadResult<CurrentMember, bool> {
+        let pairs: Vec<(Uuid, Uuid)> = keys.iter().map(|k| (k.0, k.1)).collect();
+        let current = crate::domain::consumer_relationships::current_members(&self.ctx, &pairs).await?;
+        Ok(keys.iter().map(|k| (*k, current.contains(&(k.0, k.1)))).collect())
+    }
+}
