@@ -78,6 +78,7 @@ impl<S: Side> TypeName for Org<S> {
 }
 
 /// An organisation: a customer account, a partner account, or both.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
 #[graphql(
     field(
