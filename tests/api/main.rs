@@ -3,11 +3,22 @@
 
 mod account_relationships;
 mod account_visibility;
+mod auth;
 mod contact_relationships;
+mod fixtures;
 mod fixtures3;
 mod harness;
 mod hierarchy;
+mod http;
+mod ids;
+mod mutations;
+mod pagination;
 mod partner_scenario;
+mod quickstart;
 mod relationship_types;
 mod responsibilities;
+mod roles;
+mod schema_drift;
 mod smoke;
+mod statements;
+mod visibility;
