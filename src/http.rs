@@ -196,14 +196,12 @@ async fn graphql_post(
                 .join(",");
             let ctx = Ctx::new(state.db.clone(), principal, state.clock.clone())
                 .with_settings(state.settings);
+            let queue = loaders::LoadQueue::default();
             let prepared: Vec<async_graphql::Request> = requests
                 .into_iter()
                 .map(|request| {
-                    let loaders = loaders::for_request(
-                        ctx.clone(),
-                        counter.clone(),
-                        std::time::Duration::from_millis(1),
-                    );
+                    let loaders =
+                        loaders::for_request(ctx.clone(), &queue, std::time::Duration::ZERO);
                     request.data(RequestState {
                         ctx: ctx.clone(),
                         loaders,
@@ -218,7 +216,7 @@ async fn graphql_post(
             };
             match tokio::time::timeout(
                 state.limits.request_timeout(),
-                state.schema.execute_batch(batch),
+                queue.run(state.schema.execute_batch(batch)),
             )
             .await
             {

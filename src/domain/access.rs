@@ -10,7 +10,10 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, Select,
-    sea_query::{Expr, ExprTrait, IntoColumnRef, Query, SelectStatement},
+    sea_query::{
+        Alias, CommonTableExpression, Expr, ExprTrait, IntoColumnRef, Query, SelectStatement,
+        UnionType, WithClause,
+    },
 };
 use uuid::Uuid;
 
@@ -55,6 +58,29 @@ pub fn current_membership(today: NaiveDate) -> Condition {
                 .add(membership::Column::EndDate.is_null())
                 .add(membership::Column::EndDate.gte(today)),
         )
+}
+
+/// True when the consumer named by the outer query's `consumer` column is not a current member,
+/// on `today`, of the household named by its `household` column. Built without custom SQL so the
+/// same condition runs on SQLite and PostgreSQL (whose placeholders differ).
+pub fn not_current_member(
+    household: impl IntoColumnRef,
+    consumer: impl IntoColumnRef,
+    today: NaiveDate,
+) -> Expr {
+    Expr::not_exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(membership::Entity)
+            .and_where(
+                Expr::col((membership::Entity, membership::Column::HouseholdId)).equals(household),
+            )
+            .and_where(
+                Expr::col((membership::Entity, membership::Column::ConsumerId)).equals(consumer),
+            )
+            .cond_where(current_membership(today))
+            .to_owned(),
+    )
 }
 
 /// Households the consumer currently belongs to.
@@ -125,15 +151,42 @@ fn contact_accounts(
         );
     }
     if principal.has_any(&[Role::CustomerCaseManager, Role::CustomerAdmin]) {
-        visible = visible.add(Expr::cust_with_values(
-            r#""accounts"."id" IN (WITH RECURSIVE subtree(id) AS (
-                 SELECT id FROM accounts WHERE parent_id = ?
-                 UNION SELECT child.id FROM accounts child JOIN subtree ON child.parent_id = subtree.id)
-               SELECT id FROM subtree)"#,
-            [own],
-        ));
+        visible = visible.add(account::Column::Id.in_subquery(descendants_of(own)));
     }
     visible
+}
+
+/// The ids of every account below `root`, at any depth: a recursive CTE built with sea-query, so
+/// each backend gets its own placeholder syntax (a custom SQL string would need `?` on SQLite and
+/// `$1` on PostgreSQL).
+pub fn descendants_of(root: Uuid) -> SelectStatement {
+    let (subtree, child, id) = (Alias::new("subtree"), Alias::new("child"), Alias::new("id"));
+    let mut walk = Query::select()
+        .column(account::Column::Id)
+        .from(account::Entity)
+        .and_where(Expr::col(account::Column::ParentId).eq(root))
+        .to_owned();
+    walk.union(
+        UnionType::Distinct,
+        Query::select()
+            .column((child.clone(), account::Column::Id))
+            .from_as(account::Entity, child.clone())
+            .inner_join(
+                subtree.clone(),
+                Expr::col((child, account::Column::ParentId)).equals((subtree.clone(), id.clone())),
+            )
+            .to_owned(),
+    );
+    let cte = CommonTableExpression::new()
+        .query(walk)
+        .column(id.clone())
+        .table_name(subtree.clone())
+        .to_owned();
+    Query::select()
+        .column(id)
+        .from(subtree)
+        .with_cte(WithClause::new().recursive(true).cte(cte).to_owned())
+        .to_owned()
 }
 
 /// Accounts: staff see all; a contact sees its own account and the accounts related to it.

@@ -286,7 +286,10 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<account::Model> {
         .count(&txn)
         .await?;
     if cases > 0 {
-        return Err(DomainError::conflict(Some("id"), format!("the account still has {cases} case(s)")));
+        return Err(DomainError::conflict(
+            Some("id"),
+            format!("the account still has {cases} case(s)"),
+        ));
     }
     account::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(

@@ -6,14 +6,14 @@
 use chrono::NaiveDate;
 use entity::{case, contact_relationship, team_member};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Value,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 use uuid::Uuid;
 
 use super::{
     DomainError, DomainResult,
-    access::{Scope, households_of},
+    access::{Scope, descendants_of, households_of},
     principal::{Identity, Principal, Role},
     validity::in_force,
 };
@@ -69,17 +69,27 @@ impl Rule {
         match self {
             Rule::InternalRole => &[Role::Admin, Role::Manager, Role::Agent],
             Rule::TeamMember => &[Role::RelationshipAgent],
-            Rule::OwnCase => {
-                &[Role::Customer, Role::CustomerCaseManager, Role::CustomerAdmin, Role::Partner, Role::PartnerAdmin]
-            }
+            Rule::OwnCase => &[
+                Role::Customer,
+                Role::CustomerCaseManager,
+                Role::CustomerAdmin,
+                Role::Partner,
+                Role::PartnerAdmin,
+            ],
             Rule::PartnerContact => &[Role::Partner, Role::PartnerAdmin],
-            Rule::OwnAccount => &[Role::CustomerCaseManager, Role::CustomerAdmin, Role::Partner, Role::PartnerAdmin],
+            Rule::OwnAccount => &[
+                Role::CustomerCaseManager,
+                Role::CustomerAdmin,
+                Role::Partner,
+                Role::PartnerAdmin,
+            ],
             Rule::DescendantAccount => &[Role::CustomerCaseManager],
             Rule::ContactRelationship => &[Role::Customer, Role::CustomerAdmin],
             Rule::PartnerRelationship => &[Role::Partner, Role::PartnerAdmin],
-            Rule::OwnConsumerCase | Rule::Representative | Rule::HouseholdMember | Rule::HeadOfHousehold => {
-                &[Role::Consumer]
-            }
+            Rule::OwnConsumerCase
+            | Rule::Representative
+            | Rule::HouseholdMember
+            | Rule::HeadOfHousehold => &[Role::Consumer],
         }
     }
 
@@ -106,9 +116,10 @@ pub fn role_for(principal: &Principal, rule: Rule) -> Option<Role> {
     let identified = match rule {
         Rule::InternalRole => true,
         Rule::TeamMember => matches!(principal.identity, Identity::InternalUser { .. }),
-        Rule::OwnConsumerCase | Rule::Representative | Rule::HouseholdMember | Rule::HeadOfHousehold => {
-            principal.consumer().is_some()
-        }
+        Rule::OwnConsumerCase
+        | Rule::Representative
+        | Rule::HouseholdMember
+        | Rule::HeadOfHousehold => principal.consumer().is_some(),
         _ => principal.contact().is_some(),
     };
     identified.then_some(role)
@@ -116,27 +127,63 @@ pub fn role_for(principal: &Principal, rule: Rule) -> Option<Role> {
 
 /// The rules that can apply to `principal`, each with the role that makes it count.
 pub fn applicable(principal: &Principal) -> Vec<(Rule, Role)> {
-    Rule::ALL.into_iter().filter_map(|rule| role_for(principal, rule).map(|role| (rule, role))).collect()
+    Rule::ALL
+        .into_iter()
+        .filter_map(|rule| role_for(principal, rule).map(|role| (rule, role)))
+        .collect()
+}
+
+/// Custom SQL with `?` placeholders, written for `backend`: PostgreSQL wants them numbered.
+fn custom(backend: DbBackend, sql: &str, values: Vec<Value>) -> Expr {
+    if backend != DbBackend::Postgres {
+        return Expr::cust_with_values(sql.to_owned(), values);
+    }
+    let mut numbered = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            numbered.push_str(&format!("${n}"));
+        } else {
+            numbered.push(c);
+        }
+    }
+    Expr::cust_with_values(numbered, values)
 }
 
 fn col(column: case::Column) -> Expr {
     Expr::col((case::Entity, column))
 }
 
-const CURRENT_MEMBER: &str = "(m.start_date IS NULL OR m.start_date <= ?) AND (m.end_date IS NULL OR m.end_date >= ?)";
+const CURRENT_MEMBER: &str =
+    "(m.start_date IS NULL OR m.start_date <= ?) AND (m.end_date IS NULL OR m.end_date >= ?)";
 
-fn team_targets(user: Uuid, kind: &str, column: team_member::Column, today: NaiveDate) -> SelectStatement {
+fn team_targets(
+    user: Uuid,
+    kind: &str,
+    column: team_member::Column,
+    today: NaiveDate,
+) -> SelectStatement {
     Query::select()
         .column(column)
         .from(team_member::Entity)
         .and_where(team_member::Column::UserId.eq(user))
         .and_where(team_member::Column::TargetKind.eq(kind))
-        .cond_where(in_force(team_member::Column::ValidFrom, team_member::Column::ValidTo, today))
+        .cond_where(in_force(
+            team_member::Column::ValidFrom,
+            team_member::Column::ValidTo,
+            today,
+        ))
         .to_owned()
 }
 
 /// The SQL condition on `cases` under which `rule` grants `principal` the case.
-pub fn condition(principal: &Principal, rule: Rule, today: NaiveDate) -> Condition {
+pub fn condition(
+    principal: &Principal,
+    rule: Rule,
+    today: NaiveDate,
+    backend: DbBackend,
+) -> Condition {
     let never = || Condition::all().add(Expr::cust("1 = 0"));
     let contact = principal.contact();
     let consumer = principal.consumer();
@@ -162,13 +209,7 @@ pub fn condition(principal: &Principal, rule: Rule, today: NaiveDate) -> Conditi
             None => never(),
         },
         Rule::DescendantAccount => match contact {
-            Some((_, own)) => Condition::all().add(Expr::cust_with_values(
-                r#""cases"."account_id" IN (WITH RECURSIVE subtree(id) AS (
-                     SELECT id FROM accounts WHERE parent_id = ?
-                     UNION SELECT child.id FROM accounts child JOIN subtree ON child.parent_id = subtree.id)
-                   SELECT id FROM subtree)"#,
-                [own],
-            )),
+            Some((_, own)) => Condition::all().add(col(case::Column::AccountId).in_subquery(descendants_of(own))),
             None => never(),
         },
         Rule::ContactRelationship => match contact {
@@ -189,13 +230,14 @@ pub fn condition(principal: &Principal, rule: Rule, today: NaiveDate) -> Conditi
             None => never(),
         },
         Rule::PartnerRelationship => match contact {
-            Some((_, own)) => Condition::all().add(Expr::cust_with_values(
+            Some((_, own)) => Condition::all().add(custom(
+                backend,
                 r#"EXISTS (SELECT 1 FROM account_relationships r
                      JOIN account_relationship_types t ON t.id = r.type_id
                      WHERE r.from_id = ? AND r.to_id = "cases"."account_id" AND t.grants_partner_access = ?
                        AND (r.valid_from IS NULL OR r.valid_from <= ?) AND (r.valid_to IS NULL OR r.valid_to >= ?)
                        AND (t.partner_access_policy = 'DERIVED' OR "cases"."partner_id" = ?))"#,
-                [Value::from(own), true.into(), today.into(), today.into(), own.into()],
+                vec![Value::from(own), true.into(), today.into(), today.into(), own.into()],
             )),
             None => never(),
         },
@@ -204,8 +246,9 @@ pub fn condition(principal: &Principal, rule: Rule, today: NaiveDate) -> Conditi
             None => never(),
         },
         Rule::Representative => match consumer {
-            Some(me) => Condition::all().add(Expr::cust_with_values(
-                format!(
+            Some(me) => Condition::all().add(custom(
+                backend,
+                &format!(
                     r#"EXISTS (SELECT 1 FROM consumer_relationships cr
                          WHERE cr.consumer_id = ? AND cr.related_consumer_id = "cases"."consumer_id"
                            AND (cr.valid_from IS NULL OR cr.valid_from <= ?) AND (cr.valid_to IS NULL OR cr.valid_to >= ?)
@@ -215,7 +258,7 @@ pub fn condition(principal: &Principal, rule: Rule, today: NaiveDate) -> Conditi
                              AND EXISTS (SELECT 1 FROM household_memberships m WHERE m.household_id = cr.household_id
                                        AND m.consumer_id = cr.related_consumer_id AND {CURRENT_MEMBER}))))"#
                 ),
-                [Value::from(me), today.into(), today.into(), today.into(), today.into(), today.into(), today.into()],
+                vec![Value::from(me), today.into(), today.into(), today.into(), today.into(), today.into(), today.into()],
             )),
             None => never(),
         },
@@ -230,16 +273,18 @@ pub fn condition(principal: &Principal, rule: Rule, today: NaiveDate) -> Conditi
                      WHERE m.household_id = h.id AND m.consumer_id = h.head_id AND {CURRENT_MEMBER})"
                 );
                 Condition::any()
-                    .add(Expr::cust_with_values(
-                        format!(r#""cases"."household_id" IN ({headed})"#),
-                        [Value::from(me), today.into(), today.into()],
+                    .add(custom(
+                        backend,
+                        &format!(r#""cases"."household_id" IN ({headed})"#),
+                        vec![Value::from(me), today.into(), today.into()],
                     ))
-                    .add(Expr::cust_with_values(
-                        format!(
+                    .add(custom(
+                        backend,
+                        &format!(
                             r#""cases"."consumer_id" IN (SELECT m.consumer_id FROM household_memberships m
                                  WHERE m.household_id IN ({headed}) AND {CURRENT_MEMBER})"#
                         ),
-                        [Value::from(me), today.into(), today.into(), today.into(), today.into()],
+                        vec![Value::from(me), today.into(), today.into(), today.into(), today.into()],
                     ))
             }
             None => never(),
@@ -248,7 +293,7 @@ pub fn condition(principal: &Principal, rule: Rule, today: NaiveDate) -> Conditi
 }
 
 /// The cases `principal` may do `action` on, as a scope over `cases`.
-pub fn scope(principal: &Principal, action: Action, today: NaiveDate) -> Scope {
+pub fn scope(principal: &Principal, action: Action, today: NaiveDate, backend: DbBackend) -> Scope {
     let rules: Vec<Rule> = applicable(principal)
         .into_iter()
         .map(|(rule, _)| rule)
@@ -262,14 +307,21 @@ pub fn scope(principal: &Principal, action: Action, today: NaiveDate) -> Scope {
     }
     let mut any = Condition::any();
     for rule in rules {
-        any = any.add(condition(principal, rule, today));
+        any = any.add(condition(principal, rule, today, backend));
     }
     Scope::Only(any)
 }
 
 /// Whether `principal` may do `action` on case `id` (false also when the case does not exist).
-pub async fn check(db: &impl ConnectionTrait, principal: &Principal, action: Action, id: Uuid, today: NaiveDate) -> DomainResult<bool> {
-    let select = scope(principal, action, today).apply(case::Entity::find().filter(case::Column::Id.eq(id)));
+pub async fn check(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    action: Action,
+    id: Uuid,
+    today: NaiveDate,
+) -> DomainResult<bool> {
+    let select = scope(principal, action, today, db.get_database_backend())
+        .apply(case::Entity::find().filter(case::Column::Id.eq(id)));
     Ok(select.one(db).await?.is_some())
 }
 
@@ -285,7 +337,12 @@ pub struct Prospect {
 /// Whether `principal` may open a case for the prospect's account or consumer: the read rules
 /// evaluated on the prospective row (with no contact and no opener, so "own case" cannot vouch
 /// for itself), plus any contact creating for its own account.
-pub async fn may_create(db: &impl ConnectionTrait, principal: &Principal, prospect: Prospect, today: NaiveDate) -> DomainResult<bool> {
+pub async fn may_create(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    prospect: Prospect,
+    today: NaiveDate,
+) -> DomainResult<bool> {
     if let (Some((_, own)), Some(account)) = (principal.contact(), prospect.account_id)
         && own == account
     {
@@ -304,7 +361,7 @@ pub async fn may_create(db: &impl ConnectionTrait, principal: &Principal, prospe
         .to_owned();
     let mut probe = Query::select();
     probe.expr(Expr::cust("1")).from_subquery(row, case::Entity);
-    match scope(principal, Action::Read, today) {
+    match scope(principal, Action::Read, today, db.get_database_backend()) {
         Scope::All => return Ok(true),
         Scope::Nothing => return Ok(false),
         Scope::Only(condition) => {
@@ -328,9 +385,19 @@ pub async fn granting_rules(
     let mut query = Query::select();
     query.from(case::Entity).and_where(case::Column::Id.eq(id));
     for (i, (rule, _)) in rules.iter().enumerate() {
-        query.expr_as(Expr::case(condition(principal, *rule, today), Expr::cust("1")).finally(Expr::cust("0")), format!("r{i}"));
+        query.expr_as(
+            Expr::case(
+                condition(principal, *rule, today, db.get_database_backend()),
+                Expr::cust("1"),
+            )
+            .finally(Expr::cust("0")),
+            format!("r{i}"),
+        );
     }
-    let row = db.query_one(&query).await?.ok_or(DomainError::NotFound { kind: "case" })?;
+    let row = db
+        .query_one(&query)
+        .await?
+        .ok_or(DomainError::NotFound { kind: "case" })?;
     rules
         .into_iter()
         .enumerate()
@@ -353,14 +420,19 @@ pub async fn who_reads(
         let mut query = Query::select();
         query.from(case::Entity).and_where(case::Column::Id.eq(id));
         for (i, principal) in chunk.iter().enumerate() {
-            let flag = match scope(principal, Action::Read, today) {
+            let flag = match scope(principal, Action::Read, today, db.get_database_backend()) {
                 Scope::All => Expr::cust("1"),
                 Scope::Nothing => Expr::cust("0"),
-                Scope::Only(condition) => Expr::case(condition, Expr::cust("1")).finally(Expr::cust("0")).into(),
+                Scope::Only(condition) => Expr::case(condition, Expr::cust("1"))
+                    .finally(Expr::cust("0"))
+                    .into(),
             };
             query.expr_as(flag, format!("p{i}"));
         }
-        let row = db.query_one(&query).await?.ok_or(DomainError::NotFound { kind: "case" })?;
+        let row = db
+            .query_one(&query)
+            .await?
+            .ok_or(DomainError::NotFound { kind: "case" })?;
         for i in 0..chunk.len() {
             let flag: i32 = row.try_get("", &format!("p{i}"))?;
             out.push(flag == 1);

@@ -2,9 +2,13 @@
 
 use std::collections::HashMap;
 
-use entity::{account, case, case_comment as comment, contact, consumer, household, household_membership as membership};
+use entity::{
+    account, case, case_comment as comment, consumer, contact, household,
+    household_membership as membership,
+};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
+    QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -53,19 +57,27 @@ impl CaseState {
 
     /// Reads the stored form.
     pub fn parse(text: &str) -> Self {
-        CaseState::ALL.into_iter().find(|s| s.as_str() == text).unwrap_or(CaseState::New)
+        CaseState::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .unwrap_or(CaseState::New)
     }
 
     /// Whether work on the case is still going on.
     pub fn is_open(self) -> bool {
-        matches!(self, CaseState::New | CaseState::InProgress | CaseState::AwaitingInfo)
+        matches!(
+            self,
+            CaseState::New | CaseState::InProgress | CaseState::AwaitingInfo
+        )
     }
 
     /// The states a case may move to from this one.
     pub fn can_move_to(self, next: CaseState) -> bool {
         use CaseState::*;
         match self {
-            New | InProgress | AwaitingInfo => matches!(next, InProgress | AwaitingInfo | Resolved | Canceled) && next != self,
+            New | InProgress | AwaitingInfo => {
+                matches!(next, InProgress | AwaitingInfo | Resolved | Canceled) && next != self
+            }
             Resolved => matches!(next, Closed | InProgress),
             Closed | Canceled => false,
         }
@@ -118,7 +130,11 @@ impl CaseOrder {
             CaseOrder::UpdatedAt => ("UPDATED_AT", Some(case::Column::UpdatedAt)),
             CaseOrder::CreatedAt => ("CREATED_AT", None),
         };
-        Sort { name, column, descending }
+        Sort {
+            name,
+            column,
+            descending,
+        }
     }
 }
 
@@ -137,7 +153,8 @@ pub struct CaseFilter {
 impl CaseFilter {
     fn apply(&self, mut select: sea_orm::Select<case::Entity>) -> sea_orm::Select<case::Entity> {
         if !self.states.is_empty() {
-            select = select.filter(case::Column::State.is_in(self.states.iter().map(|s| s.as_str())));
+            select =
+                select.filter(case::Column::State.is_in(self.states.iter().map(|s| s.as_str())));
         }
         if let Some(priority) = self.priority {
             select = select.filter(case::Column::Priority.eq(priority));
@@ -171,8 +188,20 @@ pub async fn list(
     args: &PageArgs,
     wants: Wants,
 ) -> DomainResult<Page<case::Model>> {
-    let scope = case_access::scope(&ctx.principal, Action::Read, ctx.clock.today());
-    page::fetch_page(&ctx.db, scope.apply(filter.apply(case::Entity::find())), &order, args, wants).await
+    let scope = case_access::scope(
+        &ctx.principal,
+        Action::Read,
+        ctx.clock.today(),
+        ctx.backend(),
+    );
+    page::fetch_page(
+        &ctx.db,
+        scope.apply(filter.apply(case::Entity::find())),
+        &order,
+        args,
+        wants,
+    )
+    .await
 }
 
 /// Which column a batched case edge is keyed by.
@@ -198,7 +227,13 @@ pub async fn pages_by_parent(
         CaseParent::Household => case::Column::HouseholdId,
     };
     let select = filter.apply(case::Entity::find().filter(column.is_in(keys.iter().copied())));
-    let select = case_access::scope(&ctx.principal, Action::Read, ctx.clock.today()).apply(select);
+    let select = case_access::scope(
+        &ctx.principal,
+        Action::Read,
+        ctx.clock.today(),
+        ctx.backend(),
+    )
+    .apply(select);
     let parent_of = move |m: &case::Model| {
         match parent {
             CaseParent::Account => m.account_id,
@@ -212,19 +247,55 @@ pub async fn pages_by_parent(
 
 /// The readable cases among `ids`.
 pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, case::Model>> {
-    rows::by_ids::<case::Entity>(&ctx.db, ids, case_access::scope(&ctx.principal, Action::Read, ctx.clock.today())).await
+    rows::by_ids::<case::Entity>(
+        &ctx.db,
+        ids,
+        case_access::scope(
+            &ctx.principal,
+            Action::Read,
+            ctx.clock.today(),
+            ctx.backend(),
+        ),
+    )
+    .await
 }
 
 /// Comments are listed oldest first.
-pub const COMMENT_SORT: Sort<comment::Column> = Sort { name: "CREATED", column: None, descending: false };
+pub const COMMENT_SORT: Sort<comment::Column> = Sort {
+    name: "CREATED",
+    column: None,
+    descending: false,
+};
 
 /// Each readable case's page of comments.
-pub async fn comment_pages(ctx: &Ctx, cases: &[Uuid], args: &PageArgs) -> DomainResult<HashMap<Uuid, Page<comment::Model>>> {
-    let readable = case_access::scope(&ctx.principal, Action::Read, ctx.clock.today())
-        .apply(case::Entity::find().filter(case::Column::Id.is_in(cases.iter().copied())));
-    let visible: Vec<Uuid> = readable.all(&ctx.db).await?.into_iter().map(|c| c.id).collect();
+pub async fn comment_pages(
+    ctx: &Ctx,
+    cases: &[Uuid],
+    args: &PageArgs,
+) -> DomainResult<HashMap<Uuid, Page<comment::Model>>> {
+    let readable = case_access::scope(
+        &ctx.principal,
+        Action::Read,
+        ctx.clock.today(),
+        ctx.backend(),
+    )
+    .apply(case::Entity::find().filter(case::Column::Id.is_in(cases.iter().copied())));
+    let visible: Vec<Uuid> = readable
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
     let select = comment::Entity::find().filter(comment::Column::CaseId.is_in(visible));
-    page::fetch_pages_by_parent(&ctx.db, select, comment::Column::CaseId, |m| m.case_id, &COMMENT_SORT, args).await
+    page::fetch_pages_by_parent(
+        &ctx.db,
+        select,
+        comment::Column::CaseId,
+        |m| m.case_id,
+        &COMMENT_SORT,
+        args,
+    )
+    .await
 }
 
 fn opener(ctx: &Ctx) -> (Option<String>, Option<Uuid>) {
@@ -251,36 +322,68 @@ pub struct NewCase {
 }
 
 fn check_priority(priority: i32) -> DomainResult<i32> {
-    if (1..=4).contains(&priority) { Ok(priority) } else { Err(DomainError::invalid("priority", "priority is 1 (critical) to 4 (low)")) }
+    if (1..=4).contains(&priority) {
+        Ok(priority)
+    } else {
+        Err(DomainError::invalid(
+            "priority",
+            "priority is 1 (critical) to 4 (low)",
+        ))
+    }
 }
 
 fn check_text(text: &str) -> DomainResult<String> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(DomainError::invalid("shortDescription", "must not be empty"));
+        return Err(DomainError::invalid(
+            "shortDescription",
+            "must not be empty",
+        ));
     }
     if text.chars().count() > 300 {
-        return Err(DomainError::invalid("shortDescription", "must be at most 300 characters"));
+        return Err(DomainError::invalid(
+            "shortDescription",
+            "must be at most 300 characters",
+        ));
     }
     Ok(text.to_owned())
 }
 
 /// Checks that the parties of a case exist and fit together.
-async fn check_parties(txn: &impl sea_orm::ConnectionTrait, case: &NewCase, today: chrono::NaiveDate) -> DomainResult<()> {
+async fn check_parties(
+    txn: &impl sea_orm::ConnectionTrait,
+    case: &NewCase,
+    today: chrono::NaiveDate,
+) -> DomainResult<()> {
     if let Some(id) = case.account_id {
-        account::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| DomainError::invalid("accountId", "the account does not exist"))?;
+        account::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| DomainError::invalid("accountId", "the account does not exist"))?;
     }
     if let Some(id) = case.contact_id {
-        let person = contact::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| DomainError::invalid("contactId", "the contact does not exist"))?;
+        let person = contact::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| DomainError::invalid("contactId", "the contact does not exist"))?;
         if Some(person.account_id) != case.account_id {
-            return Err(DomainError::invalid("contactId", "the contact does not belong to the case's account"));
+            return Err(DomainError::invalid(
+                "contactId",
+                "the contact does not belong to the case's account",
+            ));
         }
     }
     if let Some(id) = case.consumer_id {
-        consumer::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| DomainError::invalid("consumerId", "the consumer does not exist"))?;
+        consumer::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| DomainError::invalid("consumerId", "the consumer does not exist"))?;
     }
     if let Some(id) = case.household_id {
-        household::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| DomainError::invalid("householdId", "the household does not exist"))?;
+        household::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| DomainError::invalid("householdId", "the household does not exist"))?;
         if let Some(person) = case.consumer_id {
             let member = membership::Entity::find()
                 .filter(membership::Column::HouseholdId.eq(id))
@@ -289,20 +392,39 @@ async fn check_parties(txn: &impl sea_orm::ConnectionTrait, case: &NewCase, toda
                 .one(txn)
                 .await?;
             if member.is_none() {
-                return Err(DomainError::invalid("householdId", "the consumer is not a current member of that household"));
+                return Err(DomainError::invalid(
+                    "householdId",
+                    "the consumer is not a current member of that household",
+                ));
             }
         }
     }
     if let Some(id) = case.partner_id {
-        let partner = account::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| DomainError::invalid("partnerId", "the partner account does not exist"))?;
+        let partner = account::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| {
+                DomainError::invalid("partnerId", "the partner account does not exist")
+            })?;
         if !partner.is_partner {
-            return Err(DomainError::invalid("partnerId", format!("{} is not a partner account", partner.name)));
+            return Err(DomainError::invalid(
+                "partnerId",
+                format!("{} is not a partner account", partner.name),
+            ));
         }
     }
     if let Some(id) = case.partner_contact_id {
-        let person = contact::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| DomainError::invalid("partnerContactId", "the contact does not exist"))?;
+        let person = contact::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| {
+                DomainError::invalid("partnerContactId", "the contact does not exist")
+            })?;
         if Some(person.account_id) != case.partner_id {
-            return Err(DomainError::invalid("partnerContactId", "the partner contact does not belong to the partner account"));
+            return Err(DomainError::invalid(
+                "partnerContactId",
+                "the partner contact does not belong to the partner account",
+            ));
         }
     }
     Ok(())
@@ -315,19 +437,34 @@ pub async fn create(ctx: &Ctx, mut input: NewCase) -> DomainResult<case::Model> 
     let short = check_text(&input.short_description)?;
     let priority = check_priority(input.priority.unwrap_or(4))?;
     match (input.account_id, input.consumer_id) {
-        (None, None) => return Err(DomainError::invalid("accountId", "a case needs an account (B2B) or a consumer (B2C)")),
-        (Some(_), Some(_)) => return Err(DomainError::invalid("consumerId", "give an account (B2B) or a consumer (B2C), not both")),
+        (None, None) => {
+            return Err(DomainError::invalid(
+                "accountId",
+                "a case needs an account (B2B) or a consumer (B2C)",
+            ));
+        }
+        (Some(_), Some(_)) => {
+            return Err(DomainError::invalid(
+                "consumerId",
+                "give an account (B2B) or a consumer (B2C), not both",
+            ));
+        }
         _ => {}
     }
     let staff = ctx.principal.is_internal();
     if !staff {
         if input.partner_id.is_some() || input.partner_contact_id.is_some() {
-            return Err(DomainError::forbidden("only staff set the partner fields; a partner contact is stamped automatically"));
+            return Err(DomainError::forbidden(
+                "only staff set the partner fields; a partner contact is stamped automatically",
+            ));
         }
         if let Some((me, own)) = ctx.principal.contact() {
             if input.account_id == Some(own) {
                 input.contact_id.get_or_insert(me);
-            } else if ctx.principal.has_any(&[super::principal::Role::Partner, super::principal::Role::PartnerAdmin]) {
+            } else if ctx.principal.has_any(&[
+                super::principal::Role::Partner,
+                super::principal::Role::PartnerAdmin,
+            ]) {
                 input.partner_id = Some(own);
                 input.partner_contact_id = Some(me);
             }
@@ -343,7 +480,9 @@ pub async fn create(ctx: &Ctx, mut input: NewCase) -> DomainResult<case::Model> 
     let txn = ctx.write().await?;
     check_parties(&txn, &input, today).await?;
     if !case_access::may_create(&txn, &ctx.principal, prospect, today).await? {
-        return Err(DomainError::forbidden("you may not open cases for this account or consumer"));
+        return Err(DomainError::forbidden(
+            "you may not open cases for this account or consumer",
+        ));
     }
     let number = sequences::format("CS", sequences::next(&txn, "case").await?);
     let (opened_by_kind, opened_by_id) = opener(ctx);
@@ -352,7 +491,10 @@ pub async fn create(ctx: &Ctx, mut input: NewCase) -> DomainResult<case::Model> 
         id: Set(Uuid::now_v7()),
         number: Set(number),
         short_description: Set(short),
-        description: Set(input.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty())),
+        description: Set(input
+            .description
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty())),
         state: Set(CaseState::New.as_str().into()),
         priority: Set(priority),
         account_id: Set(input.account_id),
@@ -389,14 +531,21 @@ pub struct CasePatch {
     pub partner_contact_id: Option<Option<Uuid>>,
 }
 
-async fn require_case(ctx: &Ctx, txn: &impl sea_orm::ConnectionTrait, id: Uuid, action: Action) -> DomainResult<case::Model> {
+async fn require_case(
+    ctx: &Ctx,
+    txn: &impl sea_orm::ConnectionTrait,
+    id: Uuid,
+    action: Action,
+) -> DomainResult<case::Model> {
     access::require_authenticated(&ctx.principal)?;
     let today = ctx.clock.today();
     if !case_access::check(txn, &ctx.principal, Action::Read, id, today).await? {
         return Err(DomainError::NotFound { kind: "case" });
     }
     if !case_access::check(txn, &ctx.principal, action, id, today).await? {
-        return Err(DomainError::forbidden("only staff may change this case's fields; portal users may comment, resolve and close"));
+        return Err(DomainError::forbidden(
+            "only staff may change this case's fields; portal users may comment, resolve and close",
+        ));
     }
     rows::require::<case::Entity>(txn, id, "case").await
 }
@@ -412,7 +561,9 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: CasePatch) -> DomainResult<case:
         consumer_id: current.consumer_id,
         household_id: patch.household_id.unwrap_or(current.household_id),
         partner_id: patch.partner_id.unwrap_or(current.partner_id),
-        partner_contact_id: patch.partner_contact_id.unwrap_or(current.partner_contact_id),
+        partner_contact_id: patch
+            .partner_contact_id
+            .unwrap_or(current.partner_contact_id),
         ..NewCase::default()
     };
     check_parties(&txn, &parties, ctx.clock.today()).await?;
@@ -433,7 +584,15 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: CasePatch) -> DomainResult<case:
     model.partner_contact_id = Set(parties.partner_contact_id);
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(ctx, &txn, "update", "case", id, json!({"priority": model.priority, "partnerId": model.partner_id})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "update",
+        "case",
+        id,
+        json!({"priority": model.priority, "partnerId": model.partner_id}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -443,10 +602,23 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: CasePatch) -> DomainResult<case:
 pub async fn change_state(ctx: &Ctx, id: Uuid, next: CaseState) -> DomainResult<case::Model> {
     let portal_move = matches!(next, CaseState::Resolved | CaseState::Closed);
     let txn = ctx.write().await?;
-    let current = require_case(ctx, &txn, id, if portal_move { Action::Close } else { Action::Update }).await?;
+    let current = require_case(
+        ctx,
+        &txn,
+        id,
+        if portal_move {
+            Action::Close
+        } else {
+            Action::Update
+        },
+    )
+    .await?;
     let state = CaseState::parse(&current.state);
     if !state.can_move_to(next) {
-        return Err(DomainError::invalid("state", format!("a {} case cannot become {}", state.as_str(), next.as_str())));
+        return Err(DomainError::invalid(
+            "state",
+            format!("a {} case cannot become {}", state.as_str(), next.as_str()),
+        ));
     }
     let now = ctx.clock.now();
     let mut model = current.into_active_model();
@@ -461,7 +633,15 @@ pub async fn change_state(ctx: &Ctx, id: Uuid, next: CaseState) -> DomainResult<
     }
     model.updated_at = Set(now);
     let model = model.update(&txn).await?;
-    audit::record(ctx, &txn, "change_state", "case", id, json!({"from": state.as_str(), "to": next.as_str()})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "change_state",
+        "case",
+        id,
+        json!({"from": state.as_str(), "to": next.as_str()}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -473,7 +653,10 @@ pub async fn comment(ctx: &Ctx, id: Uuid, body: &str) -> DomainResult<comment::M
         return Err(DomainError::invalid("body", "must not be empty"));
     }
     if body.chars().count() > 10_000 {
-        return Err(DomainError::invalid("body", "must be at most 10000 characters"));
+        return Err(DomainError::invalid(
+            "body",
+            "must be at most 10000 characters",
+        ));
     }
     let txn = ctx.write().await?;
     require_case(ctx, &txn, id, Action::Comment).await?;
@@ -491,11 +674,22 @@ pub async fn comment(ctx: &Ctx, id: Uuid, body: &str) -> DomainResult<comment::M
     .insert(&txn)
     .await?;
     case::Entity::update_many()
-        .col_expr(case::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            case::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(case::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    audit::record(ctx, &txn, "comment", "case", id, json!({"commentId": model.id})).await?;
+    audit::record(
+        ctx,
+        &txn,
+        "comment",
+        "case",
+        id,
+        json!({"commentId": model.id}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }

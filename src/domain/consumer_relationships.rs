@@ -1,7 +1,7 @@
 //! Consumer relationships: a consumer acting for another (Authorized Representative), anywhere or
 //! within a household whose current members they both are.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use entity::{
@@ -10,7 +10,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    IntoActiveModel, QueryFilter, sea_query::Expr,
+    IntoActiveModel, QueryFilter, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -76,11 +76,14 @@ pub async fn side_pages(
     let mut select =
         side::Entity::find().filter(side::Column::ConsumerId.is_in(consumers.iter().copied()));
     if current_only {
-        select = select.filter(in_force(
-            side::Column::ValidFrom,
-            side::Column::ValidTo,
-            ctx.clock.today(),
-        ));
+        let today = ctx.clock.today();
+        select = select
+            .filter(in_force(
+                side::Column::ValidFrom,
+                side::Column::ValidTo,
+                today,
+            ))
+            .filter(lapsed_sides(today).not());
     }
     let select =
         access::consumer_relationship_sides(&ctx.principal, ctx.clock.today()).apply(select);
@@ -105,11 +108,14 @@ pub async fn pages_by_household(
     let mut select =
         link::Entity::find().filter(link::Column::HouseholdId.is_in(households.iter().copied()));
     if current_only {
-        select = select.filter(in_force(
-            link::Column::ValidFrom,
-            link::Column::ValidTo,
-            ctx.clock.today(),
-        ));
+        let today = ctx.clock.today();
+        select = select
+            .filter(in_force(
+                link::Column::ValidFrom,
+                link::Column::ValidTo,
+                today,
+            ))
+            .filter(lapsed_member_relationships(today).not());
     }
     let select = access::consumer_relationships(&ctx.principal, ctx.clock.today()).apply(select);
     page::fetch_pages_by_parent(
@@ -320,19 +326,65 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<link::Model> {
 
 /// Member relationships in a household where either consumer is not a current member on `today`.
 pub fn lapsed_member_relationships(today: NaiveDate) -> Condition {
-    let not_member = |column: &str| {
-        Expr::cust_with_values(
-            format!(
-                r#"NOT EXISTS (SELECT 1 FROM household_memberships m WHERE m.household_id = "consumer_relationships"."household_id" AND m.consumer_id = "consumer_relationships"."{column}" AND (m.start_date IS NULL OR m.start_date <= ?) AND (m.end_date IS NULL OR m.end_date >= ?))"#
-            ),
-            [today, today],
-        )
-    };
+    let household = (link::Entity, link::Column::HouseholdId);
     Condition::all()
         .add(link::Column::HouseholdId.is_not_null())
         .add(
             Condition::any()
-                .add(not_member("consumer_id"))
-                .add(not_member("related_consumer_id")),
+                .add(access::not_current_member(
+                    household,
+                    (link::Entity, link::Column::ConsumerId),
+                    today,
+                ))
+                .add(access::not_current_member(
+                    household,
+                    (link::Entity, link::Column::RelatedConsumerId),
+                    today,
+                )),
         )
+}
+
+/// The same as `lapsed_member_relationships`, on the two-sided view.
+fn lapsed_sides(today: NaiveDate) -> Condition {
+    let household = (side::Entity, side::Column::HouseholdId);
+    Condition::all()
+        .add(side::Column::HouseholdId.is_not_null())
+        .add(
+            Condition::any()
+                .add(access::not_current_member(
+                    household,
+                    (side::Entity, side::Column::ConsumerId),
+                    today,
+                ))
+                .add(access::not_current_member(
+                    household,
+                    (side::Entity, side::Column::OtherConsumerId),
+                    today,
+                )),
+        )
+}
+
+/// Which of the (household, consumer) pairs are current memberships on `today`, in one statement:
+/// a member relationship is in force only while both of its consumers are current members.
+pub async fn current_members(
+    ctx: &Ctx,
+    pairs: &[(Uuid, Uuid)],
+) -> DomainResult<HashSet<(Uuid, Uuid)>> {
+    if pairs.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<(Uuid, Uuid)> = membership::Entity::find()
+        .select_only()
+        .columns([
+            membership::Column::HouseholdId,
+            membership::Column::ConsumerId,
+        ])
+        .filter(membership::Column::HouseholdId.is_in(pairs.iter().map(|p| p.0)))
+        .filter(membership::Column::ConsumerId.is_in(pairs.iter().map(|p| p.1)))
+        .filter(access::current_membership(ctx.clock.today()))
+        .into_tuple()
+        .all(&ctx.db)
+        .await?;
+    let wanted: HashSet<(Uuid, Uuid)> = pairs.iter().copied().collect();
+    Ok(rows.into_iter().filter(|p| wanted.contains(p)).collect())
 }

@@ -209,7 +209,10 @@ pub async fn delete(
     )
     .await?;
     if cases > 0 {
-        return Err(DomainError::conflict(Some("id"), format!("the consumer still has {cases} case(s)")));
+        return Err(DomainError::conflict(
+            Some("id"),
+            format!("the consumer still has {cases} case(s)"),
+        ));
     }
     let mut removal = Removal::default();
     cascade::remove::<consumer_relationship::Entity>(

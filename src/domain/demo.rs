@@ -198,12 +198,39 @@ pub async fn seed(ctx: &Ctx) -> DomainResult<()> {
         consumers::set_primary_household(ctx, jane.id, Some(home.id)).await?;
     }
     if sea_orm::PaginatorTrait::count(entity::case::Entity::find(), &ctx.db).await? == 0 {
-        let alice = contact::Entity::find().filter(contact::Column::Subject.eq("alice.brown")).one(&ctx.db).await?;
-        let home = household::Entity::find().filter(household::Column::Name.eq("Smith household")).one(&ctx.db).await?;
+        let alice = contact::Entity::find()
+            .filter(contact::Column::Subject.eq("alice.brown"))
+            .one(&ctx.db)
+            .await?;
+        let home = household::Entity::find()
+            .filter(household::Column::Name.eq("Smith household"))
+            .one(&ctx.db)
+            .await?;
         let demo_cases = [
-            ("Printer on the third floor is offline", Some(abc.id), alice.as_ref().map(|a| a.id), None, None, 2),
-            ("Invoice 2026-114 charged twice", Some(abc.id), None, None, None, 3),
-            ("Home internet drops every evening", None, None, Some(jane.id), home.as_ref().map(|h| h.id), 3),
+            (
+                "Printer on the third floor is offline",
+                Some(abc.id),
+                alice.as_ref().map(|a| a.id),
+                None,
+                None,
+                2,
+            ),
+            (
+                "Invoice 2026-114 charged twice",
+                Some(abc.id),
+                None,
+                None,
+                None,
+                3,
+            ),
+            (
+                "Home internet drops every evening",
+                None,
+                None,
+                Some(jane.id),
+                home.as_ref().map(|h| h.id),
+                3,
+            ),
         ];
         for (text, account_id, contact_id, consumer_id, household_id, priority) in demo_cases {
             let new = super::cases::NewCase {

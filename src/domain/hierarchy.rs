@@ -112,7 +112,7 @@ pub async fn descendants(
     let subtree = Expr::cust_with_values(
         format!(
             r#""accounts"."id" IN (WITH RECURSIVE tree(id) AS (SELECT id FROM accounts WHERE id IN ({}) UNION ALL SELECT a.id FROM accounts a JOIN tree ON a.parent_id = tree.id) SELECT id FROM tree)"#,
-            vec!["?"; roots.len()].join(", ")
+            placeholders(backend, roots.len())
         ),
         values,
     );

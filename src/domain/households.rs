@@ -376,7 +376,10 @@ pub async fn delete(
         .exec(&txn)
         .await?;
     entity::case::Entity::update_many()
-        .col_expr(entity::case::Column::HouseholdId, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            entity::case::Column::HouseholdId,
+            Expr::value(Option::<Uuid>::None),
+        )
         .filter(entity::case::Column::HouseholdId.eq(id))
         .exec(&txn)
         .await?;

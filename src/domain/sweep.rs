@@ -26,20 +26,14 @@ pub async fn run(ctx: &Ctx) -> DomainResult<Removal> {
         &mut removal,
     )
     .await?;
-    let lapsed = |consumer_column: &str, household_column: &str| {
-        Expr::cust_with_values(
-            format!(
-                "NOT EXISTS (SELECT 1 FROM household_memberships m WHERE m.household_id = {household_column} \
-                 AND m.consumer_id = {consumer_column} AND (m.start_date IS NULL OR m.start_date <= ?) \
-                 AND (m.end_date IS NULL OR m.end_date >= ?))"
-            ),
-            [today, today],
-        )
-    };
     household::Entity::update_many()
         .col_expr(household::Column::HeadId, Expr::value(Option::<Uuid>::None))
         .filter(household::Column::HeadId.is_not_null())
-        .filter(lapsed(r#""households"."head_id""#, r#""households"."id""#))
+        .filter(access::not_current_member(
+            (household::Entity, household::Column::Id),
+            (household::Entity, household::Column::HeadId),
+            today,
+        ))
         .exec(&txn)
         .await?;
     consumer::Entity::update_many()
@@ -48,9 +42,10 @@ pub async fn run(ctx: &Ctx) -> DomainResult<Removal> {
             Expr::value(Option::<Uuid>::None),
         )
         .filter(consumer::Column::PrimaryHouseholdId.is_not_null())
-        .filter(lapsed(
-            r#""consumers"."id""#,
-            r#""consumers"."primary_household_id""#,
+        .filter(access::not_current_member(
+            (consumer::Entity, consumer::Column::PrimaryHouseholdId),
+            (consumer::Entity, consumer::Column::Id),
+            today,
         ))
         .exec(&txn)
         .await?;

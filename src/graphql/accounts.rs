@@ -383,7 +383,15 @@ impl<S: Side> Org<S> {
         before: Option<String>,
     ) -> Result<Connection<super::cases::Case>> {
         let page = (first, after, last, before);
-        super::cases::cases_of(ctx, crate::domain::cases::CaseParent::Account, self.model.id, filter, order_by, page).await
+        super::cases::cases_of(
+            ctx,
+            crate::domain::cases::CaseParent::Account,
+            self.model.id,
+            filter,
+            order_by,
+            page,
+        )
+        .await
     }
     /// Ancestors in the hierarchy, nearest first (parent, grandparent, ..., root).
     async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
@@ -438,7 +446,7 @@ impl<S: Side> Org<S> {
             .load_one(DescendantsOf(self.model.id))
             .await?
             .unwrap_or_default();
-        let items = list
+        let mut items = list
             .into_iter()
             .map(|(depth, model)| {
                 let cursor = Cursor {
@@ -449,9 +457,9 @@ impl<S: Side> Org<S> {
                 (cursor, HierarchyMember { depth, model })
             })
             .collect::<Vec<_>>();
-        let mut page = crate::domain::page::slice(items, &args, "DEPTH")?;
-        page.items
-            .sort_by(|a, b| a.1.depth.cmp(&b.1.depth).then(a.0.id.cmp(&b.0.id)));
+        // `slice` cuts by cursor (depth, id), so the list must be in that order before it is cut.
+        items.sort_by(|a, b| a.1.depth.cmp(&b.1.depth).then(a.0.id.cmp(&b.0.id)));
+        let page = crate::domain::page::slice(items, &args, "DEPTH")?;
         Ok(Connection::from_page(page, |m| m))
     }
     /// Contacts of other accounts who carry a responsibility on this account.

@@ -14,7 +14,10 @@ use super::{
     domain,
     households::Household,
     ids::{self, Kind},
-    loaders::{AccountId, CaseEdgeParams, CommentParams, ConsumerId, ContactId, EdgeKey, HouseholdId, InternalUserId},
+    loaders::{
+        AccountId, CaseEdgeParams, CommentParams, ConsumerId, ContactId, EdgeKey, HouseholdId,
+        InternalUserId,
+    },
     node::{self, Node},
     state,
 };
@@ -22,7 +25,10 @@ use crate::domain::{
     DomainError,
     case_access::{self, Action, Prospect, Rule},
     case_explain::{self, Explanation, Step, StepKind},
-    cases::{self as service, CaseFilter as Filter, CaseOrder, CaseParent, CasePatch, CaseState as State, NewCase},
+    cases::{
+        self as service, CaseFilter as Filter, CaseOrder, CaseParent, CasePatch,
+        CaseState as State, NewCase,
+    },
     page::Page,
     principal::{Identity, Principal, Role},
 };
@@ -101,18 +107,36 @@ impl Case {
     }
     /// The consumer (B2C cases).
     async fn consumer(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
-        let Some(id) = self.0.consumer_id else { return Ok(None) };
-        Ok(state(ctx).loaders.load_one(ConsumerId(id)).await?.map(Consumer))
+        let Some(id) = self.0.consumer_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(ConsumerId(id))
+            .await?
+            .map(Consumer))
     }
     /// The consumer's household the case concerns.
     async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
-        let Some(id) = self.0.household_id else { return Ok(None) };
-        Ok(state(ctx).loaders.load_one(HouseholdId(id)).await?.map(Household))
+        let Some(id) = self.0.household_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(HouseholdId(id))
+            .await?
+            .map(Household))
     }
     /// The partner account working the case.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let Some(id) = self.0.partner_id else { return Ok(None) };
-        Ok(state(ctx).loaders.load_one(AccountId(id)).await?.and_then(Partner::new))
+        let Some(id) = self.0.partner_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(AccountId(id))
+            .await?
+            .and_then(Partner::new))
     }
     /// The partner's contact working the case.
     async fn partner_contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
@@ -120,7 +144,9 @@ impl Case {
     }
     /// Who opened the case (a contact, consumer or internal user), when the viewer may see them.
     async fn opened_by(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
-        let Some(id) = self.0.opened_by_id else { return Ok(None) };
+        let Some(id) = self.0.opened_by_id else {
+            return Ok(None);
+        };
         let kind = match self.0.opened_by_kind.as_deref() {
             Some("CONTACT") => Kind::Contact,
             Some("CONSUMER") => Kind::Consumer,
@@ -142,8 +168,17 @@ impl Case {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<CaseComment>> {
-        let params = CommentParams { args: page_args(ctx, first, after, last, before)? };
-        let page = state(ctx).loaders.load_one(EdgeKey { parent: self.0.id, params }).await?.unwrap_or_else(Page::empty);
+        let params = CommentParams {
+            args: page_args(ctx, first, after, last, before)?,
+        };
+        let page = state(ctx)
+            .loaders
+            .load_one(EdgeKey {
+                parent: self.0.id,
+                params,
+            })
+            .await?
+            .unwrap_or_else(Page::empty);
         Ok(Connection::from_page(page, CaseComment))
     }
     /// When the case was opened.
@@ -165,9 +200,19 @@ impl Case {
     /// Why a principal (the viewer when absent) can or cannot read this case: every granting rule
     /// with the relationships it follows, or what is missing or lapsed. Admins and managers may ask
     /// about anyone; others only about themselves.
-    async fn access_explanation(&self, ctx: &Context<'_>, principal_id: Option<ID>) -> Result<AccessExplanation> {
+    async fn access_explanation(
+        &self,
+        ctx: &Context<'_>,
+        principal_id: Option<ID>,
+    ) -> Result<AccessExplanation> {
         let subject = subject_principal(ctx, principal_id.as_ref()).await?;
-        let explanation = case_explain::explain(&domain(ctx).db, &subject, self.0.id, domain(ctx).clock.today()).await?;
+        let explanation = case_explain::explain(
+            &domain(ctx).db,
+            &subject,
+            self.0.id,
+            domain(ctx).clock.today(),
+        )
+        .await?;
         Ok(AccessExplanation::new(&subject, explanation))
     }
     /// Every stored principal who can read this case and by which rules (admins and managers).
@@ -182,10 +227,15 @@ impl Case {
     ) -> Result<Connection<AccessHolder>> {
         let viewer = &domain(ctx).principal;
         if !viewer.has_any(&[Role::Admin, Role::Manager]) {
-            return Err(DomainError::forbidden("only admins and managers may list who can access a case").into());
+            return Err(DomainError::forbidden(
+                "only admins and managers may list who can access a case",
+            )
+            .into());
         }
         let args = page_args(ctx, first, after, last, before)?;
-        let holders = case_explain::who_can_read(&domain(ctx).db, self.0.id, domain(ctx).clock.today()).await?;
+        let holders =
+            case_explain::who_can_read(&domain(ctx).db, self.0.id, domain(ctx).clock.today())
+                .await?;
         let items = holders
             .into_iter()
             .filter_map(|(principal, rules)| {
@@ -195,11 +245,19 @@ impl Case {
                     value: Some(crate::domain::page::SortValue::Text(kind.name().into())),
                     id,
                 };
-                Some((cursor, AccessHolder { kind, id, principal, rules }))
+                Some((
+                    cursor,
+                    AccessHolder {
+                        kind,
+                        id,
+                        principal,
+                        rules,
+                    },
+                ))
             })
             .collect::<Vec<_>>();
         let mut items = items;
-        items.sort_by(|a, b| (a.0.value.clone(), a.0.id).cmp(&(b.0.value.clone(), b.0.id)));
+        items.sort_by_key(|a| (a.0.value.clone(), a.0.id));
         let page = crate::domain::page::slice(items, &args, "HOLDER")?;
         Ok(Connection::from_page(page, |h| h))
     }
@@ -211,7 +269,12 @@ impl Case {
         for action in [Action::Read, Action::Comment, Action::Update, Action::Close] {
             allowed.push(case_access::check(&d.db, &d.principal, action, self.0.id, today).await?);
         }
-        Ok(CasePermissions { read: allowed[0], comment: allowed[1], update: allowed[2], close: allowed[3] })
+        Ok(CasePermissions {
+            read: allowed[0],
+            comment: allowed[1],
+            update: allowed[2],
+            close: allowed[3],
+        })
     }
 }
 
@@ -228,12 +291,20 @@ pub struct CasePermissions {
 
 async fn org(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Organization>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(state(ctx).loaders.load_one(AccountId(id)).await?.map(Organization::from_model))
+    Ok(state(ctx)
+        .loaders
+        .load_one(AccountId(id))
+        .await?
+        .map(Organization::from_model))
 }
 
 async fn person(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Contact>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(state(ctx).loaders.load_one(ContactId(id)).await?.map(Contact))
+    Ok(state(ctx)
+        .loaders
+        .load_one(ContactId(id))
+        .await?
+        .map(Contact))
 }
 
 /// A comment on a case.
@@ -251,7 +322,9 @@ impl CaseComment {
     }
     /// Who wrote it, when the viewer may see them.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
-        let Some(id) = self.0.author_id else { return Ok(None) };
+        let Some(id) = self.0.author_id else {
+            return Ok(None);
+        };
         let kind = match self.0.author_kind.as_deref() {
             Some("CONTACT") => Kind::Contact,
             Some("CONSUMER") => Kind::Consumer,
@@ -333,11 +406,23 @@ impl AccessStepKind {
             StepKind::PartnerContact => (AccessStepKind::PartnerContact, Some(Kind::Case)),
             StepKind::OwnAccount => (AccessStepKind::OwnAccount, Some(Kind::Account)),
             StepKind::Hierarchy => (AccessStepKind::Hierarchy, Some(Kind::Account)),
-            StepKind::ContactRelationship => (AccessStepKind::ContactRelationship, Some(Kind::ContactRelationship)),
-            StepKind::AccountRelationship => (AccessStepKind::AccountRelationship, Some(Kind::AccountRelationship)),
+            StepKind::ContactRelationship => (
+                AccessStepKind::ContactRelationship,
+                Some(Kind::ContactRelationship),
+            ),
+            StepKind::AccountRelationship => (
+                AccessStepKind::AccountRelationship,
+                Some(Kind::AccountRelationship),
+            ),
             StepKind::CaseConsumer => (AccessStepKind::CaseConsumer, Some(Kind::Case)),
-            StepKind::ConsumerRelationship => (AccessStepKind::ConsumerRelationship, Some(Kind::ConsumerRelationship)),
-            StepKind::HouseholdMembership => (AccessStepKind::HouseholdMembership, Some(Kind::HouseholdMembership)),
+            StepKind::ConsumerRelationship => (
+                AccessStepKind::ConsumerRelationship,
+                Some(Kind::ConsumerRelationship),
+            ),
+            StepKind::HouseholdMembership => (
+                AccessStepKind::HouseholdMembership,
+                Some(Kind::HouseholdMembership),
+            ),
             StepKind::HeadOfHousehold => (AccessStepKind::HeadOfHousehold, Some(Kind::Household)),
         }
     }
@@ -361,7 +446,10 @@ impl From<Step> for AccessPathStep {
         let (kind, node) = AccessStepKind::from_domain(step.kind);
         Self {
             kind,
-            record_id: step.record_id.zip(node).map(|(id, kind)| ids::encode(kind, id)),
+            record_id: step
+                .record_id
+                .zip(node)
+                .map(|(id, kind)| ids::encode(kind, id)),
             label: step.label,
             valid_from: step.valid_from,
             valid_to: step.valid_to,
@@ -410,11 +498,19 @@ impl AccessExplanation {
         Self {
             allowed: explanation.allowed,
             subject: principal.subject.clone(),
-            roles: principal.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            roles: principal
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
             grants: explanation
                 .grants
                 .into_iter()
-                .map(|g| AccessGrant { rule: g.rule.into(), role: g.role.as_str().into(), path: g.steps.into_iter().map(Into::into).collect() })
+                .map(|g| AccessGrant {
+                    rule: g.rule.into(),
+                    role: g.role.as_str().into(),
+                    path: g.steps.into_iter().map(Into::into).collect(),
+                })
                 .collect(),
             denials: explanation
                 .denials
@@ -459,7 +555,11 @@ impl AccessHolder {
     }
     /// Its stored roles.
     async fn roles(&self) -> Vec<String> {
-        self.principal.roles.iter().map(|r| r.as_str().to_owned()).collect()
+        self.principal
+            .roles
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect()
     }
     /// The rules that grant it the case.
     async fn rules(&self) -> Vec<AccessRule> {
@@ -470,22 +570,36 @@ impl AccessHolder {
 /// The principal an explanation or check is about: the viewer, or (admins and managers) anyone.
 async fn subject_principal(ctx: &Context<'_>, principal_id: Option<&ID>) -> Result<Principal> {
     let viewer = &domain(ctx).principal;
-    let Some(id) = principal_id else { return Ok((**viewer).clone()) };
+    let Some(id) = principal_id else {
+        return Ok((**viewer).clone());
+    };
     let (kind, uuid) = ids::decode_any(id, "principalId")?;
     let identity = match kind {
         Kind::Contact => {
             let person = state(ctx).loaders.load_one(ContactId(uuid)).await?;
-            Identity::Contact { id: uuid, account_id: person.map(|p| p.account_id).unwrap_or_default() }
+            Identity::Contact {
+                id: uuid,
+                account_id: person.map(|p| p.account_id).unwrap_or_default(),
+            }
         }
         Kind::Consumer => Identity::Consumer { id: uuid },
         Kind::InternalUser => {
             let _ = state(ctx).loaders.load_one(InternalUserId(uuid)).await?;
             Identity::InternalUser { id: uuid }
         }
-        _ => return Err(DomainError::invalid("principalId", "expected a Contact, Consumer or InternalUser ID").into()),
+        _ => {
+            return Err(DomainError::invalid(
+                "principalId",
+                "expected a Contact, Consumer or InternalUser ID",
+            )
+            .into());
+        }
     };
     if identity != viewer.identity && !viewer.has_any(&[Role::Admin, Role::Manager]) {
-        return Err(DomainError::forbidden("only admins and managers may ask about another principal").into());
+        return Err(DomainError::forbidden(
+            "only admins and managers may ask about another principal",
+        )
+        .into());
     }
     if identity == viewer.identity {
         return Ok((**viewer).clone());
@@ -513,7 +627,9 @@ pub struct CaseOrderBy {
 
 impl CaseOrderBy {
     fn domain(order: Option<Self>) -> (CaseOrder, bool) {
-        let Some(order) = order else { return (CaseOrder::Number, true) };
+        let Some(order) = order else {
+            return (CaseOrder::Number, true);
+        };
         let field = match order.field {
             CaseOrderField::Number => CaseOrder::Number,
             CaseOrderField::Priority => CaseOrder::Priority,
@@ -541,11 +657,28 @@ impl CaseFilter {
     fn domain(filter: Option<Self>) -> Result<Filter> {
         let filter = filter.unwrap_or_default();
         Ok(Filter {
-            states: filter.states.unwrap_or_default().into_iter().map(CaseState::domain).collect(),
+            states: filter
+                .states
+                .unwrap_or_default()
+                .into_iter()
+                .map(CaseState::domain)
+                .collect(),
             priority: filter.priority,
-            account_id: filter.account_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "accountId")).transpose()?,
-            consumer_id: filter.consumer_id.as_ref().map(|id| ids::decode(id, &[Kind::Consumer], "consumerId")).transpose()?,
-            household_id: filter.household_id.as_ref().map(|id| ids::decode(id, &[Kind::Household], "householdId")).transpose()?,
+            account_id: filter
+                .account_id
+                .as_ref()
+                .map(|id| ids::decode(id, ids::ORGANIZATION, "accountId"))
+                .transpose()?,
+            consumer_id: filter
+                .consumer_id
+                .as_ref()
+                .map(|id| ids::decode(id, &[Kind::Consumer], "consumerId"))
+                .transpose()?,
+            household_id: filter
+                .household_id
+                .as_ref()
+                .map(|id| ids::decode(id, &[Kind::Household], "householdId"))
+                .transpose()?,
             text: filter.text.filter(|t| !t.trim().is_empty()),
         })
     }
@@ -560,7 +693,14 @@ pub async fn viewer_cases(
 ) -> Result<Connection<Case>> {
     let (order, descending) = CaseOrderBy::domain(order_by);
     let args = page_args(ctx, page.0, page.1, page.2, page.3)?;
-    let page = service::list(domain(ctx), &CaseFilter::domain(filter)?, order.sort(descending), &args, wants(ctx)).await?;
+    let page = service::list(
+        domain(ctx),
+        &CaseFilter::domain(filter)?,
+        order.sort(descending),
+        &args,
+        wants(ctx),
+    )
+    .await?;
     Ok(Connection::from_page(page, Case))
 }
 
@@ -581,7 +721,14 @@ pub async fn cases_of(
         descending,
         args: page_args(ctx, page.0, page.1, page.2, page.3)?,
     };
-    let page = state(ctx).loaders.load_one(EdgeKey { parent: key, params }).await?.unwrap_or_else(Page::empty);
+    let page = state(ctx)
+        .loaders
+        .load_one(EdgeKey {
+            parent: key,
+            params,
+        })
+        .await?
+        .unwrap_or_else(Page::empty);
     Ok(Connection::from_page(page, Case))
 }
 
@@ -644,18 +791,36 @@ impl CasesQuery {
         let today = d.clock.today();
         if action == CaseAction::CreateFor {
             let prospect = Prospect {
-                account_id: account_id.as_ref().map(|id| ids::decode(id, ids::ORGANIZATION, "accountId")).transpose()?,
-                consumer_id: consumer_id.as_ref().map(|id| ids::decode(id, &[Kind::Consumer], "consumerId")).transpose()?,
+                account_id: account_id
+                    .as_ref()
+                    .map(|id| ids::decode(id, ids::ORGANIZATION, "accountId"))
+                    .transpose()?,
+                consumer_id: consumer_id
+                    .as_ref()
+                    .map(|id| ids::decode(id, &[Kind::Consumer], "consumerId"))
+                    .transpose()?,
                 household_id: None,
-                partner_id: subject.contact().filter(|_| subject.has_any(&[Role::Partner, Role::PartnerAdmin])).map(|c| c.1),
+                partner_id: subject
+                    .contact()
+                    .filter(|_| subject.has_any(&[Role::Partner, Role::PartnerAdmin]))
+                    .map(|c| c.1),
             };
             if prospect.account_id.is_none() && prospect.consumer_id.is_none() {
-                return Err(DomainError::invalid("accountId", "CREATE_FOR needs accountId or consumerId").into());
+                return Err(DomainError::invalid(
+                    "accountId",
+                    "CREATE_FOR needs accountId or consumerId",
+                )
+                .into());
             }
             let allowed = case_access::may_create(&d.db, &subject, prospect, today).await?;
-            return Ok(AccessDecision { allowed, explanation: None });
+            return Ok(AccessDecision {
+                allowed,
+                explanation: None,
+            });
         }
-        let id = case_id.as_ref().ok_or_else(|| DomainError::invalid("caseId", "this action needs caseId"))?;
+        let id = case_id
+            .as_ref()
+            .ok_or_else(|| DomainError::invalid("caseId", "this action needs caseId"))?;
         let id = ids::decode(id, &[Kind::Case], "caseId")?;
         let action = match action {
             CaseAction::Read => Action::Read,
@@ -669,7 +834,10 @@ impl CasesQuery {
             Err(DomainError::NotFound { .. }) => None,
             Err(other) => return Err(other.into()),
         };
-        Ok(AccessDecision { allowed, explanation })
+        Ok(AccessDecision {
+            allowed,
+            explanation,
+        })
     }
 }
 
@@ -735,12 +903,17 @@ pub struct CaseCommentPayload {
 }
 
 fn optional(id: &Option<ID>, kinds: &[Kind], field: &str) -> Result<Option<Uuid>> {
-    Ok(id.as_ref().map(|id| ids::decode(id, kinds, field)).transpose()?)
+    Ok(id
+        .as_ref()
+        .map(|id| ids::decode(id, kinds, field))
+        .transpose()?)
 }
 
 fn change(id: Option<Uuid>, clear: bool, field: &str) -> Result<Option<Option<Uuid>>> {
     match (id, clear) {
-        (Some(_), true) => Err(DomainError::invalid(field, "give the ID or the clear flag, not both").into()),
+        (Some(_), true) => {
+            Err(DomainError::invalid(field, "give the ID or the clear flag, not both").into())
+        }
         (Some(id), false) => Ok(Some(Some(id))),
         (None, true) => Ok(Some(None)),
         (None, false) => Ok(None),
@@ -764,49 +937,90 @@ impl CasesMutation {
             consumer_id: optional(&input.consumer_id, &[Kind::Consumer], "consumerId")?,
             household_id: optional(&input.household_id, &[Kind::Household], "householdId")?,
             partner_id: optional(&input.partner_id, ids::ORGANIZATION, "partnerId")?,
-            partner_contact_id: optional(&input.partner_contact_id, &[Kind::Contact], "partnerContactId")?,
+            partner_contact_id: optional(
+                &input.partner_contact_id,
+                &[Kind::Contact],
+                "partnerContactId",
+            )?,
         };
-        Ok(CasePayload { case: Case(service::create(domain(ctx), new).await?) })
+        Ok(CasePayload {
+            case: Case(service::create(domain(ctx), new).await?),
+        })
     }
 
     /// Changes a case's fields (staff with access to the case).
     async fn update_case(&self, ctx: &Context<'_>, input: UpdateCaseInput) -> Result<CasePayload> {
         let id = ids::decode(&input.id, &[Kind::Case], "id")?;
         let partner = optional(&input.partner_id, ids::ORGANIZATION, "partnerId")?;
-        let partner_contact = optional(&input.partner_contact_id, &[Kind::Contact], "partnerContactId")?;
+        let partner_contact = optional(
+            &input.partner_contact_id,
+            &[Kind::Contact],
+            "partnerContactId",
+        )?;
         let patch = CasePatch {
             short_description: input.short_description,
             description: input.description,
             priority: input.priority,
-            contact_id: change(optional(&input.contact_id, &[Kind::Contact], "contactId")?, input.clear_contact, "contactId")?,
-            household_id: change(optional(&input.household_id, &[Kind::Household], "householdId")?, input.clear_household, "householdId")?,
+            contact_id: change(
+                optional(&input.contact_id, &[Kind::Contact], "contactId")?,
+                input.clear_contact,
+                "contactId",
+            )?,
+            household_id: change(
+                optional(&input.household_id, &[Kind::Household], "householdId")?,
+                input.clear_household,
+                "householdId",
+            )?,
             partner_id: change(partner, input.clear_partner, "partnerId")?,
-            partner_contact_id: change(partner_contact, input.clear_partner && partner_contact.is_none(), "partnerContactId")?,
+            partner_contact_id: change(
+                partner_contact,
+                input.clear_partner && partner_contact.is_none(),
+                "partnerContactId",
+            )?,
         };
-        Ok(CasePayload { case: Case(service::update(domain(ctx), id, patch).await?) })
+        Ok(CasePayload {
+            case: Case(service::update(domain(ctx), id, patch).await?),
+        })
     }
 
     /// Moves a case to another state (staff: any allowed transition).
-    async fn change_case_state(&self, ctx: &Context<'_>, id: ID, state: CaseState) -> Result<CasePayload> {
+    async fn change_case_state(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        state: CaseState,
+    ) -> Result<CasePayload> {
         let uuid = ids::decode(&id, &[Kind::Case], "id")?;
-        Ok(CasePayload { case: Case(service::change_state(domain(ctx), uuid, state.domain()).await?) })
+        Ok(CasePayload {
+            case: Case(service::change_state(domain(ctx), uuid, state.domain()).await?),
+        })
     }
 
     /// Resolves an open case (anyone who may read it).
     async fn resolve_case(&self, ctx: &Context<'_>, id: ID) -> Result<CasePayload> {
         let uuid = ids::decode(&id, &[Kind::Case], "id")?;
-        Ok(CasePayload { case: Case(service::change_state(domain(ctx), uuid, State::Resolved).await?) })
+        Ok(CasePayload {
+            case: Case(service::change_state(domain(ctx), uuid, State::Resolved).await?),
+        })
     }
 
     /// Closes a resolved case (anyone who may read it).
     async fn close_case(&self, ctx: &Context<'_>, id: ID) -> Result<CasePayload> {
         let uuid = ids::decode(&id, &[Kind::Case], "id")?;
-        Ok(CasePayload { case: Case(service::change_state(domain(ctx), uuid, State::Closed).await?) })
+        Ok(CasePayload {
+            case: Case(service::change_state(domain(ctx), uuid, State::Closed).await?),
+        })
     }
 
     /// Comments on a case the caller may read.
-    async fn add_case_comment(&self, ctx: &Context<'_>, input: AddCaseCommentInput) -> Result<CaseCommentPayload> {
+    async fn add_case_comment(
+        &self,
+        ctx: &Context<'_>,
+        input: AddCaseCommentInput,
+    ) -> Result<CaseCommentPayload> {
         let id = ids::decode(&input.case_id, &[Kind::Case], "caseId")?;
-        Ok(CaseCommentPayload { comment: CaseComment(service::comment(domain(ctx), id, &input.body).await?) })
+        Ok(CaseCommentPayload {
+            comment: CaseComment(service::comment(domain(ctx), id, &input.body).await?),
+        })
     }
 }

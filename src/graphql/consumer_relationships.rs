@@ -13,7 +13,8 @@ use super::{
     households::Household,
     ids::{self, Kind},
     loaders::{
-        ConsumerId, ConsumerSidesParams, EdgeKey, HouseholdId, MemberLinksParams, ResponsibilityId,
+        ConsumerId, ConsumerSidesParams, CurrentMember, EdgeKey, HouseholdId, MemberLinksParams,
+        ResponsibilityId,
     },
     relationships::RelationshipDirection,
     responsibilities::ResponsibilityDefinition,
@@ -50,17 +51,29 @@ async fn responsibility(ctx: &Context<'_>, id: Uuid) -> Result<Option<Responsibi
         .map(ResponsibilityDefinition))
 }
 
-fn is_current(
+/// Whether a relationship is in force today: within its validity dates and, for a household
+/// member relationship, while both consumers are current members of the household.
+async fn is_current(
     ctx: &Context<'_>,
     valid_from: Option<NaiveDate>,
     valid_to: Option<NaiveDate>,
-) -> bool {
-    Validity {
+    household: Option<Uuid>,
+    consumers: [Uuid; 2],
+) -> Result<bool> {
+    let dated = Validity {
         sort_order: None,
         valid_from,
         valid_to,
     }
-    .covers(domain(ctx).clock.today())
+    .covers(domain(ctx).clock.today());
+    let Some(household) = household.filter(|_| dated) else {
+        return Ok(dated);
+    };
+    let keys = consumers.map(|consumer| CurrentMember(household, consumer));
+    let found = state(ctx).loaders.load_many(keys).await?;
+    Ok(keys
+        .iter()
+        .all(|key| found.get(key).copied().unwrap_or(false)))
 }
 
 /// A consumer acting for another consumer; a household member relationship when it names a household.
@@ -101,8 +114,15 @@ impl ConsumerRelationship {
         self.0.valid_to
     }
     /// Whether it is in force today (a member relationship also needs both consumers to be current members).
-    async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        is_current(ctx, self.0.valid_from, self.0.valid_to)
+    async fn is_current(&self, ctx: &Context<'_>) -> Result<bool> {
+        is_current(
+            ctx,
+            self.0.valid_from,
+            self.0.valid_to,
+            self.0.household_id,
+            [self.0.consumer_id, self.0.related_consumer_id],
+        )
+        .await
     }
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -179,8 +199,15 @@ impl ConsumerRelationshipSide {
         self.0.valid_to
     }
     /// Whether it is in force today.
-    async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        is_current(ctx, self.0.valid_from, self.0.valid_to)
+    async fn is_current(&self, ctx: &Context<'_>) -> Result<bool> {
+        is_current(
+            ctx,
+            self.0.valid_from,
+            self.0.valid_to,
+            self.0.household_id,
+            [self.0.consumer_id, self.0.other_consumer_id],
+        )
+        .await
     }
 }
 

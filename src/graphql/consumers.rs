@@ -154,7 +154,15 @@ impl Consumer {
         before: Option<String>,
     ) -> Result<Connection<super::cases::Case>> {
         let page = (first, after, last, before);
-        super::cases::cases_of(ctx, crate::domain::cases::CaseParent::Consumer, self.0.id, filter, order_by, page).await
+        super::cases::cases_of(
+            ctx,
+            crate::domain::cases::CaseParent::Consumer,
+            self.0.id,
+            filter,
+            order_by,
+            page,
+        )
+        .await
     }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {

@@ -1,7 +1,16 @@
 //! The per-request dataloader: every node lookup and every list edge is batched here, so the number
 //! of SQL statements depends on a query's depth, never on how many rows it returns.
 
-use std::{collections::HashMap, hash::Hash, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    hash::Hash,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::{Context, Poll, Wake, Waker},
+    time::Duration,
+};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
@@ -9,38 +18,203 @@ use entity::{
     contact, contact_relationship, household, household_membership, internal_user,
     responsibility_definition, role_assignment,
 };
+use futures_util::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use uuid::Uuid;
 
-use crate::{
-    db::StatementCounter,
-    domain::{
-        Ctx, DomainError, account_relationships, accounts, consumers, contact_relationships,
-        contacts, hierarchy, households, internal_users,
-        page::{Page, PageArgs},
-        relationship_types, responsibilities,
-        roles::{self, Holder},
-    },
+use crate::domain::{
+    Ctx, DomainError, account_relationships, accounts, consumers, contact_relationships, contacts,
+    hierarchy, households, internal_users,
+    page::{Page, PageArgs},
+    relationship_types, responsibilities,
+    roles::{self, Holder},
 };
 
 /// Loads rows and pages for one request, with that request's access scope.
 pub struct Batch {
     ctx: Ctx,
+    /// Every value this request has loaded, by key type: a batch asks the database only for keys
+    /// no earlier batch answered (one can start while another with the same keys is in flight).
+    memo: std::sync::Mutex<HashMap<std::any::TypeId, Box<dyn std::any::Any + Send>>>,
+}
+
+type Memo<K, V> = HashMap<K, Option<V>>;
+
+/// One key type's batch query; the dataloader reaches it through the request's memo.
+pub trait Fetch<K>: Send + Sync + 'static {
+    type Value: Send + Sync + Clone + 'static;
+
+    /// Loads the values of `keys` in one statement (or a constant number of statements).
+    fn fetch(&self, keys: &[K]) -> impl Future<Output = LoadResult<K, Self::Value>> + Send;
+}
+
+impl<K> Loader<K> for Batch
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Batch: Fetch<K>,
+{
+    type Value = <Batch as Fetch<K>>::Value;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[K]) -> LoadResult<K, Self::Value> {
+        self.memoized(keys, |missing| async move { self.fetch(&missing).await })
+            .await
+    }
+}
+
+impl Batch {
+    /// Answers `keys` from the memo, fetching only the keys not loaded before in this request.
+    async fn memoized<K, V, Fut>(
+        &self,
+        keys: &[K],
+        fetch: impl FnOnce(Vec<K>) -> Fut,
+    ) -> LoadResult<K, V>
+    where
+        K: Clone + Eq + Hash + Send + 'static,
+        V: Clone + Send + 'static,
+        Fut: Future<Output = LoadResult<K, V>>,
+    {
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        {
+            let mut memo = self.memo.lock().expect("loader memo");
+            let typed = memo
+                .entry(std::any::TypeId::of::<K>())
+                .or_insert_with(|| Box::new(Memo::<K, V>::new()))
+                .downcast_mut::<Memo<K, V>>()
+                .expect("memo type");
+            for key in keys {
+                match typed.get(key) {
+                    Some(Some(value)) => {
+                        found.insert(key.clone(), value.clone());
+                    }
+                    Some(None) => {}
+                    None => missing.push(key.clone()),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let fetched = fetch(missing.clone()).await?;
+        let mut memo = self.memo.lock().expect("loader memo");
+        let typed = memo
+            .get_mut(&std::any::TypeId::of::<K>())
+            .and_then(|m| m.downcast_mut::<Memo<K, V>>())
+            .expect("memo type");
+        for key in missing {
+            let value = fetched.get(&key).cloned();
+            typed.insert(key.clone(), value.clone());
+            if let Some(value) = value {
+                found.insert(key, value);
+            }
+        }
+        Ok(found)
+    }
 }
 
 /// The dataloader type resolvers use.
 pub type Loaders = DataLoader<Batch, HashMapCache>;
 
-/// Builds the loader of one request; its batches keep counting statements for that request.
-pub fn for_request(ctx: Ctx, counter: StatementCounter, delay: Duration) -> Loaders {
+/// Builds the loader of one request; its batches run in `queue`, inside the request's own task.
+pub fn for_request(ctx: Ctx, queue: &LoadQueue, delay: Duration) -> Loaders {
+    let tx = queue.tx.clone();
     DataLoader::with_cache(
-        Batch { ctx },
+        Batch {
+            ctx,
+            memo: Default::default(),
+        },
         move |fut| {
-            let counter = counter.clone();
-            tokio::spawn(async move { counter.scope(fut).await })
+            let _ = tx.send(fut);
         },
         HashMapCache::default(),
     )
     .delay(delay)
+}
+
+/// The batch loads of one HTTP request, run inside the request's task instead of being spawned.
+///
+/// A spawned batch runs on another worker thread once its delay is over, possibly while the
+/// resolvers are still registering keys: resolving a page of 100 rows takes many polls, because
+/// every object yields after polling its fields. That split one batch into several and made the
+/// statement count depend on page size and timing. Here a batch is only polled once the resolvers
+/// wait for data rather than yield, so it takes every key they could register; loaders are built
+/// without delay. The batches' statements are counted by the request's counter.
+pub struct LoadQueue {
+    tx: UnboundedSender<BoxFuture<'static, ()>>,
+    rx: UnboundedReceiver<BoxFuture<'static, ()>>,
+}
+
+impl Default for LoadQueue {
+    fn default() -> Self {
+        let (tx, rx) = unbounded_channel();
+        Self { tx, rx }
+    }
+}
+
+/// Forwards wake-ups to the task, remembering whether one came while the resolvers were polled.
+struct WakeFlag {
+    woken: AtomicBool,
+    task: Waker,
+}
+
+impl Wake for WakeFlag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake_by_ref();
+    }
+}
+
+impl LoadQueue {
+    /// Runs `execution` to completion, driving the batches its loaders start in the same task.
+    ///
+    /// Batches run in waves: once the resolvers wait for data, every queued batch starts, and the
+    /// resolvers resume only when the whole wave has finished. Each wave then holds every key of
+    /// the next level of the query, whatever order the database answers in, so the number of
+    /// statements depends on the query's shape alone.
+    pub async fn run<F: Future>(self, execution: F) -> F::Output {
+        let Self { tx, mut rx } = self;
+        drop(tx);
+        let mut execution = std::pin::pin!(execution);
+        let mut running = FuturesUnordered::new();
+        std::future::poll_fn(move |cx| {
+            loop {
+                let flag = Arc::new(WakeFlag {
+                    woken: AtomicBool::new(false),
+                    task: cx.waker().clone(),
+                });
+                let waker = Waker::from(flag.clone());
+                if let Poll::Ready(output) =
+                    execution.as_mut().poll(&mut Context::from_waker(&waker))
+                {
+                    return Poll::Ready(output);
+                }
+                // Drive the current wave; a finished batch wakes the resolvers waiting on it.
+                while let Poll::Ready(Some(())) = running.poll_next_unpin(cx) {}
+                if flag.woken.load(Ordering::Acquire) {
+                    // The resolvers have work left (the task is already woken): let them
+                    // register all their keys before the next wave takes them.
+                    return Poll::Pending;
+                }
+                if running.is_empty() {
+                    let mut started = false;
+                    while let Poll::Ready(Some(batch)) = rx.poll_recv(cx) {
+                        running.push(batch);
+                        started = true;
+                    }
+                    if started {
+                        continue;
+                    }
+                }
+                return Poll::Pending;
+            }
+        })
+        .await
+    }
 }
 
 /// A failed batch, shared by every resolver that waited on it.
@@ -99,11 +273,10 @@ macro_rules! by_id_loader {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub Uuid);
 
-        impl Loader<$key> for Batch {
+        impl Fetch<$key> for Batch {
             type Value = $model;
-            type Error = LoadError;
 
-            async fn load(&self, keys: &[$key]) -> LoadResult<$key, $model> {
+            async fn fetch(&self, keys: &[$key]) -> LoadResult<$key, $model> {
                 let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
                 let rows = $fetch(&self.ctx, &ids).await?;
                 Ok(rows.into_iter().map(|(id, row)| ($key(id), row)).collect())
@@ -161,11 +334,10 @@ pub struct ChildrenParams {
     pub descending: bool,
 }
 
-impl Loader<EdgeKey<ChildrenParams>> for Batch {
+impl Fetch<EdgeKey<ChildrenParams>> for Batch {
     type Value = Page<account::Model>;
-    type Error = LoadError;
 
-    async fn load(
+    async fn fetch(
         &self,
         keys: &[EdgeKey<ChildrenParams>],
     ) -> LoadResult<EdgeKey<ChildrenParams>, Self::Value> {
@@ -187,11 +359,10 @@ pub struct ContactsParams {
     pub descending: bool,
 }
 
-impl Loader<EdgeKey<ContactsParams>> for Batch {
+impl Fetch<EdgeKey<ContactsParams>> for Batch {
     type Value = Page<contact::Model>;
-    type Error = LoadError;
 
-    async fn load(
+    async fn fetch(
         &self,
         keys: &[EdgeKey<ContactsParams>],
     ) -> LoadResult<EdgeKey<ContactsParams>, Self::Value> {
@@ -213,11 +384,10 @@ pub struct MembershipParams {
     pub args: PageArgs,
 }
 
-impl Loader<EdgeKey<MembershipParams>> for Batch {
+impl Fetch<EdgeKey<MembershipParams>> for Batch {
     type Value = Page<household_membership::Model>;
-    type Error = LoadError;
 
-    async fn load(
+    async fn fetch(
         &self,
         keys: &[EdgeKey<MembershipParams>],
     ) -> LoadResult<EdgeKey<MembershipParams>, Self::Value> {
@@ -241,11 +411,10 @@ impl Loader<EdgeKey<MembershipParams>> for Batch {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RolesOf(pub Holder);
 
-impl Loader<RolesOf> for Batch {
+impl Fetch<RolesOf> for Batch {
     type Value = Vec<role_assignment::Model>;
-    type Error = LoadError;
 
-    async fn load(&self, keys: &[RolesOf]) -> LoadResult<RolesOf, Self::Value> {
+    async fn fetch(&self, keys: &[RolesOf]) -> LoadResult<RolesOf, Self::Value> {
         let holders: Vec<Holder> = keys.iter().map(|k| k.0).collect();
         let mut found = roles::of_holders(&self.ctx, &holders).await?;
         Ok(holders
@@ -262,11 +431,10 @@ pub struct SidesParams {
     pub args: PageArgs,
 }
 
-impl Loader<EdgeKey<SidesParams>> for Batch {
+impl Fetch<EdgeKey<SidesParams>> for Batch {
     type Value = Page<account_relationship_side::Model>;
-    type Error = LoadError;
 
-    async fn load(
+    async fn fetch(
         &self,
         keys: &[EdgeKey<SidesParams>],
     ) -> LoadResult<EdgeKey<SidesParams>, Self::Value> {
@@ -291,11 +459,10 @@ pub struct TypeRecordsParams {
     pub args: PageArgs,
 }
 
-impl Loader<EdgeKey<TypeRecordsParams>> for Batch {
+impl Fetch<EdgeKey<TypeRecordsParams>> for Batch {
     type Value = Page<account_relationship::Model>;
-    type Error = LoadError;
 
-    async fn load(
+    async fn fetch(
         &self,
         keys: &[EdgeKey<TypeRecordsParams>],
     ) -> LoadResult<EdgeKey<TypeRecordsParams>, Self::Value> {
@@ -317,11 +484,10 @@ pub struct LinkParams {
     pub args: PageArgs,
 }
 
-impl Loader<EdgeKey<LinkParams>> for Batch {
+impl Fetch<EdgeKey<LinkParams>> for Batch {
     type Value = Page<contact_relationship::Model>;
-    type Error = LoadError;
 
-    async fn load(
+    async fn fetch(
         &self,
         keys: &[EdgeKey<LinkParams>],
     ) -> LoadResult<EdgeKey<LinkParams>, Self::Value> {
@@ -345,11 +511,10 @@ impl Loader<EdgeKey<LinkParams>> for Batch {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AncestorsOf(pub Uuid);
 
-impl Loader<AncestorsOf> for Batch {
+impl Fetch<AncestorsOf> for Batch {
     type Value = Vec<Uuid>;
-    type Error = LoadError;
 
-    async fn load(&self, keys: &[AncestorsOf]) -> LoadResult<AncestorsOf, Self::Value> {
+    async fn fetch(&self, keys: &[AncestorsOf]) -> LoadResult<AncestorsOf, Self::Value> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let chains = hierarchy::ancestor_chains(&self.ctx.db, &ids).await?;
         Ok(chains
@@ -363,11 +528,10 @@ impl Loader<AncestorsOf> for Batch {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DescendantsOf(pub Uuid);
 
-impl Loader<DescendantsOf> for Batch {
+impl Fetch<DescendantsOf> for Batch {
     type Value = Vec<(i64, account::Model)>;
-    type Error = LoadError;
 
-    async fn load(&self, keys: &[DescendantsOf]) -> LoadResult<DescendantsOf, Self::Value> {
+    async fn fetch(&self, keys: &[DescendantsOf]) -> LoadResult<DescendantsOf, Self::Value> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let found = hierarchy::descendants(&self.ctx, &ids).await?;
         Ok(found
@@ -381,11 +545,10 @@ impl Loader<DescendantsOf> for Batch {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CandidatesOf(pub Uuid);
 
-impl Loader<CandidatesOf> for Batch {
+impl Fetch<CandidatesOf> for Batch {
     type Value = Vec<contact_relationships::Candidate>;
-    type Error = LoadError;
 
-    async fn load(&self, keys: &[CandidatesOf]) -> LoadResult<CandidatesOf, Self::Value> {
+    async fn fetch(&self, keys: &[CandidatesOf]) -> LoadResult<CandidatesOf, Self::Value> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let found = contact_relationships::candidates(&self.ctx, &ids).await?;
         Ok(found
@@ -410,11 +573,10 @@ pub struct TeamParams {
     pub args: PageArgs,
 }
 
-impl Loader<EdgeKey<TeamParams>> for Batch {
+impl Fetch<EdgeKey<TeamParams>> for Batch {
     type Value = Page<entity::team_member::Model>;
-    type Error = LoadError;
 
-    async fn load(
+    async fn fetch(
         &self,
         keys: &[EdgeKey<TeamParams>],
     ) -> LoadResult<EdgeKey<TeamParams>, Self::Value> {
@@ -455,11 +617,10 @@ pub struct ConsumerSidesParams {
     pub args: PageArgs,
 }
 
-impl Loader<EdgeKey<ConsumerSidesParams>> for Batch {
+impl Fetch<EdgeKey<ConsumerSidesParams>> for Batch {
     type Value = Page<entity::consumer_relationship_side::Model>;
-    type Error = LoadError;
 
-    async fn load(
+    async fn fetch(
         &self,
         keys: &[EdgeKey<ConsumerSidesParams>],
     ) -> LoadResult<EdgeKey<ConsumerSidesParams>, Self::Value> {
@@ -485,11 +646,10 @@ pub struct MemberLinksParams {
     pub args: PageArgs,
 }
 
-impl Loader<EdgeKey<MemberLinksParams>> for Batch {
+impl Fetch<EdgeKey<MemberLinksParams>> for Batch {
     type Value = Page<entity::consumer_relationship::Model>;
-    type Error = LoadError;
 
-    async fn load(
+    async fn fetch(
         &self,
         keys: &[EdgeKey<MemberLinksParams>],
     ) -> LoadResult<EdgeKey<MemberLinksParams>, Self::Value> {
@@ -508,6 +668,24 @@ impl Loader<EdgeKey<MemberLinksParams>> for Batch {
     }
 }
 
+/// Key for whether a consumer is a current member of a household: (household, consumer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CurrentMember(pub Uuid, pub Uuid);
+
+impl Fetch<CurrentMember> for Batch {
+    type Value = bool;
+
+    async fn fetch(&self, keys: &[CurrentMember]) -> LoadResult<CurrentMember, bool> {
+        let pairs: Vec<(Uuid, Uuid)> = keys.iter().map(|k| (k.0, k.1)).collect();
+        let current =
+            crate::domain::consumer_relationships::current_members(&self.ctx, &pairs).await?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, current.contains(&(k.0, k.1))))
+            .collect())
+    }
+}
+
 by_id_loader!(CaseId, entity::case::Model, crate::domain::cases::by_ids);
 
 /// Parameters of a `cases` edge of an account, consumer or household.
@@ -520,11 +698,13 @@ pub struct CaseEdgeParams {
     pub args: PageArgs,
 }
 
-impl Loader<EdgeKey<CaseEdgeParams>> for Batch {
+impl Fetch<EdgeKey<CaseEdgeParams>> for Batch {
     type Value = Page<entity::case::Model>;
-    type Error = LoadError;
 
-    async fn load(&self, keys: &[EdgeKey<CaseEdgeParams>]) -> LoadResult<EdgeKey<CaseEdgeParams>, Self::Value> {
+    async fn fetch(
+        &self,
+        keys: &[EdgeKey<CaseEdgeParams>],
+    ) -> LoadResult<EdgeKey<CaseEdgeParams>, Self::Value> {
         let mut out = HashMap::new();
         for (params, parents) in group(keys) {
             let sort = params.order.sort(params.descending);
@@ -549,14 +729,17 @@ pub struct CommentParams {
     pub args: PageArgs,
 }
 
-impl Loader<EdgeKey<CommentParams>> for Batch {
+impl Fetch<EdgeKey<CommentParams>> for Batch {
     type Value = Page<entity::case_comment::Model>;
-    type Error = LoadError;
 
-    async fn load(&self, keys: &[EdgeKey<CommentParams>]) -> LoadResult<EdgeKey<CommentParams>, Self::Value> {
+    async fn fetch(
+        &self,
+        keys: &[EdgeKey<CommentParams>],
+    ) -> LoadResult<EdgeKey<CommentParams>, Self::Value> {
         let mut out = HashMap::new();
         for (params, parents) in group(keys) {
-            let pages = crate::domain::cases::comment_pages(&self.ctx, &parents, &params.args).await?;
+            let pages =
+                crate::domain::cases::comment_pages(&self.ctx, &parents, &params.args).await?;
             ungroup(&mut out, &params, &parents, pages);
         }
         Ok(out)

@@ -102,7 +102,10 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: uuid::Uuid) -> Result<Optio
             .map(|m| {
                 Node::ConsumerRelationship(super::consumer_relationships::ConsumerRelationship(m))
             }),
-        Kind::Case => loaders.load_one(super::loaders::CaseId(id)).await?.map(|m| Node::Case(super::cases::Case(m))),
+        Kind::Case => loaders
+            .load_one(super::loaders::CaseId(id))
+            .await?
+            .map(|m| Node::Case(super::cases::Case(m))),
         Kind::CaseComment => None,
     })
 }

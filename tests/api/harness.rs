@@ -49,6 +49,8 @@ enum Store {
 /// A running server on its own database.
 pub struct TestApp {
     pub url: String,
+    /// The URL of this app's own database, for running the CLI against it.
+    pub database_url: String,
     pub clock: Clock,
     pub db: sea_orm::DatabaseConnection,
     client: reqwest::Client,
@@ -108,6 +110,15 @@ impl TestApp {
 
     /// Starts a server with `limits`.
     pub async fn spawn_with(limits: Limits) -> Self {
+        Self::start(limits, jwt_config()).await
+    }
+
+    /// Starts a server with default limits whose tokens are verified with `jwt` (production mode).
+    pub async fn spawn_with_auth(jwt: JwtConfig) -> Self {
+        Self::start(Limits::default(), jwt).await
+    }
+
+    async fn start(limits: Limits, jwt: JwtConfig) -> Self {
         let name = unique_name();
         let (url, store) = match std::env::var("LIAISON_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
@@ -138,14 +149,14 @@ impl TestApp {
             }
         };
         let conn = db::connect(&DatabaseConfig {
-            url,
+            url: url.clone(),
             max_connections: 4,
         })
         .await
         .expect("connect");
         db::migrate(&conn).await.expect("migrate");
         let clock = Clock::default();
-        let auth = Authenticator::new(&jwt_config(), Mode::Production).expect("auth config");
+        let auth = Authenticator::new(&jwt, Mode::Production).expect("auth config");
         let state = AppState::new(conn.clone(), auth, limits, clock.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -157,6 +168,7 @@ impl TestApp {
         }));
         Self {
             url: format!("http://{address}"),
+            database_url: url,
             clock,
             db: conn,
             client: reqwest::Client::new(),
@@ -209,6 +221,15 @@ impl TestApp {
     /// The shared HTTP client, for raw requests.
     pub fn http(&self) -> &reqwest::Client {
         &self.client
+    }
+
+    /// How many audit entries the database holds (every write appends at least one).
+    pub async fn audit_count(&self) -> u64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        entity::audit_log::Entity::find()
+            .count(&self.db)
+            .await
+            .expect("count audit entries")
     }
 }
 
