@@ -14,7 +14,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit,
+    Ctx, DomainError, DomainResult, access, audit, cascade,
+    impact::{self, AccessChange, Impact},
     page::{self, Page, PageArgs, Pageable, Sort, SortValue},
     relationship_types::{AccountKind, is_symmetric},
     rows,
@@ -212,7 +213,11 @@ async fn account_for(
 }
 
 /// Links two accounts with a relationship type (manager or admin), enforcing §2's rules.
-pub async fn create(ctx: &Ctx, input: NewRelationship) -> DomainResult<relationship::Model> {
+pub async fn create(
+    ctx: &Ctx,
+    input: NewRelationship,
+    dry_run: bool,
+) -> DomainResult<(relationship::Model, Vec<AccessChange>)> {
     access::require_relationship_manager(&ctx.principal)?;
     input.validity.check()?;
     if input.from_id == input.to_id {
@@ -280,6 +285,12 @@ pub async fn create(ctx: &Ctx, input: NewRelationship) -> DomainResult<relations
             "these accounts already have a relationship of this type",
         ));
     }
+    let impact = Impact::before(
+        ctx,
+        &txn,
+        impact::contacts_of(&txn, &[input.from_id, input.to_id]).await?,
+    )
+    .await?;
     let now = ctx.clock.now();
     let model = relationship::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -304,8 +315,9 @@ pub async fn create(ctx: &Ctx, input: NewRelationship) -> DomainResult<relations
                "validFrom": model.valid_from, "validTo": model.valid_to}),
     )
     .await?;
-    txn.commit().await?;
-    Ok(model)
+    let changes = impact.after(ctx, &txn).await?;
+    cascade::finish(txn, dry_run).await?;
+    Ok((model, changes))
 }
 
 /// Changes the order and validity dates of a relationship (manager or admin).
@@ -335,10 +347,20 @@ pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<rel
 }
 
 /// Deletes a relationship, both of its views at once; cases are untouched (manager or admin).
-pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<relationship::Model> {
+pub async fn delete(
+    ctx: &Ctx,
+    id: Uuid,
+    dry_run: bool,
+) -> DomainResult<(relationship::Model, Vec<AccessChange>)> {
     access::require_relationship_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<relationship::Entity>(&txn, id, "account relationship").await?;
+    let impact = Impact::before(
+        ctx,
+        &txn,
+        impact::contacts_of(&txn, &[current.from_id, current.to_id]).await?,
+    )
+    .await?;
     relationship::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -349,6 +371,7 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<relationship::Model> {
         json!({"typeId": current.type_id, "fromId": current.from_id, "toId": current.to_id}),
     )
     .await?;
-    txn.commit().await?;
-    Ok(current)
+    let changes = impact.after(ctx, &txn).await?;
+    cascade::finish(txn, dry_run).await?;
+    Ok((current, changes))
 }

@@ -162,6 +162,20 @@ fn check_flags(is_customer: bool, is_partner: bool) -> DomainResult<()> {
     Ok(())
 }
 
+/// The next generated account number not already taken by an explicitly numbered account.
+async fn next_free_number(txn: &impl sea_orm::ConnectionTrait) -> DomainResult<String> {
+    loop {
+        let number = sequences::format("ACC", sequences::next(txn, "account").await?);
+        let taken = account::Entity::find()
+            .filter(account::Column::Number.eq(&number))
+            .count(txn)
+            .await?;
+        if taken == 0 {
+            return Ok(number);
+        }
+    }
+}
+
 /// Creates an account (admin or manager).
 pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model> {
     access::require_directory_manager(&ctx.principal)?;
@@ -189,7 +203,7 @@ pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model
             }
             number
         }
-        None => sequences::format("ACC", sequences::next(&txn, "account").await?),
+        None => next_free_number(&txn).await?,
     };
     let now = ctx.clock.now();
     let model = account::ActiveModel {

@@ -25,7 +25,7 @@ pub enum Rule {
     InternalRole,
     /// relationship_agent: cases of accounts, consumers and households on whose team it is.
     TeamMember,
-    /// A contact's own cases: it is the case's contact or opened it.
+    /// A contact's own cases: it is the case's contact or opened it (not partner_admin).
     OwnCase,
     /// partner: cases whose partner contact it is.
     PartnerContact,
@@ -69,14 +69,15 @@ impl Rule {
         match self {
             Rule::InternalRole => &[Role::Admin, Role::Manager, Role::Agent],
             Rule::TeamMember => &[Role::RelationshipAgent],
+            // DOMAIN.md §1: "cases it opened or is partner contact of" belongs to `partner`;
+            // a partner_admin reaches customers' cases only through its account's relationships.
             Rule::OwnCase => &[
                 Role::Customer,
                 Role::CustomerCaseManager,
                 Role::CustomerAdmin,
                 Role::Partner,
-                Role::PartnerAdmin,
             ],
-            Rule::PartnerContact => &[Role::Partner, Role::PartnerAdmin],
+            Rule::PartnerContact => &[Role::Partner],
             Rule::OwnAccount => &[
                 Role::CustomerCaseManager,
                 Role::CustomerAdmin,

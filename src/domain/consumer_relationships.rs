@@ -16,8 +16,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit,
+    Ctx, DomainError, DomainResult, access, audit, cascade,
+    impact::{AccessChange, Impact},
     page::{self, Page, PageArgs, Pageable, Sort, SortValue},
+    principal::Identity,
     responsibilities::ResponsibilityKind,
     rows,
     validity::{Validity, in_force},
@@ -170,7 +172,11 @@ pub async fn is_current_member(
 }
 
 /// Relates two consumers (manager or admin); within a household both must be current members.
-pub async fn create(ctx: &Ctx, input: NewConsumerRelationship) -> DomainResult<link::Model> {
+pub async fn create(
+    ctx: &Ctx,
+    input: NewConsumerRelationship,
+    dry_run: bool,
+) -> DomainResult<(link::Model, Vec<AccessChange>)> {
     access::require_relationship_manager(&ctx.principal)?;
     input.validity.check()?;
     if input.consumer_id == input.related_consumer_id {
@@ -250,6 +256,14 @@ pub async fn create(ctx: &Ctx, input: NewConsumerRelationship) -> DomainResult<l
             "this relationship already exists",
         ));
     }
+    let impact = Impact::before(
+        ctx,
+        &txn,
+        vec![Identity::Consumer {
+            id: input.consumer_id,
+        }],
+    )
+    .await?;
     let now = ctx.clock.now();
     let model = link::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -275,8 +289,9 @@ pub async fn create(ctx: &Ctx, input: NewConsumerRelationship) -> DomainResult<l
                "householdId": model.household_id, "responsibilityId": responsibility_id}),
     )
     .await?;
-    txn.commit().await?;
-    Ok(model)
+    let changes = impact.after(ctx, &txn).await?;
+    cascade::finish(txn, dry_run).await?;
+    Ok((model, changes))
 }
 
 /// Sets a consumer relationship's order and validity dates (manager or admin).
@@ -306,10 +321,22 @@ pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<lin
 }
 
 /// Removes a consumer relationship (manager or admin).
-pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<link::Model> {
+pub async fn delete(
+    ctx: &Ctx,
+    id: Uuid,
+    dry_run: bool,
+) -> DomainResult<(link::Model, Vec<AccessChange>)> {
     access::require_relationship_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<link::Entity>(&txn, id, "consumer relationship").await?;
+    let impact = Impact::before(
+        ctx,
+        &txn,
+        vec![Identity::Consumer {
+            id: current.consumer_id,
+        }],
+    )
+    .await?;
     link::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -320,8 +347,9 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<link::Model> {
         json!({"consumerId": current.consumer_id}),
     )
     .await?;
-    txn.commit().await?;
-    Ok(current)
+    let changes = impact.after(ctx, &txn).await?;
+    cascade::finish(txn, dry_run).await?;
+    Ok((current, changes))
 }
 
 /// Member relationships in a household where either consumer is not a current member on `today`.

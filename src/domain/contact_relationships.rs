@@ -16,7 +16,8 @@ use uuid::Uuid;
 use super::{
     Ctx, DomainError, DomainResult, access,
     account_relationships::Direction,
-    audit, hierarchy,
+    audit, cascade, hierarchy,
+    impact::{self, AccessChange, Impact},
     page::{self, Cursor, Page, PageArgs, Pageable, Sort, SortValue},
     responsibilities::ResponsibilityKind,
     rows,
@@ -250,7 +251,11 @@ pub struct NewLink {
 }
 
 /// Gives a contact of another account a CONTACT responsibility on an account (manager or admin).
-pub async fn create(ctx: &Ctx, input: NewLink) -> DomainResult<link::Model> {
+pub async fn create(
+    ctx: &Ctx,
+    input: NewLink,
+    dry_run: bool,
+) -> DomainResult<(link::Model, Vec<AccessChange>)> {
     access::require_relationship_manager(&ctx.principal)?;
     input.validity.check()?;
     let txn = ctx.write().await?;
@@ -312,6 +317,12 @@ pub async fn create(ctx: &Ctx, input: NewLink) -> DomainResult<link::Model> {
             ),
         ));
     }
+    let impact = Impact::before(
+        ctx,
+        &txn,
+        impact::contact_identity(&txn, input.contact_id).await?,
+    )
+    .await?;
     let now = ctx.clock.now();
     let model = link::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -335,15 +346,26 @@ pub async fn create(ctx: &Ctx, input: NewLink) -> DomainResult<link::Model> {
         json!({"accountId": model.account_id, "contactId": model.contact_id, "responsibilityId": model.responsibility_id}),
     )
     .await?;
-    txn.commit().await?;
-    Ok(model)
+    let changes = impact.after(ctx, &txn).await?;
+    cascade::finish(txn, dry_run).await?;
+    Ok((model, changes))
 }
 
 /// Removes a contact relationship (manager or admin).
-pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<link::Model> {
+pub async fn delete(
+    ctx: &Ctx,
+    id: Uuid,
+    dry_run: bool,
+) -> DomainResult<(link::Model, Vec<AccessChange>)> {
     access::require_relationship_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<link::Entity>(&txn, id, "contact relationship").await?;
+    let impact = Impact::before(
+        ctx,
+        &txn,
+        impact::contact_identity(&txn, current.contact_id).await?,
+    )
+    .await?;
     link::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -354,6 +376,7 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<link::Model> {
         json!({"accountId": current.account_id, "contactId": current.contact_id}),
     )
     .await?;
-    txn.commit().await?;
-    Ok(current)
+    let changes = impact.after(ctx, &txn).await?;
+    cascade::finish(txn, dry_run).await?;
+    Ok((current, changes))
 }

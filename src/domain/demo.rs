@@ -82,7 +82,7 @@ async fn partner_link(ctx: &Ctx, partner: uuid::Uuid, customer: uuid::Uuid) -> D
             to_id: customer,
             validity: Default::default(),
         };
-        account_relationships::create(ctx, new).await?;
+        account_relationships::create(ctx, new, false).await?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::{
     Ctx, DomainError, DomainResult, access, audit, cascade,
     identity::required_name,
+    impact::{self, AccessChange, Impact},
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
     validity::Removal,
@@ -477,11 +478,17 @@ pub async fn end_membership(
     id: Uuid,
     end: Option<NaiveDate>,
     dry_run: bool,
-) -> DomainResult<(membership::Model, Removal)> {
+) -> DomainResult<(membership::Model, Removal, Vec<AccessChange>)> {
     access::require_directory_manager(&ctx.principal)?;
     let end = end.unwrap_or_else(|| ctx.clock.today());
     let txn = ctx.write().await?;
     let current = rows::require::<membership::Entity>(&txn, id, "household membership").await?;
+    let impact = Impact::before(
+        ctx,
+        &txn,
+        impact::members_of(&txn, current.household_id).await?,
+    )
+    .await?;
     check_dates(current.start_date, Some(end))?;
     let mut model = current.into_active_model();
     model.end_date = Set(Some(end));
@@ -502,8 +509,9 @@ pub async fn end_membership(
     if end <= ctx.clock.today() {
         release_membership(ctx, &txn, &model, &mut removal).await?;
     }
+    let changes = impact.after(ctx, &txn).await?;
     cascade::finish(txn, dry_run).await?;
-    Ok((model, removal))
+    Ok((model, removal, changes))
 }
 
 /// Removes a membership record altogether, with the same consequences as ending it (admin or manager).
@@ -511,10 +519,16 @@ pub async fn remove_membership(
     ctx: &Ctx,
     id: Uuid,
     dry_run: bool,
-) -> DomainResult<(membership::Model, Removal)> {
+) -> DomainResult<(membership::Model, Removal, Vec<AccessChange>)> {
     access::require_directory_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<membership::Entity>(&txn, id, "household membership").await?;
+    let impact = Impact::before(
+        ctx,
+        &txn,
+        impact::members_of(&txn, current.household_id).await?,
+    )
+    .await?;
     membership::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -527,6 +541,7 @@ pub async fn remove_membership(
     .await?;
     let mut removal = Removal::default();
     release_membership(ctx, &txn, &current, &mut removal).await?;
+    let changes = impact.after(ctx, &txn).await?;
     cascade::finish(txn, dry_run).await?;
-    Ok((current, removal))
+    Ok((current, removal, changes))
 }

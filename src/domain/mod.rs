@@ -19,6 +19,7 @@ pub mod error;
 pub mod hierarchy;
 pub mod households;
 pub mod identity;
+pub mod impact;
 pub mod internal_users;
 pub mod page;
 pub mod principal;

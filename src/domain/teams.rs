@@ -13,8 +13,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit,
+    Ctx, DomainError, DomainResult, access, audit, cascade,
+    impact::{AccessChange, Impact},
     page::{self, Page, PageArgs, Pageable, Sort, SortValue},
+    principal::Identity,
     responsibilities::ResponsibilityKind,
     rows,
     validity::{Validity, in_force},
@@ -182,7 +184,11 @@ async fn check_target(
 
 /// Puts an internal user on a team (manager or admin), enforcing the responsibility's type, required role
 /// and uniqueness.
-pub async fn create(ctx: &Ctx, input: NewTeamMember) -> DomainResult<member::Model> {
+pub async fn create(
+    ctx: &Ctx,
+    input: NewTeamMember,
+    dry_run: bool,
+) -> DomainResult<(member::Model, Vec<AccessChange>)> {
     access::require_relationship_manager(&ctx.principal)?;
     input.validity.check()?;
     let txn = ctx.write().await?;
@@ -237,6 +243,12 @@ pub async fn create(ctx: &Ctx, input: NewTeamMember) -> DomainResult<member::Mod
             format!("{} is unique and already has a holder", duty.name),
         ));
     }
+    let impact = Impact::before(
+        ctx,
+        &txn,
+        vec![Identity::InternalUser { id: input.user_id }],
+    )
+    .await?;
     let target = Some(input.target_id);
     let now = ctx.clock.now();
     let model = member::ActiveModel {
@@ -265,8 +277,9 @@ pub async fn create(ctx: &Ctx, input: NewTeamMember) -> DomainResult<member::Mod
                "responsibilityId": responsibility_id}),
     )
     .await?;
-    txn.commit().await?;
-    Ok(model)
+    let changes = impact.after(ctx, &txn).await?;
+    cascade::finish(txn, dry_run).await?;
+    Ok((model, changes))
 }
 
 /// Sets a team member's order and validity dates (manager or admin).
@@ -296,10 +309,22 @@ pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<mem
 }
 
 /// Takes an internal user off a team (manager or admin).
-pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<member::Model> {
+pub async fn delete(
+    ctx: &Ctx,
+    id: Uuid,
+    dry_run: bool,
+) -> DomainResult<(member::Model, Vec<AccessChange>)> {
     access::require_relationship_manager(&ctx.principal)?;
     let txn = ctx.write().await?;
     let current = rows::require::<member::Entity>(&txn, id, "team member").await?;
+    let impact = Impact::before(
+        ctx,
+        &txn,
+        vec![Identity::InternalUser {
+            id: current.user_id,
+        }],
+    )
+    .await?;
     member::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -310,6 +335,7 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<member::Model> {
         json!({"userId": current.user_id}),
     )
     .await?;
-    txn.commit().await?;
-    Ok(current)
+    let changes = impact.after(ctx, &txn).await?;
+    cascade::finish(txn, dry_run).await?;
+    Ok((current, changes))
 }

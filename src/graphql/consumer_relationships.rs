@@ -6,7 +6,6 @@ use entity::{consumer_relationship as link, consumer_relationship_side as side};
 use uuid::Uuid;
 
 use super::{
-    accounts::DeletePayload,
     connection::{Connection, page_args},
     consumers::Consumer,
     domain,
@@ -258,6 +257,9 @@ pub async fn member_links_of(
 /// Input of `createConsumerRelationship`.
 #[derive(InputObject)]
 pub struct CreateConsumerRelationshipInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     /// The representative.
     pub consumer_id: ID,
     /// The consumer represented.
@@ -285,6 +287,10 @@ pub struct UpdateConsumerRelationshipInput {
 pub struct ConsumerRelationshipPayload {
     /// The relationship after the change.
     pub consumer_relationship: ConsumerRelationship,
+    /// Whether this was only a preview.
+    pub dry_run: bool,
+    /// Principals whose readable cases change (reported on create), with how many they gain or lose.
+    pub access_changes: Vec<super::cases::AccessChange>,
 }
 
 /// Consumer relationship mutations (manager or admin).
@@ -299,6 +305,7 @@ impl ConsumerRelationshipsMutation {
         ctx: &Context<'_>,
         input: CreateConsumerRelationshipInput,
     ) -> Result<ConsumerRelationshipPayload> {
+        let dry_run = input.dry_run;
         let new = NewConsumerRelationship {
             consumer_id: ids::decode(&input.consumer_id, &[Kind::Consumer], "consumerId")?,
             related_consumer_id: ids::decode(
@@ -322,8 +329,11 @@ impl ConsumerRelationshipsMutation {
                 valid_to: input.valid_to,
             },
         };
+        let (model, changes) = service::create(domain(ctx), new, dry_run).await?;
         Ok(ConsumerRelationshipPayload {
-            consumer_relationship: ConsumerRelationship(service::create(domain(ctx), new).await?),
+            consumer_relationship: ConsumerRelationship(model),
+            dry_run,
+            access_changes: super::cases::access_changes(changes),
         })
     }
 
@@ -343,6 +353,8 @@ impl ConsumerRelationshipsMutation {
             consumer_relationship: ConsumerRelationship(
                 service::update(domain(ctx), id, validity).await?,
             ),
+            dry_run: false,
+            access_changes: Vec::new(),
         })
     }
 
@@ -351,11 +363,14 @@ impl ConsumerRelationshipsMutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> Result<DeletePayload> {
+        #[graphql(default)] dry_run: bool,
+    ) -> Result<super::cases::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::ConsumerRelationship], "id")?;
-        service::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload {
-            deleted_id: ids::encode(Kind::ConsumerRelationship, uuid),
+        let (_, changes) = service::delete(domain(ctx), uuid, dry_run).await?;
+        Ok(super::cases::AccessDeletePayload {
+            deleted_id: (!dry_run).then(|| ids::encode(Kind::ConsumerRelationship, uuid)),
+            dry_run,
+            access_changes: super::cases::access_changes(changes),
         })
     }
 }

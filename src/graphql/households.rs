@@ -320,6 +320,8 @@ pub struct EndMembershipPayload {
     pub dry_run: bool,
     /// Member relationships removed because the consumer is no longer a current member.
     pub removed: Vec<RemovedRecords>,
+    /// Principals whose readable cases change, with how many they gain or lose.
+    pub access_changes: Vec<super::cases::AccessChange>,
 }
 
 /// Result of a sweep.
@@ -439,11 +441,12 @@ impl HouseholdsMutation {
             &[Kind::HouseholdMembership],
             "membershipId",
         )?;
-        let (model, removal) =
+        let (model, removal, changes) =
             service::end_membership(domain(ctx), id, input.end_date, input.dry_run).await?;
         Ok(EndMembershipPayload {
             dry_run: input.dry_run,
             removed: removed_records(removal),
+            access_changes: super::cases::access_changes(changes),
             membership: HouseholdMembership(model),
         })
     }
@@ -456,7 +459,7 @@ impl HouseholdsMutation {
         #[graphql(default)] dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::HouseholdMembership], "id")?;
-        let (_, removal) = service::remove_membership(domain(ctx), uuid, dry_run).await?;
+        let (_, removal, _) = service::remove_membership(domain(ctx), uuid, dry_run).await?;
         Ok(CascadeDeletePayload::new(
             Kind::HouseholdMembership,
             uuid,

@@ -9,7 +9,7 @@ use entity::{
 use uuid::Uuid;
 
 use super::{
-    accounts::{Account, DeletePayload, Organization, Partner},
+    accounts::{Account, Organization, Partner},
     connection::{Connection, cost, page_args, wants},
     consumers::filter_visible,
     domain,
@@ -451,6 +451,9 @@ pub struct UpdateAccountRelationshipTypeInput {
 /// Input of `createAccountRelationship`.
 #[derive(InputObject)]
 pub struct CreateAccountRelationshipInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     pub type_id: ID,
     /// The source account (Account From).
     pub from_id: ID,
@@ -482,6 +485,10 @@ pub struct AccountRelationshipTypePayload {
 pub struct AccountRelationshipPayload {
     /// The relationship after the change.
     pub account_relationship: AccountRelationship,
+    /// Whether this was only a preview.
+    pub dry_run: bool,
+    /// Principals whose readable cases change (reported on create), with how many they gain or lose.
+    pub access_changes: Vec<super::cases::AccessChange>,
 }
 
 /// Records of one kind removed (or, on a dry run, to be removed) by a cascade.
@@ -609,6 +616,7 @@ impl RelationshipsMutation {
         ctx: &Context<'_>,
         input: CreateAccountRelationshipInput,
     ) -> Result<AccountRelationshipPayload> {
+        let dry_run = input.dry_run;
         let new = NewRelationship {
             type_id: ids::decode(&input.type_id, &[Kind::AccountRelationshipType], "typeId")?,
             from_id: ids::decode(&input.from_id, ids::ORGANIZATION, "fromId")?,
@@ -619,8 +627,11 @@ impl RelationshipsMutation {
                 valid_to: input.valid_to,
             },
         };
+        let (model, changes) = records::create(domain(ctx), new, dry_run).await?;
         Ok(AccountRelationshipPayload {
-            account_relationship: AccountRelationship(records::create(domain(ctx), new).await?),
+            account_relationship: AccountRelationship(model),
+            dry_run,
+            access_changes: super::cases::access_changes(changes),
         })
     }
 
@@ -640,6 +651,8 @@ impl RelationshipsMutation {
             account_relationship: AccountRelationship(
                 records::update(domain(ctx), id, validity).await?,
             ),
+            dry_run: false,
+            access_changes: Vec::new(),
         })
     }
 
@@ -648,11 +661,14 @@ impl RelationshipsMutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> Result<DeletePayload> {
+        #[graphql(default)] dry_run: bool,
+    ) -> Result<super::cases::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::AccountRelationship], "id")?;
-        records::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload {
-            deleted_id: ids::encode(Kind::AccountRelationship, uuid),
+        let (_, changes) = records::delete(domain(ctx), uuid, dry_run).await?;
+        Ok(super::cases::AccessDeletePayload {
+            deleted_id: (!dry_run).then(|| ids::encode(Kind::AccountRelationship, uuid)),
+            dry_run,
+            access_changes: super::cases::access_changes(changes),
         })
     }
 }

@@ -6,7 +6,7 @@ use entity::{contact_relationship as link, responsibility_definition as definiti
 use uuid::Uuid;
 
 use super::{
-    accounts::{DeletePayload, Organization},
+    accounts::Organization,
     connection::{Connection, cost, page_args, wants},
     contacts::Contact,
     domain,
@@ -329,6 +329,9 @@ pub struct UpdateResponsibilityDefinitionInput {
 /// Input of `createContactRelationship`.
 #[derive(InputObject)]
 pub struct CreateContactRelationshipInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     /// The account the contact will act for.
     pub account_id: ID,
     /// A contact of another account (see `contactRelationshipCandidates`).
@@ -352,6 +355,10 @@ pub struct ResponsibilityDefinitionPayload {
 pub struct ContactRelationshipPayload {
     /// The contact relationship after the change.
     pub contact_relationship: ContactRelationship,
+    /// Whether this was only a preview.
+    pub dry_run: bool,
+    /// Principals whose readable cases change, with how many they gain or lose.
+    pub access_changes: Vec<super::cases::AccessChange>,
 }
 
 /// Responsibility and contact relationship mutations.
@@ -424,6 +431,7 @@ impl ResponsibilitiesMutation {
         ctx: &Context<'_>,
         input: CreateContactRelationshipInput,
     ) -> Result<ContactRelationshipPayload> {
+        let dry_run = input.dry_run;
         let new = NewLink {
             account_id: ids::decode(&input.account_id, ids::ORGANIZATION, "accountId")?,
             contact_id: ids::decode(&input.contact_id, &[Kind::Contact], "contactId")?,
@@ -438,8 +446,11 @@ impl ResponsibilitiesMutation {
                 valid_to: input.valid_to,
             },
         };
+        let (model, changes) = links::create(domain(ctx), new, dry_run).await?;
         Ok(ContactRelationshipPayload {
-            contact_relationship: ContactRelationship(links::create(domain(ctx), new).await?),
+            contact_relationship: ContactRelationship(model),
+            dry_run,
+            access_changes: super::cases::access_changes(changes),
         })
     }
 
@@ -448,11 +459,14 @@ impl ResponsibilitiesMutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> Result<DeletePayload> {
+        #[graphql(default)] dry_run: bool,
+    ) -> Result<super::cases::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::ContactRelationship], "id")?;
-        links::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload {
-            deleted_id: ids::encode(Kind::ContactRelationship, uuid),
+        let (_, changes) = links::delete(domain(ctx), uuid, dry_run).await?;
+        Ok(super::cases::AccessDeletePayload {
+            deleted_id: (!dry_run).then(|| ids::encode(Kind::ContactRelationship, uuid)),
+            dry_run,
+            access_changes: super::cases::access_changes(changes),
         })
     }
 }

@@ -6,7 +6,7 @@ use entity::team_member;
 use uuid::Uuid;
 
 use super::{
-    accounts::{DeletePayload, Organization},
+    accounts::Organization,
     connection::{Connection, page_args},
     consumers::Consumer,
     domain,
@@ -155,6 +155,9 @@ pub async fn team_edge(
 /// Input of `addTeamMember`.
 #[derive(InputObject)]
 pub struct AddTeamMemberInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     /// The internal user (must hold the responsibility's required role).
     pub user_id: ID,
     /// An Account, Partner, Consumer or Household ID.
@@ -180,6 +183,10 @@ pub struct UpdateTeamMemberInput {
 pub struct TeamMemberPayload {
     /// The team member after the change.
     pub team_member: TeamMember,
+    /// Whether this was only a preview.
+    pub dry_run: bool,
+    /// Principals whose readable cases change (reported on create), with how many they gain or lose.
+    pub access_changes: Vec<super::cases::AccessChange>,
 }
 
 /// Team mutations (manager or admin).
@@ -207,6 +214,7 @@ impl TeamsMutation {
                 .into());
             }
         };
+        let dry_run = input.dry_run;
         let new = NewTeamMember {
             user_id: ids::decode(&input.user_id, &[Kind::InternalUser], "userId")?,
             kind,
@@ -222,8 +230,11 @@ impl TeamsMutation {
                 valid_to: input.valid_to,
             },
         };
+        let (model, changes) = service::create(domain(ctx), new, dry_run).await?;
         Ok(TeamMemberPayload {
-            team_member: TeamMember(service::create(domain(ctx), new).await?),
+            team_member: TeamMember(model),
+            dry_run,
+            access_changes: super::cases::access_changes(changes),
         })
     }
 
@@ -241,15 +252,24 @@ impl TeamsMutation {
         };
         Ok(TeamMemberPayload {
             team_member: TeamMember(service::update(domain(ctx), id, validity).await?),
+            dry_run: false,
+            access_changes: Vec::new(),
         })
     }
 
     /// Takes an internal user off a team.
-    async fn remove_team_member(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+    async fn remove_team_member(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default)] dry_run: bool,
+    ) -> Result<super::cases::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::TeamMember], "id")?;
-        service::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload {
-            deleted_id: ids::encode(Kind::TeamMember, uuid),
+        let (_, changes) = service::delete(domain(ctx), uuid, dry_run).await?;
+        Ok(super::cases::AccessDeletePayload {
+            deleted_id: (!dry_run).then(|| ids::encode(Kind::TeamMember, uuid)),
+            dry_run,
+            access_changes: super::cases::access_changes(changes),
         })
     }
 }
