@@ -478,12 +478,14 @@ pub async fn create(ctx: &Ctx, mut input: NewCase) -> DomainResult<case::Model> 
         partner_id: input.partner_id,
     };
     let txn = ctx.write().await?;
-    check_parties(&txn, &input, today).await?;
+    // Access first: a caller who may not open cases here is refused as `accessCheck(CREATE_FOR)`
+    // says, whatever else is wrong with the input (and learns nothing about the parties).
     if !case_access::may_create(&txn, &ctx.principal, prospect, today).await? {
         return Err(DomainError::forbidden(
             "you may not open cases for this account or consumer",
         ));
     }
+    check_parties(&txn, &input, today).await?;
     let number = sequences::format("CS", sequences::next(&txn, "case").await?);
     let (opened_by_kind, opened_by_id) = opener(ctx);
     let now = ctx.clock.now();

@@ -1,15 +1,20 @@
 //! Liaison's integration tests: one binary, every test on its own database and server,
 //! run on SQLite by default and on PostgreSQL when `LIAISON_TEST_DATABASE_URL` is set.
 
+mod access_rules;
 mod account_relationships;
 mod account_visibility;
 mod auth;
 mod cascades;
+mod case_statements;
+mod cases;
 mod consumer_relationships;
 mod contact_relationships;
+mod explain;
 mod fixtures;
 mod fixtures3;
 mod fixtures4;
+mod fixtures5;
 mod harness;
 mod hierarchy;
 mod households4;
@@ -17,7 +22,9 @@ mod http;
 mod ids;
 mod mutations;
 mod pagination;
+mod partner_cases;
 mod partner_scenario;
+mod property;
 mod quickstart;
 mod relationship_types;
 mod responsibilities;
@@ -29,4 +36,5 @@ mod smoke;
 mod statements;
 mod sweep;
 mod teams;
+mod validity;
 mod visibility;
