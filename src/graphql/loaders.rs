@@ -248,6 +248,25 @@ fn group<P: Clone + Eq + Hash>(keys: &[EdgeKey<P>]) -> HashMap<P, Vec<Uuid>> {
     groups
 }
 
+/// Runs `fetch` once per group of keys that share parameters (one statement each) and files the
+/// pages back under their keys.
+async fn by_parent<P, T, Fut>(
+    keys: &[EdgeKey<P>],
+    fetch: impl Fn(P, Vec<Uuid>) -> Fut,
+) -> LoadResult<EdgeKey<P>, Page<T>>
+where
+    P: Clone + Eq + Hash,
+    T: Clone,
+    Fut: Future<Output = crate::domain::DomainResult<HashMap<Uuid, Page<T>>>>,
+{
+    let mut out = HashMap::new();
+    for (params, parents) in group(keys) {
+        let pages = fetch(params.clone(), parents.clone()).await?;
+        ungroup(&mut out, &params, &parents, pages);
+    }
+    Ok(out)
+}
+
 /// Files each group's pages back under their keys; parents without rows get an empty page.
 fn ungroup<P: Clone + Eq + Hash, T: Clone>(
     out: &mut HashMap<EdgeKey<P>, Page<T>>,
@@ -341,13 +360,12 @@ impl Fetch<EdgeKey<ChildrenParams>> for Batch {
         &self,
         keys: &[EdgeKey<ChildrenParams>],
     ) -> LoadResult<EdgeKey<ChildrenParams>, Self::Value> {
-        let mut out = HashMap::new();
-        for (params, parents) in group(keys) {
+        by_parent(keys, |params, parents| async move {
             let sort = params.order.sort(params.descending);
             let pages = accounts::children_pages(&self.ctx, &parents, sort, &params.args).await?;
-            ungroup(&mut out, &params, &parents, pages);
-        }
-        Ok(out)
+            Ok(pages)
+        })
+        .await
     }
 }
 
@@ -366,13 +384,12 @@ impl Fetch<EdgeKey<ContactsParams>> for Batch {
         &self,
         keys: &[EdgeKey<ContactsParams>],
     ) -> LoadResult<EdgeKey<ContactsParams>, Self::Value> {
-        let mut out = HashMap::new();
-        for (params, parents) in group(keys) {
+        by_parent(keys, |params, parents| async move {
             let sort = contacts::sort(params.by_name, params.descending);
             let pages = contacts::pages_by_account(&self.ctx, &parents, sort, &params.args).await?;
-            ungroup(&mut out, &params, &parents, pages);
-        }
-        Ok(out)
+            Ok(pages)
+        })
+        .await
     }
 }
 
@@ -391,8 +408,7 @@ impl Fetch<EdgeKey<MembershipParams>> for Batch {
         &self,
         keys: &[EdgeKey<MembershipParams>],
     ) -> LoadResult<EdgeKey<MembershipParams>, Self::Value> {
-        let mut out = HashMap::new();
-        for (params, parents) in group(keys) {
+        by_parent(keys, |params, parents| async move {
             let pages = households::membership_pages(
                 &self.ctx,
                 params.side,
@@ -401,9 +417,9 @@ impl Fetch<EdgeKey<MembershipParams>> for Batch {
                 &params.args,
             )
             .await?;
-            ungroup(&mut out, &params, &parents, pages);
-        }
-        Ok(out)
+            Ok(pages)
+        })
+        .await
     }
 }
 
@@ -438,8 +454,7 @@ impl Fetch<EdgeKey<SidesParams>> for Batch {
         &self,
         keys: &[EdgeKey<SidesParams>],
     ) -> LoadResult<EdgeKey<SidesParams>, Self::Value> {
-        let mut out = HashMap::new();
-        for (params, parents) in group(keys) {
+        by_parent(keys, |params, parents| async move {
             let pages = account_relationships::side_pages(
                 &self.ctx,
                 &parents,
@@ -447,9 +462,9 @@ impl Fetch<EdgeKey<SidesParams>> for Batch {
                 &params.args,
             )
             .await?;
-            ungroup(&mut out, &params, &parents, pages);
-        }
-        Ok(out)
+            Ok(pages)
+        })
+        .await
     }
 }
 
@@ -466,13 +481,12 @@ impl Fetch<EdgeKey<TypeRecordsParams>> for Batch {
         &self,
         keys: &[EdgeKey<TypeRecordsParams>],
     ) -> LoadResult<EdgeKey<TypeRecordsParams>, Self::Value> {
-        let mut out = HashMap::new();
-        for (params, parents) in group(keys) {
+        by_parent(keys, |params, parents| async move {
             let pages =
                 account_relationships::pages_by_type(&self.ctx, &parents, &params.args).await?;
-            ungroup(&mut out, &params, &parents, pages);
-        }
-        Ok(out)
+            Ok(pages)
+        })
+        .await
     }
 }
 
@@ -491,8 +505,7 @@ impl Fetch<EdgeKey<LinkParams>> for Batch {
         &self,
         keys: &[EdgeKey<LinkParams>],
     ) -> LoadResult<EdgeKey<LinkParams>, Self::Value> {
-        let mut out = HashMap::new();
-        for (params, parents) in group(keys) {
+        by_parent(keys, |params, parents| async move {
             let pages = contact_relationships::pages(
                 &self.ctx,
                 params.by,
@@ -501,9 +514,9 @@ impl Fetch<EdgeKey<LinkParams>> for Batch {
                 &params.args,
             )
             .await?;
-            ungroup(&mut out, &params, &parents, pages);
-        }
-        Ok(out)
+            Ok(pages)
+        })
+        .await
     }
 }
 
@@ -580,8 +593,7 @@ impl Fetch<EdgeKey<TeamParams>> for Batch {
         &self,
         keys: &[EdgeKey<TeamParams>],
     ) -> LoadResult<EdgeKey<TeamParams>, Self::Value> {
-        let mut out = HashMap::new();
-        for (params, parents) in group(keys) {
+        by_parent(keys, |params, parents| async move {
             let pages = match params.side {
                 TeamSide::Target(kind) => {
                     crate::domain::teams::pages_by_target(
@@ -604,9 +616,9 @@ impl Fetch<EdgeKey<TeamParams>> for Batch {
                     .await?
                 }
             };
-            ungroup(&mut out, &params, &parents, pages);
-        }
-        Ok(out)
+            Ok(pages)
+        })
+        .await
     }
 }
 
@@ -624,8 +636,7 @@ impl Fetch<EdgeKey<ConsumerSidesParams>> for Batch {
         &self,
         keys: &[EdgeKey<ConsumerSidesParams>],
     ) -> LoadResult<EdgeKey<ConsumerSidesParams>, Self::Value> {
-        let mut out = HashMap::new();
-        for (params, parents) in group(keys) {
+        by_parent(keys, |params, parents| async move {
             let pages = crate::domain::consumer_relationships::side_pages(
                 &self.ctx,
                 &parents,
@@ -633,9 +644,9 @@ impl Fetch<EdgeKey<ConsumerSidesParams>> for Batch {
                 &params.args,
             )
             .await?;
-            ungroup(&mut out, &params, &parents, pages);
-        }
-        Ok(out)
+            Ok(pages)
+        })
+        .await
     }
 }
 
@@ -653,8 +664,7 @@ impl Fetch<EdgeKey<MemberLinksParams>> for Batch {
         &self,
         keys: &[EdgeKey<MemberLinksParams>],
     ) -> LoadResult<EdgeKey<MemberLinksParams>, Self::Value> {
-        let mut out = HashMap::new();
-        for (params, parents) in group(keys) {
+        by_parent(keys, |params, parents| async move {
             let pages = crate::domain::consumer_relationships::pages_by_household(
                 &self.ctx,
                 &parents,
@@ -662,9 +672,9 @@ impl Fetch<EdgeKey<MemberLinksParams>> for Batch {
                 &params.args,
             )
             .await?;
-            ungroup(&mut out, &params, &parents, pages);
-        }
-        Ok(out)
+            Ok(pages)
+        })
+        .await
     }
 }
 
@@ -705,8 +715,7 @@ impl Fetch<EdgeKey<CaseEdgeParams>> for Batch {
         &self,
         keys: &[EdgeKey<CaseEdgeParams>],
     ) -> LoadResult<EdgeKey<CaseEdgeParams>, Self::Value> {
-        let mut out = HashMap::new();
-        for (params, parents) in group(keys) {
+        by_parent(keys, |params, parents| async move {
             let sort = params.order.sort(params.descending);
             let pages = crate::domain::cases::pages_by_parent(
                 &self.ctx,
@@ -717,9 +726,9 @@ impl Fetch<EdgeKey<CaseEdgeParams>> for Batch {
                 &params.args,
             )
             .await?;
-            ungroup(&mut out, &params, &parents, pages);
-        }
-        Ok(out)
+            Ok(pages)
+        })
+        .await
     }
 }
 
@@ -736,12 +745,11 @@ impl Fetch<EdgeKey<CommentParams>> for Batch {
         &self,
         keys: &[EdgeKey<CommentParams>],
     ) -> LoadResult<EdgeKey<CommentParams>, Self::Value> {
-        let mut out = HashMap::new();
-        for (params, parents) in group(keys) {
+        by_parent(keys, |params, parents| async move {
             let pages =
                 crate::domain::cases::comment_pages(&self.ctx, &parents, &params.args).await?;
-            ungroup(&mut out, &params, &parents, pages);
-        }
-        Ok(out)
+            Ok(pages)
+        })
+        .await
     }
 }
