@@ -7,8 +7,8 @@ use entity::{
     account_relationship_type as rel_type,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, sea_query::Query,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::Query,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -322,28 +322,14 @@ pub async fn create(
 
 /// Changes the order and validity dates of a relationship (manager or admin).
 pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<relationship::Model> {
-    access::require_relationship_manager(&ctx.principal)?;
-    validity.check()?;
-    let txn = ctx.write().await?;
-    let mut model = rows::require::<relationship::Entity>(&txn, id, "account relationship")
-        .await?
-        .into_active_model();
-    model.sort_order = Set(validity.sort_order);
-    model.valid_from = Set(validity.valid_from);
-    model.valid_to = Set(validity.valid_to);
-    model.updated_at = Set(ctx.clock.now());
-    let model = model.update(&txn).await?;
-    audit::record(
+    super::validity::set::<relationship::Entity>(
         ctx,
-        &txn,
-        "update",
-        "account_relationship",
         id,
-        json!({"order": model.sort_order, "validFrom": model.valid_from, "validTo": model.valid_to}),
+        validity,
+        "account relationship",
+        "account_relationship",
     )
-    .await?;
-    txn.commit().await?;
-    Ok(model)
+    .await
 }
 
 /// Deletes a relationship, both of its views at once; cases are untouched (manager or admin).

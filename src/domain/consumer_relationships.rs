@@ -10,7 +10,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect,
+    QueryFilter, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -296,28 +296,14 @@ pub async fn create(
 
 /// Sets a consumer relationship's order and validity dates (manager or admin).
 pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<link::Model> {
-    access::require_relationship_manager(&ctx.principal)?;
-    validity.check()?;
-    let txn = ctx.write().await?;
-    let mut model = rows::require::<link::Entity>(&txn, id, "consumer relationship")
-        .await?
-        .into_active_model();
-    model.sort_order = Set(validity.sort_order);
-    model.valid_from = Set(validity.valid_from);
-    model.valid_to = Set(validity.valid_to);
-    model.updated_at = Set(ctx.clock.now());
-    let model = model.update(&txn).await?;
-    audit::record(
+    super::validity::set::<link::Entity>(
         ctx,
-        &txn,
-        "update",
-        "consumer_relationship",
         id,
-        json!({"validFrom": model.valid_from, "validTo": model.valid_to}),
+        validity,
+        "consumer relationship",
+        "consumer_relationship",
     )
-    .await?;
-    txn.commit().await?;
-    Ok(model)
+    .await
 }
 
 /// Removes a consumer relationship (manager or admin).

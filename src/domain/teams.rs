@@ -6,9 +6,7 @@ use entity::{
     account, consumer, household, internal_user, responsibility_definition as definition,
     role_assignment, team_member as member,
 };
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -284,28 +282,7 @@ pub async fn create(
 
 /// Sets a team member's order and validity dates (manager or admin).
 pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<member::Model> {
-    access::require_relationship_manager(&ctx.principal)?;
-    validity.check()?;
-    let txn = ctx.write().await?;
-    let mut model = rows::require::<member::Entity>(&txn, id, "team member")
-        .await?
-        .into_active_model();
-    model.sort_order = Set(validity.sort_order);
-    model.valid_from = Set(validity.valid_from);
-    model.valid_to = Set(validity.valid_to);
-    model.updated_at = Set(ctx.clock.now());
-    let model = model.update(&txn).await?;
-    audit::record(
-        ctx,
-        &txn,
-        "update",
-        "team_member",
-        id,
-        json!({"validFrom": model.valid_from, "validTo": model.valid_to}),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(model)
+    super::validity::set::<member::Entity>(ctx, id, validity, "team member", "team_member").await
 }
 
 /// Takes an internal user off a team (manager or admin).
