@@ -45,6 +45,10 @@ impl Consumer {
         let Some(id) = self.0.primary_household_id else {
             return Ok(None);
         };
+        let current = super::loaders::CurrentMember(id, self.0.id);
+        if state(ctx).loaders.load_one(current).await? != Some(true) {
+            return Ok(None);
+        }
         Ok(state(ctx)
             .loaders
             .load_one(HouseholdId(id))

@@ -51,6 +51,10 @@ impl Household {
         let Some(id) = self.0.head_id else {
             return Ok(None);
         };
+        let current = super::loaders::CurrentMember(self.0.id, id);
+        if state(ctx).loaders.load_one(current).await? != Some(true) {
+            return Ok(None);
+        }
         Ok(state(ctx)
             .loaders
             .load_one(ConsumerId(id))

@@ -211,7 +211,7 @@ async fn the_sweep_removes_relationships_of_a_represented_member_who_left_and_no
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_sweep_clears_a_head_and_primary_household_whose_membership_ran_out() {
+async fn a_lapsed_head_and_primary_household_read_as_empty_and_the_sweep_clears_them() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
     let ann = consumer(&app, "Ann Kowalski").await;
@@ -244,6 +244,11 @@ async fn the_sweep_clears_a_head_and_primary_household_whose_membership_ran_out(
     assert_eq!(read["ann"]["primaryHousehold"]["name"], "Kowalski Home");
 
     app.clock.advance(Duration::days(3));
+    // Reads stop showing a lapsed head or primary household at once, before any sweep.
+    let read = app.ok(&admin, READ, vars.clone()).await;
+    assert_eq!(read["home"]["head"], Value::Null);
+    assert_eq!(read["ann"]["primaryHousehold"], Value::Null);
+    assert_eq!(read["ben"]["primaryHousehold"]["name"], "Kowalski Home");
     sweep(&app).await;
     let read = app.ok(&admin, READ, vars).await;
     assert_eq!(read["home"]["head"], Value::Null);
