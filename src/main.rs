@@ -59,6 +59,8 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), as checked in at schema.graphql.
     Schema,
+    /// Benchmark the portal workloads over HTTP (in-process server) against a seeded database.
+    Bench(Box<liaison::bench::BenchConfig>),
     /// Remove what the passing of time has ended (member relationships of lapsed memberships).
     Sweep {
         #[command(flatten)]
@@ -306,6 +308,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("sweep removed {count} record(s)");
             Ok(())
         }
+        Command::Bench(config) => tokio::task::spawn_blocking(move || liaison::bench::run(*config))
+            .await
+            .map_err(|e| e.to_string())?,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
