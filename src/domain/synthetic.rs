@@ -960,6 +960,14 @@ pub async fn generate(
     set_sequence(&txn, "account", generator.counts.accounts).await?;
     set_sequence(&txn, "case", generator.counts.cases).await?;
     txn.commit().await?;
+    // Fresh planner statistics: without them PostgreSQL misjudges the recursive hierarchy walk
+    // (a merge join over the whole parent index instead of index lookups).
+    let statistics = if crate::db::is_sqlite(db) {
+        "ANALYZE"
+    } else {
+        "VACUUM ANALYZE"
+    };
+    db.execute_unprepared(statistics).await?;
     Ok(generator.counts)
 }
 
