@@ -89,6 +89,9 @@ pub struct BenchConfig {
     /// Seed for choosing cases, principals and portal users.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// `first:` of the nested accounts page and of the portal cases page.
+    #[arg(long, default_value_t = 20)]
+    pub page_size: u32,
 }
 
 /// The figures of one workload.
@@ -115,8 +118,8 @@ impl Figures {
     }
 }
 
-const NESTED: &str = "query Nested { accounts(first: 20) { nodes { name relationships { nodes { label otherAccount { name ... on Account { relationships { nodes { label } } } } } } } } }";
-const PORTAL: &str = "query Portal { viewer { cases(first: 20) { nodes { number account { name } contact { name } partner { name } } } } }";
+const NESTED: &str = "query Nested($first: Int!) { accounts(first: $first) { nodes { name relationships { nodes { label otherAccount { name ... on Account { relationships { nodes { label } } } } } } } } }";
+const PORTAL: &str = "query Portal($first: Int!) { viewer { cases(first: $first) { nodes { number account { name } contact { name } partner { name } } } } }";
 const EXPLAIN: &str = "query Explain($caseId: ID!, $principalId: ID) { node(id: $caseId) { ... on Case { accessExplanation(principalId: $principalId) { allowed grants { rule } } } } }";
 
 /// CPU time (user + system) of the whole process and of the threads whose name starts with
@@ -265,6 +268,7 @@ fn failure(reply: &Reply) -> Option<String> {
 
 /// What the request generator needs: tokens and ids drawn from the data.
 struct Fixtures {
+    page_size: u32,
     admin_token: String,
     portal_tokens: Vec<String>,
     cases: Vec<Uuid>,
@@ -384,6 +388,7 @@ async fn fixtures(db: &DatabaseConnection, rng: &mut SplitMix64) -> Result<Fixtu
         account_id: c.account_id,
     }));
     Ok(Fixtures {
+        page_size: 20,
         admin_token: token(&admin_subject, Role::Admin)?,
         portal_tokens,
         cases: sampled.into_iter().map(|c| c.id).collect(),
@@ -405,11 +410,13 @@ fn request(workload: Workload, fixtures: &Fixtures, rng: &mut SplitMix64) -> (St
     match workload {
         Workload::Nested => (
             fixtures.admin_token.clone(),
-            serde_json::json!({ "query": NESTED }).to_string(),
+            serde_json::json!({ "query": NESTED, "variables": { "first": fixtures.page_size } })
+                .to_string(),
         ),
         Workload::Portal => (
             rng.pick(&fixtures.portal_tokens).clone(),
-            serde_json::json!({ "query": PORTAL }).to_string(),
+            serde_json::json!({ "query": PORTAL, "variables": { "first": fixtures.page_size } })
+                .to_string(),
         ),
         Workload::Explain | Workload::Check => {
             let case_id = ids::encode(Kind::Case, *rng.pick(&fixtures.cases));
@@ -594,7 +601,9 @@ pub fn run(config: BenchConfig) -> Result<(), String> {
             .await
             .map_err(|e| format!("migration failed: {e}"))?;
         let mut rng = SplitMix64::new(config.seed);
-        let fixtures = Arc::new(fixtures(&db, &mut rng).await?);
+        let mut fixtures = fixtures(&db, &mut rng).await?;
+        fixtures.page_size = config.page_size;
+        let fixtures = Arc::new(fixtures);
         let authenticator =
             Authenticator::new(&jwt(), Mode::Development).map_err(|e| e.to_string())?;
         let state = AppState::new(
