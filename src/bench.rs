@@ -97,14 +97,23 @@ pub struct BenchConfig {
 /// The figures of one workload.
 #[derive(Clone, Debug, Default)]
 pub struct Figures {
+    /// Requests completed.
     pub requests: u64,
+    /// Requests whose reply was not a 200 with data and no `errors`.
     pub errors: u64,
+    /// Measured wall-clock seconds.
     pub seconds: f64,
+    /// Latency of each request in microseconds (sorted once measured).
     pub latencies_us: Vec<u64>,
+    /// Sum of the `x-sql-statements` headers.
     pub statements: u64,
+    /// Process CPU time minus the client threads' CPU time.
     pub server_cpu: Duration,
+    /// CPU time of the whole process.
     pub process_cpu: Duration,
+    /// VmHWM of the process after the workload, in KiB.
     pub peak_rss_kib: u64,
+    /// The first failing reply, for the report.
     pub first_error: Option<String>,
 }
 

@@ -45,17 +45,29 @@ pub struct Options {
 /// Rows written so far, per table.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Counts {
+    /// Rows of accounts.
     pub accounts: u64,
+    /// Rows of contacts.
     pub contacts: u64,
+    /// Rows of role assignments.
     pub role_assignments: u64,
+    /// Rows of internal users.
     pub internal_users: u64,
+    /// Rows of consumers.
     pub consumers: u64,
+    /// Rows of households.
     pub households: u64,
+    /// Rows of memberships.
     pub memberships: u64,
+    /// Rows of account relationships.
     pub account_relationships: u64,
+    /// Rows of contact relationships.
     pub contact_relationships: u64,
+    /// Rows of consumer relationships.
     pub consumer_relationships: u64,
+    /// Rows of team members.
     pub team_members: u64,
+    /// Rows of cases.
     pub cases: u64,
 }
 
@@ -85,9 +97,13 @@ impl Counts {
 /// A progress report after each committed chunk.
 #[derive(Clone, Copy, Debug)]
 pub struct Progress {
+    /// Accounts committed so far.
     pub accounts_done: u64,
+    /// Accounts asked for.
     pub accounts_total: u64,
+    /// Rows committed so far, per table.
     pub counts: Counts,
+    /// Time since the generation started.
     pub elapsed: std::time::Duration,
 }
 
