@@ -4,6 +4,7 @@
 //! `http` (axum server) -> `graphql` (schema, loaders) -> `domain` (rules, access engine) -> `entity`.
 
 pub mod auth;
+pub mod bench;
 pub mod config;
 pub mod db;
 pub mod domain;

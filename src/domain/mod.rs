@@ -29,6 +29,7 @@ pub mod roles;
 pub mod rows;
 pub mod sequences;
 pub mod sweep;
+pub mod synthetic;
 pub mod teams;
 pub mod validity;
 
