@@ -188,7 +188,7 @@ pub async fn list(
     args: &PageArgs,
     wants: Wants,
 ) -> DomainResult<Page<case::Model>> {
-    let scope = case_access::scope(
+    let scope = case_access::list_scope(
         &ctx.principal,
         Action::Read,
         ctx.clock.today(),

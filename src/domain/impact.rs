@@ -34,7 +34,7 @@ async fn readable(
     txn: &impl ConnectionTrait,
     principal: &Principal,
 ) -> DomainResult<HashSet<Uuid>> {
-    let scope = case_access::scope(
+    let scope = case_access::list_scope(
         principal,
         Action::Read,
         ctx.clock.today(),
