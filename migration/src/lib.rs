@@ -6,6 +6,7 @@ mod m20261122_000001_directory;
 pub mod m20261122_000002_relationships;
 mod m20261122_000003_service_model;
 mod m20261122_000004_cases;
+mod shared;
 
 /// The ordered list of migrations the server applies on start.
 pub struct Migrator;

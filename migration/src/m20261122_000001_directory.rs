@@ -2,36 +2,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::{fk, index, with_timestamps};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn timestamps(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
-    table
-        .col(timestamp_with_time_zone("created_at"))
-        .col(timestamp_with_time_zone("updated_at"))
-}
-
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .to_owned()
-}
-
-fn index(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_")))
-        .table(table);
-    for col in cols {
-        stmt.col(*col);
-    }
-    stmt.to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -47,7 +21,7 @@ impl MigrationTrait for Migration {
             .col(uuid_null("parent_id"))
             .foreign_key(&mut fk("accounts", "parent_id", "accounts"));
         manager
-            .create_table(timestamps(&mut accounts).to_owned())
+            .create_table(with_timestamps(&mut accounts).to_owned())
             .await?;
 
         let mut contacts = Table::create();
@@ -61,7 +35,7 @@ impl MigrationTrait for Migration {
             .col(string_null("subject").unique_key())
             .foreign_key(&mut fk("contacts", "account_id", "accounts"));
         manager
-            .create_table(timestamps(&mut contacts).to_owned())
+            .create_table(with_timestamps(&mut contacts).to_owned())
             .await?;
 
         // consumers.primary_household_id and households.head_id point at each other; the
@@ -75,7 +49,7 @@ impl MigrationTrait for Migration {
             .col(string_null("subject").unique_key())
             .col(uuid_null("primary_household_id"));
         manager
-            .create_table(timestamps(&mut consumers).to_owned())
+            .create_table(with_timestamps(&mut consumers).to_owned())
             .await?;
 
         let mut households = Table::create();
@@ -86,7 +60,7 @@ impl MigrationTrait for Migration {
             .col(uuid_null("head_id"))
             .foreign_key(&mut fk("households", "head_id", "consumers"));
         manager
-            .create_table(timestamps(&mut households).to_owned())
+            .create_table(with_timestamps(&mut households).to_owned())
             .await?;
 
         let mut memberships = Table::create();
@@ -104,7 +78,7 @@ impl MigrationTrait for Migration {
             ))
             .foreign_key(&mut fk("household_memberships", "consumer_id", "consumers"));
         manager
-            .create_table(timestamps(&mut memberships).to_owned())
+            .create_table(with_timestamps(&mut memberships).to_owned())
             .await?;
 
         let mut users = Table::create();
@@ -115,7 +89,7 @@ impl MigrationTrait for Migration {
             .col(string_null("email"))
             .col(string_null("subject").unique_key());
         manager
-            .create_table(timestamps(&mut users).to_owned())
+            .create_table(with_timestamps(&mut users).to_owned())
             .await?;
 
         manager

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::{fk, index, with_validity};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -54,37 +56,6 @@ pub const RESPONSIBILITIES: [ShippedResponsibility; 4] = [
     ),
 ];
 
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .to_owned()
-}
-
-fn index(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_")))
-        .table(table);
-    for col in cols {
-        stmt.col(*col);
-    }
-    stmt.to_owned()
-}
-
-fn validity(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
-    table
-        .col(integer_null("sort_order"))
-        .col(date_null("valid_from"))
-        .col(date_null("valid_to"))
-        .col(timestamp_with_time_zone("created_at"))
-        .col(timestamp_with_time_zone("updated_at"))
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -122,7 +93,7 @@ impl MigrationTrait for Migration {
             .foreign_key(&mut fk("account_relationships", "from_id", "accounts"))
             .foreign_key(&mut fk("account_relationships", "to_id", "accounts"));
         manager
-            .create_table(validity(&mut relationships).to_owned())
+            .create_table(with_validity(&mut relationships).to_owned())
             .await?;
 
         manager
@@ -156,7 +127,7 @@ impl MigrationTrait for Migration {
                 "responsibility_definitions",
             ));
         manager
-            .create_table(validity(&mut contact_relationships).to_owned())
+            .create_table(with_validity(&mut contact_relationships).to_owned())
             .await?;
 
         for stmt in [

@@ -3,39 +3,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::shared::{fk, index, with_validity};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .to_owned()
-}
-
-fn index(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_")))
-        .table(table);
-    for col in cols {
-        stmt.col(*col);
-    }
-    stmt.to_owned()
-}
-
-fn validity(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
-    table
-        .col(integer_null("sort_order"))
-        .col(date_null("valid_from"))
-        .col(date_null("valid_to"))
-        .col(timestamp_with_time_zone("created_at"))
-        .col(timestamp_with_time_zone("updated_at"))
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -60,7 +31,7 @@ impl MigrationTrait for Migration {
                 "responsibility_definitions",
             ));
         manager
-            .create_table(validity(&mut teams).to_owned())
+            .create_table(with_validity(&mut teams).to_owned())
             .await?;
 
         let mut relationships = Table::create();
@@ -92,7 +63,7 @@ impl MigrationTrait for Migration {
                 "responsibility_definitions",
             ));
         manager
-            .create_table(validity(&mut relationships).to_owned())
+            .create_table(with_validity(&mut relationships).to_owned())
             .await?;
 
         for stmt in [
