@@ -1,7 +1,7 @@
 //! The case rules of DOMAIN.md §1 and §6, grouped by family: `staff`, `contact`, `partner`,
 //! `consumer`. Each rule is written once, in its family's file, as its SQL arms next to the path
-//! that explains it (see [`definition`]); check, list, may-create and explain all read the rules
-//! from here, so they cannot disagree.
+//! that explains it (the `Definition` trait); check, list, may-create and explain all read the
+//! rules from here, so they cannot disagree.
 
 pub mod consumer;
 pub mod contact;
