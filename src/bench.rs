@@ -25,16 +25,14 @@ use tokio::{
 use uuid::Uuid;
 
 use crate::{
+    access::{
+        self, Action,
+        principal::{Identity, Principal, Role},
+    },
     auth::{self, Authenticator},
     config::{DatabaseConfig, JwtAlgorithm, JwtConfig, Limits, Mode},
     db,
-    domain::{
-        case_access::{self, Action},
-        case_explain,
-        clock::Clock,
-        principal::{Identity, Principal, Role},
-        synthetic::SplitMix64,
-    },
+    domain::{clock::Clock, synthetic::SplitMix64},
     graphql::ids::{self, Kind},
     http::{self, AppState},
 };
@@ -48,7 +46,7 @@ pub enum Workload {
     Portal,
     /// Case.accessExplanation for a random case and principal, as an admin.
     Explain,
-    /// case_access::check alone, in process (no HTTP).
+    /// access::check alone, in process (no HTTP).
     Check,
 }
 
@@ -529,7 +527,7 @@ async fn check(
     let mut principals: Vec<Principal> = Vec::new();
     for identity in &fixtures.principals {
         principals.push(
-            case_explain::stored_principal(db, *identity)
+            access::stored_principal(db, *identity)
                 .await
                 .map_err(|e| e.to_string())?,
         );
@@ -540,7 +538,7 @@ async fn check(
     for _ in 0..samples.min(500) {
         let p = rng.pick(&principals);
         let c = *rng.pick(&fixtures.cases);
-        case_access::check(db, p, Action::Read, c, today)
+        access::check(db, p, Action::Read, c, today)
             .await
             .map_err(|e| e.to_string())?;
     }
@@ -550,7 +548,7 @@ async fn check(
         let p = rng.pick(&principals);
         let c = *rng.pick(&fixtures.cases);
         let started = Instant::now();
-        let ok = case_access::check(db, p, Action::Read, c, today)
+        let ok = access::check(db, p, Action::Read, c, today)
             .await
             .map_err(|e| e.to_string())?;
         times.push(started.elapsed().as_nanos() as u64);

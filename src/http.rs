@@ -17,16 +17,14 @@ use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::{
-    auth::Authenticator,
-    config::Limits,
-    db::StatementCounter,
-    domain::{
-        Ctx,
-        clock::Clock,
-        context::Settings,
+    access::{
         identity,
         principal::{Principal, Role},
     },
+    auth::Authenticator,
+    config::Limits,
+    db::StatementCounter,
+    domain::{Ctx, clock::Clock, context::Settings},
     graphql::{self, AppSchema, RequestState, error::code, loaders},
 };
 

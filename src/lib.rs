@@ -1,8 +1,10 @@
 //! Liaison: a GraphQL API over the relationship model of a customer-service platform.
 //!
 //! Layers, each depending only on the ones below it:
-//! `http` (axum server) -> `graphql` (schema, loaders) -> `domain` (rules, access engine) -> `entity`.
+//! `http` (axum server) -> `graphql` (schema, loaders) -> `domain` (rules of the records) ->
+//! `access` (the access engine) -> `entity`.
 
+pub mod access;
 pub mod auth;
 pub mod bench;
 pub mod config;

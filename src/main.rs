@@ -4,10 +4,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use liaison::{
+    access::principal::Principal,
     auth::{self, Authenticator},
     config::{DatabaseConfig, JwtConfig, Mode, ServeConfig},
     db,
-    domain::{Ctx, clock::Clock, context::Settings, demo, principal::Principal},
+    domain::{Ctx, clock::Clock, context::Settings, demo},
     graphql,
     http::{self, AppState},
 };

@@ -14,12 +14,18 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit, cascade,
-    impact::{self, AccessChange, Impact},
+    Ctx, DomainError, DomainResult, audit, cascade,
     page::{self, Page, PageArgs, Pageable, Sort, SortValue},
     relationship_types::{AccountKind, is_symmetric},
     rows,
-    validity::{Validity, in_force},
+    set_validity::set_validity,
+    validity::Validity,
+};
+use crate::access::{
+    self, Permission,
+    impact::{self, AccessChange, Impact},
+    period::in_force,
+    visibility,
 };
 
 impl Pageable for relationship::Entity {
@@ -134,7 +140,7 @@ pub async fn side_pages(
         );
     }
     let select =
-        access::account_scope_on(&ctx.principal, today, side::Column::AccountId).apply(select);
+        visibility::account_scope_on(&ctx.principal, today, side::Column::AccountId).apply(select);
     page::fetch_pages_by_parent(
         &ctx.db,
         select,
@@ -154,7 +160,7 @@ pub async fn pages_by_type(
 ) -> DomainResult<HashMap<Uuid, Page<relationship::Model>>> {
     let select = relationship::Entity::find()
         .filter(relationship::Column::TypeId.is_in(types.iter().copied()));
-    let select = access::relationships(&ctx.principal, ctx.clock.today()).apply(select);
+    let select = visibility::relationships(&ctx.principal, ctx.clock.today()).apply(select);
     page::fetch_pages_by_parent(
         &ctx.db,
         select,
@@ -171,7 +177,7 @@ pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, relat
     rows::by_ids::<relationship::Entity>(
         &ctx.db,
         ids,
-        access::relationships(&ctx.principal, ctx.clock.today()),
+        visibility::relationships(&ctx.principal, ctx.clock.today()),
     )
     .await
 }
@@ -218,7 +224,7 @@ pub async fn create(
     input: NewRelationship,
     dry_run: bool,
 ) -> DomainResult<(relationship::Model, Vec<AccessChange>)> {
-    access::require_relationship_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageRelationships)?;
     input.validity.check()?;
     if input.from_id == input.to_id {
         return Err(DomainError::invalid(
@@ -286,8 +292,8 @@ pub async fn create(
         ));
     }
     let impact = Impact::before(
-        ctx,
         &txn,
+        ctx.clock.today(),
         impact::contacts_of(&txn, &[input.from_id, input.to_id]).await?,
     )
     .await?;
@@ -315,14 +321,14 @@ pub async fn create(
                "validFrom": model.valid_from, "validTo": model.valid_to}),
     )
     .await?;
-    let changes = impact.after(ctx, &txn).await?;
+    let changes = impact.after(&txn, ctx.clock.today()).await?;
     cascade::finish(txn, dry_run).await?;
     Ok((model, changes))
 }
 
 /// Changes the order and validity dates of a relationship (manager or admin).
 pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<relationship::Model> {
-    super::validity::set::<relationship::Entity>(
+    set_validity::<relationship::Entity>(
         ctx,
         id,
         validity,
@@ -338,12 +344,12 @@ pub async fn delete(
     id: Uuid,
     dry_run: bool,
 ) -> DomainResult<(relationship::Model, Vec<AccessChange>)> {
-    access::require_relationship_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<relationship::Entity>(&txn, id, "account relationship").await?;
     let impact = Impact::before(
-        ctx,
         &txn,
+        ctx.clock.today(),
         impact::contacts_of(&txn, &[current.from_id, current.to_id]).await?,
     )
     .await?;
@@ -357,7 +363,7 @@ pub async fn delete(
         json!({"typeId": current.type_id, "fromId": current.from_id, "toId": current.to_id}),
     )
     .await?;
-    let changes = impact.after(ctx, &txn).await?;
+    let changes = impact.after(&txn, ctx.clock.today()).await?;
     cascade::finish(txn, dry_run).await?;
     Ok((current, changes))
 }

@@ -11,10 +11,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit, hierarchy, identity,
+    Ctx, DomainError, DomainResult, audit, hierarchy, input,
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows, sequences,
 };
+use crate::access::{self, Permission, visibility};
 
 impl Pageable for account::Entity {
     fn id_column() -> account::Column {
@@ -97,7 +98,7 @@ pub async fn list(
     args: &PageArgs,
     wants: Wants,
 ) -> DomainResult<Page<account::Model>> {
-    let select = access::accounts(&ctx.principal, ctx.clock.today())
+    let select = visibility::accounts(&ctx.principal, ctx.clock.today())
         .apply(filter.apply(account::Entity::find()));
     page::fetch_page(&ctx.db, select, &order, args, wants).await
 }
@@ -107,7 +108,7 @@ pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, accou
     rows::by_ids::<account::Entity>(
         &ctx.db,
         ids,
-        access::accounts(&ctx.principal, ctx.clock.today()),
+        visibility::accounts(&ctx.principal, ctx.clock.today()),
     )
     .await
 }
@@ -119,7 +120,7 @@ pub async fn children_pages(
     order: Sort<account::Column>,
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<account::Model>>> {
-    let select = access::accounts(&ctx.principal, ctx.clock.today()).apply(
+    let select = visibility::accounts(&ctx.principal, ctx.clock.today()).apply(
         account::Entity::find().filter(account::Column::ParentId.is_in(parents.iter().copied())),
     );
     page::fetch_pages_by_parent(
@@ -178,8 +179,8 @@ async fn next_free_number(txn: &impl sea_orm::ConnectionTrait) -> DomainResult<S
 
 /// Creates an account (admin or manager).
 pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model> {
-    access::require_directory_manager(&ctx.principal)?;
-    let name = identity::required_name(&input.name)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
+    let name = input::required_name(&input.name)?;
     check_flags(input.is_customer, input.is_partner)?;
     let txn = ctx.write().await?;
     if let Some(parent) = input.parent_id {
@@ -233,7 +234,7 @@ pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model
 
 /// Changes an account's name, flags or parent (admin or manager).
 pub async fn update(ctx: &Ctx, id: Uuid, patch: AccountPatch) -> DomainResult<account::Model> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let current = rows::require::<account::Entity>(&txn, id, "account").await?;
     let is_customer = patch.is_customer.unwrap_or(current.is_customer);
@@ -241,7 +242,7 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: AccountPatch) -> DomainResult<ac
     check_flags(is_customer, is_partner)?;
     let mut model = current.into_active_model();
     if let Some(name) = &patch.name {
-        model.name = Set(identity::required_name(name)?);
+        model.name = Set(input::required_name(name)?);
     }
     model.is_customer = Set(is_customer);
     model.is_partner = Set(is_partner);
@@ -268,7 +269,7 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: AccountPatch) -> DomainResult<ac
 
 /// Deletes an account that has no contacts and no child accounts (admin or manager).
 pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<account::Model> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let current = rows::require::<account::Entity>(&txn, id, "account").await?;
     let contacts = contact::Entity::find()

@@ -14,11 +14,16 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit,
-    case_access::{self, Action, Prospect},
+    Ctx, DomainError, DomainResult, audit,
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
-    principal::Identity,
     rows, sequences,
+};
+use crate::access::{
+    self, Action, Permission, Prospect,
+    list::list_scope,
+    period,
+    principal::Identity,
+    rules::{contact::opening_contact, partner},
 };
 
 /// The life-cycle states of a case.
@@ -188,7 +193,7 @@ pub async fn list(
     args: &PageArgs,
     wants: Wants,
 ) -> DomainResult<Page<case::Model>> {
-    let scope = case_access::list_scope(
+    let scope = list_scope(
         &ctx.principal,
         Action::Read,
         ctx.clock.today(),
@@ -227,7 +232,7 @@ pub async fn pages_by_parent(
         CaseParent::Household => case::Column::HouseholdId,
     };
     let select = filter.apply(case::Entity::find().filter(column.is_in(keys.iter().copied())));
-    let select = case_access::scope(
+    let select = access::check::scope(
         &ctx.principal,
         Action::Read,
         ctx.clock.today(),
@@ -250,7 +255,7 @@ pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, case:
     rows::by_ids::<case::Entity>(
         &ctx.db,
         ids,
-        case_access::scope(
+        access::check::scope(
             &ctx.principal,
             Action::Read,
             ctx.clock.today(),
@@ -273,7 +278,7 @@ pub async fn comment_pages(
     cases: &[Uuid],
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<comment::Model>>> {
-    let readable = case_access::scope(
+    let readable = access::check::scope(
         &ctx.principal,
         Action::Read,
         ctx.clock.today(),
@@ -388,7 +393,7 @@ async fn check_parties(
             let member = membership::Entity::find()
                 .filter(membership::Column::HouseholdId.eq(id))
                 .filter(membership::Column::ConsumerId.eq(person))
-                .filter(access::current_membership(today))
+                .filter(period::current_membership(today))
                 .one(txn)
                 .await?;
             if member.is_none() {
@@ -433,7 +438,7 @@ async fn check_parties(
 /// Opens a case for an account (B2B) or a consumer (B2C) the caller may open cases for.
 /// A portal contact is filled in as the case's contact (own account) or partner contact.
 pub async fn create(ctx: &Ctx, mut input: NewCase) -> DomainResult<case::Model> {
-    access::require_authenticated(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::SignedIn)?;
     let short = check_text(&input.short_description)?;
     let priority = check_priority(input.priority.unwrap_or(4))?;
     match (input.account_id, input.consumer_id) {
@@ -451,24 +456,15 @@ pub async fn create(ctx: &Ctx, mut input: NewCase) -> DomainResult<case::Model> 
         }
         _ => {}
     }
-    let staff = ctx.principal.is_internal();
-    if !staff {
-        if input.partner_id.is_some() || input.partner_contact_id.is_some() {
-            return Err(DomainError::forbidden(
-                "only staff set the partner fields; a partner contact is stamped automatically",
-            ));
-        }
-        if let Some((me, own)) = ctx.principal.contact() {
-            if input.account_id == Some(own) {
-                input.contact_id.get_or_insert(me);
-            } else if ctx.principal.has_any(&[
-                super::principal::Role::Partner,
-                super::principal::Role::PartnerAdmin,
-            ]) {
-                input.partner_id = Some(own);
-                input.partner_contact_id = Some(me);
-            }
-        }
+    if input.partner_id.is_some() || input.partner_contact_id.is_some() {
+        access::require(&ctx.principal, Permission::SetCasePartner)?;
+    }
+    if let Some(me) = opening_contact(&ctx.principal, input.account_id) {
+        input.contact_id.get_or_insert(me);
+    }
+    if let Some(stamp) = partner::stamp(&ctx.principal, input.account_id) {
+        input.partner_id = Some(stamp.partner_id);
+        input.partner_contact_id = Some(stamp.partner_contact_id);
     }
     let today = ctx.clock.today();
     let prospect = Prospect {
@@ -480,7 +476,7 @@ pub async fn create(ctx: &Ctx, mut input: NewCase) -> DomainResult<case::Model> 
     let txn = ctx.write().await?;
     // Access first: a caller who may not open cases here is refused as `accessCheck(CREATE_FOR)`
     // says, whatever else is wrong with the input (and learns nothing about the parties).
-    if !case_access::may_create(&txn, &ctx.principal, prospect, today).await? {
+    if !access::may_create(&txn, &ctx.principal, prospect, today).await? {
         return Err(DomainError::forbidden(
             "you may not open cases for this account or consumer",
         ));
@@ -539,12 +535,12 @@ async fn require_case(
     id: Uuid,
     action: Action,
 ) -> DomainResult<case::Model> {
-    access::require_authenticated(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::SignedIn)?;
     let today = ctx.clock.today();
-    if !case_access::check(txn, &ctx.principal, Action::Read, id, today).await? {
+    if !access::check(txn, &ctx.principal, Action::Read, id, today).await? {
         return Err(DomainError::NotFound { kind: "case" });
     }
-    if !case_access::check(txn, &ctx.principal, action, id, today).await? {
+    if !access::check(txn, &ctx.principal, action, id, today).await? {
         return Err(DomainError::forbidden(
             "only staff may change this case's fields; portal users may comment, resolve and close",
         ));

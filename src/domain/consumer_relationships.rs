@@ -16,13 +16,19 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit, cascade,
-    impact::{AccessChange, Impact},
+    Ctx, DomainError, DomainResult, audit, cascade,
     page::{self, Page, PageArgs, Pageable, Sort, SortValue},
-    principal::Identity,
     responsibilities::ResponsibilityKind,
     rows,
-    validity::{Validity, in_force},
+    set_validity::set_validity,
+    validity::Validity,
+};
+use crate::access::{
+    self, Permission,
+    impact::{AccessChange, Impact},
+    period::{self, in_force},
+    principal::Identity,
+    visibility,
 };
 
 impl Pageable for link::Entity {
@@ -88,7 +94,7 @@ pub async fn side_pages(
             .filter(lapsed_sides(today).not());
     }
     let select =
-        access::consumer_relationship_sides(&ctx.principal, ctx.clock.today()).apply(select);
+        visibility::consumer_relationship_sides(&ctx.principal, ctx.clock.today()).apply(select);
     page::fetch_pages_by_parent(
         &ctx.db,
         select,
@@ -119,7 +125,8 @@ pub async fn pages_by_household(
             ))
             .filter(lapsed_member_relationships(today).not());
     }
-    let select = access::consumer_relationships(&ctx.principal, ctx.clock.today()).apply(select);
+    let select =
+        visibility::consumer_relationships(&ctx.principal, ctx.clock.today()).apply(select);
     page::fetch_pages_by_parent(
         &ctx.db,
         select,
@@ -136,7 +143,7 @@ pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, link:
     rows::by_ids::<link::Entity>(
         &ctx.db,
         ids,
-        access::consumer_relationships(&ctx.principal, ctx.clock.today()),
+        visibility::consumer_relationships(&ctx.principal, ctx.clock.today()),
     )
     .await
 }
@@ -165,7 +172,7 @@ pub async fn is_current_member(
     Ok(membership::Entity::find()
         .filter(membership::Column::HouseholdId.eq(household))
         .filter(membership::Column::ConsumerId.eq(consumer))
-        .filter(access::current_membership(today))
+        .filter(period::current_membership(today))
         .one(txn)
         .await?
         .is_some())
@@ -177,7 +184,7 @@ pub async fn create(
     input: NewConsumerRelationship,
     dry_run: bool,
 ) -> DomainResult<(link::Model, Vec<AccessChange>)> {
-    access::require_relationship_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageRelationships)?;
     input.validity.check()?;
     if input.consumer_id == input.related_consumer_id {
         return Err(DomainError::invalid(
@@ -257,8 +264,8 @@ pub async fn create(
         ));
     }
     let impact = Impact::before(
-        ctx,
         &txn,
+        ctx.clock.today(),
         vec![Identity::Consumer {
             id: input.consumer_id,
         }],
@@ -289,14 +296,14 @@ pub async fn create(
                "householdId": model.household_id, "responsibilityId": responsibility_id}),
     )
     .await?;
-    let changes = impact.after(ctx, &txn).await?;
+    let changes = impact.after(&txn, ctx.clock.today()).await?;
     cascade::finish(txn, dry_run).await?;
     Ok((model, changes))
 }
 
 /// Sets a consumer relationship's order and validity dates (manager or admin).
 pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<link::Model> {
-    super::validity::set::<link::Entity>(
+    set_validity::<link::Entity>(
         ctx,
         id,
         validity,
@@ -312,12 +319,12 @@ pub async fn delete(
     id: Uuid,
     dry_run: bool,
 ) -> DomainResult<(link::Model, Vec<AccessChange>)> {
-    access::require_relationship_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<link::Entity>(&txn, id, "consumer relationship").await?;
     let impact = Impact::before(
-        ctx,
         &txn,
+        ctx.clock.today(),
         vec![Identity::Consumer {
             id: current.consumer_id,
         }],
@@ -333,7 +340,7 @@ pub async fn delete(
         json!({"consumerId": current.consumer_id}),
     )
     .await?;
-    let changes = impact.after(ctx, &txn).await?;
+    let changes = impact.after(&txn, ctx.clock.today()).await?;
     cascade::finish(txn, dry_run).await?;
     Ok((current, changes))
 }
@@ -345,12 +352,12 @@ pub fn lapsed_member_relationships(today: NaiveDate) -> Condition {
         .add(link::Column::HouseholdId.is_not_null())
         .add(
             Condition::any()
-                .add(access::not_current_member(
+                .add(period::not_current_member(
                     household,
                     (link::Entity, link::Column::ConsumerId),
                     today,
                 ))
-                .add(access::not_current_member(
+                .add(period::not_current_member(
                     household,
                     (link::Entity, link::Column::RelatedConsumerId),
                     today,
@@ -365,12 +372,12 @@ fn lapsed_sides(today: NaiveDate) -> Condition {
         .add(side::Column::HouseholdId.is_not_null())
         .add(
             Condition::any()
-                .add(access::not_current_member(
+                .add(period::not_current_member(
                     household,
                     (side::Entity, side::Column::ConsumerId),
                     today,
                 ))
-                .add(access::not_current_member(
+                .add(period::not_current_member(
                     household,
                     (side::Entity, side::Column::OtherConsumerId),
                     today,
@@ -395,7 +402,7 @@ pub async fn current_members(
         ])
         .filter(membership::Column::HouseholdId.is_in(pairs.iter().map(|p| p.0)))
         .filter(membership::Column::ConsumerId.is_in(pairs.iter().map(|p| p.1)))
-        .filter(access::current_membership(ctx.clock.today()))
+        .filter(period::current_membership(ctx.clock.today()))
         .into_tuple()
         .all(&ctx.db)
         .await?;

@@ -13,12 +13,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit, cascade,
-    identity::{self, optional_text, required_name},
+    Ctx, DomainError, DomainResult, audit, cascade,
+    input::{self, optional_text, required_name},
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
     validity::Removal,
 };
+use crate::access::{self, Permission, period, visibility};
 
 impl Pageable for consumer::Entity {
     fn id_column() -> consumer::Column {
@@ -61,7 +62,7 @@ pub async fn list(
     if let Some(text) = name_contains {
         select = select.filter(consumer::Column::Name.contains(text));
     }
-    let scope = access::consumers(&ctx.principal, ctx.clock.today());
+    let scope = visibility::consumers(&ctx.principal, ctx.clock.today());
     page::fetch_page(&ctx.db, scope.apply(select), &order, args, wants).await
 }
 
@@ -70,7 +71,7 @@ pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, consu
     rows::by_ids::<consumer::Entity>(
         &ctx.db,
         ids,
-        access::consumers(&ctx.principal, ctx.clock.today()),
+        visibility::consumers(&ctx.principal, ctx.clock.today()),
     )
     .await
 }
@@ -85,12 +86,12 @@ pub struct ConsumerInput {
 
 /// Creates a consumer (admin or manager).
 pub async fn create(ctx: &Ctx, input: ConsumerInput) -> DomainResult<consumer::Model> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let name = required_name(input.name.as_deref().unwrap_or_default())?;
     let subject = optional_text(input.subject);
     let txn = ctx.write().await?;
     if let Some(subject) = &subject {
-        identity::ensure_subject_free(&txn, subject, None).await?;
+        input::ensure_subject_free(&txn, subject, None).await?;
     }
     let now = ctx.clock.now();
     let model = consumer::ActiveModel {
@@ -119,7 +120,7 @@ pub async fn create(ctx: &Ctx, input: ConsumerInput) -> DomainResult<consumer::M
 
 /// Changes a consumer (admin or manager).
 pub async fn update(ctx: &Ctx, id: Uuid, input: ConsumerInput) -> DomainResult<consumer::Model> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let mut model = rows::require::<consumer::Entity>(&txn, id, "consumer")
         .await?
@@ -133,7 +134,7 @@ pub async fn update(ctx: &Ctx, id: Uuid, input: ConsumerInput) -> DomainResult<c
     if let Some(subject) = input.subject {
         let subject = optional_text(Some(subject));
         if let Some(subject) = &subject {
-            identity::ensure_subject_free(&txn, subject, Some(id)).await?;
+            input::ensure_subject_free(&txn, subject, Some(id)).await?;
         }
         model.subject = Set(subject);
     }
@@ -158,7 +159,7 @@ pub async fn set_primary_household(
     id: Uuid,
     household_id: Option<Uuid>,
 ) -> DomainResult<consumer::Model> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let mut model = rows::require::<consumer::Entity>(&txn, id, "consumer")
         .await?
@@ -167,7 +168,7 @@ pub async fn set_primary_household(
         let member = membership::Entity::find()
             .filter(membership::Column::ConsumerId.eq(id))
             .filter(membership::Column::HouseholdId.eq(household_id))
-            .filter(access::current_membership(ctx.clock.today()))
+            .filter(period::current_membership(ctx.clock.today()))
             .one(&txn)
             .await?;
         if member.is_none() {
@@ -200,7 +201,7 @@ pub async fn delete(
     id: Uuid,
     dry_run: bool,
 ) -> DomainResult<(consumer::Model, Removal)> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let current = rows::require::<consumer::Entity>(&txn, id, "consumer").await?;
     let cases = sea_orm::PaginatorTrait::count(

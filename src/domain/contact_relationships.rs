@@ -7,21 +7,26 @@ use entity::{
     responsibility_definition as definition,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, Statement, Value,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    Statement, Value,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access,
+    Ctx, DomainError, DomainResult,
     account_relationships::Direction,
     audit, cascade, hierarchy,
-    impact::{self, AccessChange, Impact},
     page::{self, Cursor, Page, PageArgs, Pageable, Sort, SortValue},
     responsibilities::ResponsibilityKind,
     rows,
-    validity::{Validity, in_force},
+    validity::Validity,
+};
+use crate::access::{
+    self, Permission,
+    impact::{self, AccessChange, Impact},
+    period::in_force,
+    sql, visibility,
 };
 
 impl Pageable for link::Entity {
@@ -71,7 +76,7 @@ pub async fn pages(
             ctx.clock.today(),
         ));
     }
-    let select = access::contact_relationships(&ctx.principal).apply(select);
+    let select = visibility::contact_relationships(&ctx.principal).apply(select);
     let parent_of = move |m: &link::Model| match by {
         LinkSide::Account => m.account_id,
         LinkSide::Contact => m.contact_id,
@@ -81,7 +86,12 @@ pub async fn pages(
 
 /// The visible contact relationships among `ids`.
 pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, link::Model>> {
-    rows::by_ids::<link::Entity>(&ctx.db, ids, access::contact_relationships(&ctx.principal)).await
+    rows::by_ids::<link::Entity>(
+        &ctx.db,
+        ids,
+        visibility::contact_relationships(&ctx.principal),
+    )
+    .await
 }
 
 /// Why a contact may be chosen for a contact relationship on an account.
@@ -163,7 +173,7 @@ pub async fn candidates(
         }
     }
     let wanted: HashSet<Uuid> = reasons.values().flat_map(|m| m.keys().copied()).collect();
-    let contacts = access::contacts(&ctx.principal, ctx.clock.today())
+    let contacts = visibility::contacts(&ctx.principal, ctx.clock.today())
         .apply(contact::Entity::find().filter(contact::Column::AccountId.is_in(wanted)))
         .all(&ctx.db)
         .await?;
@@ -195,21 +205,12 @@ async fn subtrees(ctx: &Ctx, roots: &[Uuid]) -> DomainResult<HashMap<Uuid, Vec<U
         return Ok(HashMap::new());
     }
     let backend = ctx.backend();
-    let marks: Vec<String> = (1..=roots.len())
-        .map(|i| {
-            if backend == DbBackend::Postgres {
-                format!("${i}")
-            } else {
-                "?".into()
-            }
-        })
-        .collect();
     let sql = format!(
         "WITH RECURSIVE tree(root_id, id) AS (\
            SELECT id, id FROM accounts WHERE id IN ({}) \
            UNION SELECT tree.root_id, a.id FROM accounts a JOIN tree ON a.parent_id = tree.id) \
          SELECT root_id, id FROM tree",
-        marks.join(", ")
+        sql::placeholders(backend, roots.len())
     );
     let values: Vec<Value> = roots.iter().map(|r| (*r).into()).collect();
     let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
@@ -256,7 +257,7 @@ pub async fn create(
     input: NewLink,
     dry_run: bool,
 ) -> DomainResult<(link::Model, Vec<AccessChange>)> {
-    access::require_relationship_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageRelationships)?;
     input.validity.check()?;
     let txn = ctx.write().await?;
     account::Entity::find_by_id(input.account_id)
@@ -318,8 +319,8 @@ pub async fn create(
         ));
     }
     let impact = Impact::before(
-        ctx,
         &txn,
+        ctx.clock.today(),
         impact::contact_identity(&txn, input.contact_id).await?,
     )
     .await?;
@@ -346,7 +347,7 @@ pub async fn create(
         json!({"accountId": model.account_id, "contactId": model.contact_id, "responsibilityId": model.responsibility_id}),
     )
     .await?;
-    let changes = impact.after(ctx, &txn).await?;
+    let changes = impact.after(&txn, ctx.clock.today()).await?;
     cascade::finish(txn, dry_run).await?;
     Ok((model, changes))
 }
@@ -357,12 +358,12 @@ pub async fn delete(
     id: Uuid,
     dry_run: bool,
 ) -> DomainResult<(link::Model, Vec<AccessChange>)> {
-    access::require_relationship_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<link::Entity>(&txn, id, "contact relationship").await?;
     let impact = Impact::before(
-        ctx,
         &txn,
+        ctx.clock.today(),
         impact::contact_identity(&txn, current.contact_id).await?,
     )
     .await?;
@@ -376,7 +377,7 @@ pub async fn delete(
         json!({"accountId": current.account_id, "contactId": current.contact_id}),
     )
     .await?;
-    let changes = impact.after(ctx, &txn).await?;
+    let changes = impact.after(&txn, ctx.clock.today()).await?;
     cascade::finish(txn, dry_run).await?;
     Ok((current, changes))
 }

@@ -10,11 +10,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainResult, access, audit,
-    identity::{self, optional_text, required_name},
+    Ctx, DomainResult, audit,
+    input::{self, optional_text, required_name},
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
 };
+use crate::access::{self, Permission, visibility};
 
 impl Pageable for contact::Entity {
     fn id_column() -> contact::Column {
@@ -69,7 +70,7 @@ pub async fn list(
     }
     page::fetch_page(
         &ctx.db,
-        access::contacts(&ctx.principal, ctx.clock.today()).apply(select),
+        visibility::contacts(&ctx.principal, ctx.clock.today()).apply(select),
         &order,
         args,
         wants,
@@ -82,7 +83,7 @@ pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, conta
     rows::by_ids::<contact::Entity>(
         &ctx.db,
         ids,
-        access::contacts(&ctx.principal, ctx.clock.today()),
+        visibility::contacts(&ctx.principal, ctx.clock.today()),
     )
     .await
 }
@@ -94,7 +95,7 @@ pub async fn pages_by_account(
     order: Sort<contact::Column>,
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<contact::Model>>> {
-    let select = access::contacts(&ctx.principal, ctx.clock.today()).apply(
+    let select = visibility::contacts(&ctx.principal, ctx.clock.today()).apply(
         contact::Entity::find().filter(contact::Column::AccountId.is_in(accounts.iter().copied())),
     );
     page::fetch_pages_by_parent(
@@ -140,13 +141,13 @@ async fn check_account(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> DomainR
 
 /// Creates a contact on an account (admin or manager).
 pub async fn create(ctx: &Ctx, input: NewContact) -> DomainResult<contact::Model> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let name = required_name(&input.name)?;
     let subject = optional_text(input.subject);
     let txn = ctx.write().await?;
     check_account(&txn, input.account_id).await?;
     if let Some(subject) = &subject {
-        identity::ensure_subject_free(&txn, subject, None).await?;
+        input::ensure_subject_free(&txn, subject, None).await?;
     }
     let now = ctx.clock.now();
     let model = contact::ActiveModel {
@@ -176,7 +177,7 @@ pub async fn create(ctx: &Ctx, input: NewContact) -> DomainResult<contact::Model
 
 /// Changes a contact (admin or manager).
 pub async fn update(ctx: &Ctx, id: Uuid, patch: ContactPatch) -> DomainResult<contact::Model> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let mut model = rows::require::<contact::Entity>(&txn, id, "contact")
         .await?
@@ -197,7 +198,7 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: ContactPatch) -> DomainResult<co
     if let Some(subject) = patch.subject {
         let subject = optional_text(Some(subject));
         if let Some(subject) = &subject {
-            identity::ensure_subject_free(&txn, subject, Some(id)).await?;
+            input::ensure_subject_free(&txn, subject, Some(id)).await?;
         }
         model.subject = Set(subject);
     }
@@ -218,7 +219,7 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: ContactPatch) -> DomainResult<co
 
 /// Deletes a contact and its stored roles (admin or manager).
 pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<contact::Model> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let current = rows::require::<contact::Entity>(&txn, id, "contact").await?;
     role_assignment::Entity::delete_many()

@@ -7,7 +7,8 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::{DomainResult, clock::Clock, principal::Principal};
+use super::{DomainResult, clock::Clock};
+use crate::access::principal::Principal;
 
 /// Deployment choices that change domain rules.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -2,6 +2,8 @@
 
 use sea_orm::{DbErr, SqlErr};
 
+use crate::access::AccessError;
+
 /// Why a domain operation did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
@@ -64,6 +66,17 @@ impl From<DbErr> for DomainError {
                 Self::conflict(None, "the record is still referenced by other records")
             }
             _ => Self::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<AccessError> for DomainError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::Unauthenticated => Self::Unauthenticated,
+            AccessError::Forbidden(what) => Self::Forbidden(what),
+            AccessError::NotFound { kind } => Self::NotFound { kind },
+            AccessError::Database(err) => err.into(),
         }
     }
 }

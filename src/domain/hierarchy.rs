@@ -9,50 +9,16 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Ctx, DomainError, DomainResult, access};
+use super::{Ctx, DomainError, DomainResult};
+use crate::access::{self, sql, visibility};
 
-fn placeholders(backend: DbBackend, count: usize) -> String {
-    (1..=count)
-        .map(|i| {
-            if backend == DbBackend::Postgres {
-                format!("${i}")
-            } else {
-                "?".to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// For each account, its ancestors nearest first (parent, grandparent, ..., root), in one statement.
+/// For each account, its ancestors nearest first (parent, grandparent, ..., root), in one
+/// statement: the walk the access engine follows, for the GraphQL edges and the domain checks.
 pub async fn ancestor_chains(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> DomainResult<HashMap<Uuid, Vec<Uuid>>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let backend = db.get_database_backend();
-    let sql = format!(
-        "WITH RECURSIVE chain(start_id, id, parent_id, depth) AS (\
-           SELECT id, id, parent_id, 0 FROM accounts WHERE id IN ({}) \
-           UNION ALL \
-           SELECT chain.start_id, a.id, a.parent_id, chain.depth + 1 FROM accounts a JOIN chain ON a.id = chain.parent_id \
-           WHERE chain.depth < 10000) \
-         SELECT start_id, id FROM chain WHERE depth > 0 ORDER BY start_id, depth",
-        placeholders(backend, ids.len())
-    );
-    let values: Vec<Value> = ids.iter().map(|id| (*id).into()).collect();
-    let mut chains: HashMap<Uuid, Vec<Uuid>> = ids.iter().map(|id| (*id, Vec::new())).collect();
-    for row in db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?
-    {
-        let start: Uuid = row.try_get("", "start_id")?;
-        let id: Uuid = row.try_get("", "id")?;
-        chains.entry(start).or_default().push(id);
-    }
-    Ok(chains)
+    Ok(access::hierarchy::ancestor_chains(db, ids).await?)
 }
 
 /// The chain from `id` up to its root, `id` first.
@@ -75,7 +41,7 @@ fn subtree_sql(backend: DbBackend, count: usize) -> String {
            SELECT tree.root_id, a.id, tree.depth + 1 FROM accounts a JOIN tree ON a.parent_id = tree.id \
            WHERE tree.depth < 10000) \
          SELECT root_id, id, depth FROM tree WHERE depth > 0",
-        placeholders(backend, count)
+        sql::placeholders(backend, count)
     )
 }
 
@@ -112,12 +78,12 @@ pub async fn descendants(
     let subtree = Expr::cust_with_values(
         format!(
             r#""accounts"."id" IN (WITH RECURSIVE tree(id) AS (SELECT id FROM accounts WHERE id IN ({}) UNION ALL SELECT a.id FROM accounts a JOIN tree ON a.parent_id = tree.id) SELECT id FROM tree)"#,
-            placeholders(backend, roots.len())
+            sql::placeholders(backend, roots.len())
         ),
         values,
     );
     let visible: HashMap<Uuid, account::Model> =
-        access::accounts(&ctx.principal, ctx.clock.today())
+        visibility::accounts(&ctx.principal, ctx.clock.today())
             .apply(account::Entity::find().filter(subtree))
             .filter(account::Column::Id.is_not_in(roots.iter().copied()))
             .all(&ctx.db)

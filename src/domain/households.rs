@@ -14,12 +14,17 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit, cascade,
-    identity::required_name,
-    impact::{self, AccessChange, Impact},
+    Ctx, DomainError, DomainResult, audit, cascade,
+    input::required_name,
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
     validity::Removal,
+};
+use crate::access::{
+    self, Permission,
+    impact::{self, AccessChange, Impact},
+    period::{self, Period},
+    visibility,
 };
 
 impl Pageable for household::Entity {
@@ -46,9 +51,9 @@ impl Pageable for membership::Entity {
     }
 }
 
-/// Whether a membership is in force on `today` (the same rule as `access::current_membership`).
+/// Whether a membership is in force on `today` (the same rule as `period::current_membership`).
 pub fn is_current(row: &membership::Model, today: NaiveDate) -> bool {
-    row.start_date.is_none_or(|start| start <= today) && row.end_date.is_none_or(|end| end >= today)
+    Period::new(row.start_date, row.end_date).covers(today)
 }
 
 /// The keyset sort of household lists: by name, or by creation when `by_name` is false.
@@ -87,7 +92,7 @@ pub async fn list(
     if let Some(text) = name_contains {
         select = select.filter(household::Column::Name.contains(text));
     }
-    let scope = access::households(&ctx.principal, ctx.clock.today());
+    let scope = visibility::households(&ctx.principal, ctx.clock.today());
     page::fetch_page(&ctx.db, scope.apply(select), &order, args, wants).await
 }
 
@@ -96,7 +101,7 @@ pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, house
     rows::by_ids::<household::Entity>(
         &ctx.db,
         ids,
-        access::households(&ctx.principal, ctx.clock.today()),
+        visibility::households(&ctx.principal, ctx.clock.today()),
     )
     .await
 }
@@ -109,7 +114,7 @@ pub async fn memberships_by_ids(
     rows::by_ids::<membership::Entity>(
         &ctx.db,
         ids,
-        access::memberships(&ctx.principal, ctx.clock.today()),
+        visibility::memberships(&ctx.principal, ctx.clock.today()),
     )
     .await
 }
@@ -136,9 +141,9 @@ pub async fn membership_pages(
     };
     let mut select = membership::Entity::find().filter(column.is_in(keys.iter().copied()));
     if current_only {
-        select = select.filter(access::current_membership(today));
+        select = select.filter(period::current_membership(today));
     }
-    let select = access::memberships(&ctx.principal, today).apply(select);
+    let select = visibility::memberships(&ctx.principal, today).apply(select);
     let parent_of = move |m: &membership::Model| match side {
         MembershipSide::Household => m.household_id,
         MembershipSide::Consumer => m.consumer_id,
@@ -232,7 +237,7 @@ async fn ensure_head_member(
     let current = membership::Entity::find()
         .filter(membership::Column::HouseholdId.eq(household_id))
         .filter(membership::Column::ConsumerId.eq(head))
-        .filter(access::current_membership(today))
+        .filter(period::current_membership(today))
         .one(txn)
         .await?;
     if current.is_none() {
@@ -253,7 +258,7 @@ pub async fn create(
     name: &str,
     head_id: Option<Uuid>,
 ) -> DomainResult<household::Model> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let name = required_name(name)?;
     let txn = ctx.write().await?;
     if let Some(head) = head_id {
@@ -294,7 +299,7 @@ pub async fn update(
     name: Option<&str>,
     head_id: Option<Option<Uuid>>,
 ) -> DomainResult<household::Model> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let mut model = rows::require::<household::Entity>(&txn, id, "household")
         .await?
@@ -334,7 +339,7 @@ pub async fn delete(
     id: Uuid,
     dry_run: bool,
 ) -> DomainResult<(household::Model, Removal)> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let current = rows::require::<household::Entity>(&txn, id, "household").await?;
     let mut removal = Removal::default();
@@ -406,7 +411,7 @@ pub async fn add_member(
     start: Option<NaiveDate>,
     end: Option<NaiveDate>,
 ) -> DomainResult<membership::Model> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     rows::require::<household::Entity>(&txn, household_id, "household")
         .await
@@ -429,7 +434,7 @@ async fn release_membership(
         .filter(membership::Column::HouseholdId.eq(household_id))
         .filter(membership::Column::ConsumerId.eq(consumer_id))
         .filter(membership::Column::Id.ne(ended.id))
-        .filter(access::current_membership(ctx.clock.today()))
+        .filter(period::current_membership(ctx.clock.today()))
         .one(txn)
         .await?
         .is_some();
@@ -479,13 +484,13 @@ pub async fn end_membership(
     end: Option<NaiveDate>,
     dry_run: bool,
 ) -> DomainResult<(membership::Model, Removal, Vec<AccessChange>)> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let end = end.unwrap_or_else(|| ctx.clock.today());
     let txn = ctx.write().await?;
     let current = rows::require::<membership::Entity>(&txn, id, "household membership").await?;
     let impact = Impact::before(
-        ctx,
         &txn,
+        ctx.clock.today(),
         impact::members_of(&txn, current.household_id).await?,
     )
     .await?;
@@ -509,7 +514,7 @@ pub async fn end_membership(
     if end <= ctx.clock.today() {
         release_membership(ctx, &txn, &model, &mut removal).await?;
     }
-    let changes = impact.after(ctx, &txn).await?;
+    let changes = impact.after(&txn, ctx.clock.today()).await?;
     cascade::finish(txn, dry_run).await?;
     Ok((model, removal, changes))
 }
@@ -520,12 +525,12 @@ pub async fn remove_membership(
     id: Uuid,
     dry_run: bool,
 ) -> DomainResult<(membership::Model, Removal, Vec<AccessChange>)> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let current = rows::require::<membership::Entity>(&txn, id, "household membership").await?;
     let impact = Impact::before(
-        ctx,
         &txn,
+        ctx.clock.today(),
         impact::members_of(&txn, current.household_id).await?,
     )
     .await?;
@@ -541,7 +546,7 @@ pub async fn remove_membership(
     .await?;
     let mut removal = Removal::default();
     release_membership(ctx, &txn, &current, &mut removal).await?;
-    let changes = impact.after(ctx, &txn).await?;
+    let changes = impact.after(&txn, ctx.clock.today()).await?;
     cascade::finish(txn, dry_run).await?;
     Ok((current, removal, changes))
 }

@@ -10,11 +10,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainResult, access, audit,
-    identity::{self, optional_text, required_name},
+    Ctx, DomainResult, audit,
+    input::{self, optional_text, required_name},
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
 };
+use crate::access::{self, Permission, visibility};
 
 impl Pageable for internal_user::Entity {
     fn id_column() -> internal_user::Column {
@@ -48,7 +49,7 @@ pub async fn list(
     }
     page::fetch_page(
         &ctx.db,
-        access::internal_users(&ctx.principal).apply(select),
+        visibility::internal_users(&ctx.principal).apply(select),
         &SORT,
         args,
         wants,
@@ -58,7 +59,7 @@ pub async fn list(
 
 /// The visible internal users among `ids`.
 pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, internal_user::Model>> {
-    rows::by_ids::<internal_user::Entity>(&ctx.db, ids, access::internal_users(&ctx.principal))
+    rows::by_ids::<internal_user::Entity>(&ctx.db, ids, visibility::internal_users(&ctx.principal))
         .await
 }
 
@@ -72,12 +73,12 @@ pub struct InternalUserInput {
 
 /// Creates an internal user (admin).
 pub async fn create(ctx: &Ctx, input: InternalUserInput) -> DomainResult<internal_user::Model> {
-    access::require_admin(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::Administer)?;
     let name = required_name(input.name.as_deref().unwrap_or_default())?;
     let subject = optional_text(input.subject);
     let txn = ctx.write().await?;
     if let Some(subject) = &subject {
-        identity::ensure_subject_free(&txn, subject, None).await?;
+        input::ensure_subject_free(&txn, subject, None).await?;
     }
     let now = ctx.clock.now();
     let model = internal_user::ActiveModel {
@@ -109,7 +110,7 @@ pub async fn update(
     id: Uuid,
     input: InternalUserInput,
 ) -> DomainResult<internal_user::Model> {
-    access::require_admin(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     let mut model = rows::require::<internal_user::Entity>(&txn, id, "internal user")
         .await?
@@ -123,7 +124,7 @@ pub async fn update(
     if let Some(subject) = input.subject {
         let subject = optional_text(Some(subject));
         if let Some(subject) = &subject {
-            identity::ensure_subject_free(&txn, subject, Some(id)).await?;
+            input::ensure_subject_free(&txn, subject, Some(id)).await?;
         }
         model.subject = Set(subject);
     }
@@ -144,7 +145,7 @@ pub async fn update(
 
 /// Deletes an internal user and its stored roles (admin).
 pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<internal_user::Model> {
-    access::require_admin(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     let current = rows::require::<internal_user::Entity>(&txn, id, "internal user").await?;
     role_assignment::Entity::delete_many()

@@ -1,12 +1,10 @@
-//! Domain rules and the access engine, free of GraphQL: what may be stored, who may see it, who may change it.
+//! Domain rules of the records, free of GraphQL: what may be stored and how it changes. Who may
+//! see and change what is the access engine's (`crate::access`), which every operation here asks.
 
-pub mod access;
 pub mod account_relationships;
 pub mod accounts;
 pub mod audit;
 pub mod cascade;
-pub mod case_access;
-pub mod case_explain;
 pub mod cases;
 pub mod clock;
 pub mod consumer_relationships;
@@ -18,20 +16,21 @@ pub mod demo;
 pub mod error;
 pub mod hierarchy;
 pub mod households;
-pub mod identity;
-pub mod impact;
+pub mod input;
 pub mod internal_users;
 pub mod page;
-pub mod principal;
 pub mod relationship_types;
 pub mod responsibilities;
 pub mod roles;
 pub mod rows;
 pub mod sequences;
+pub mod set_validity;
 pub mod sweep;
 pub mod synthetic;
 pub mod teams;
 pub mod validity;
 
+/// The principal types under their former path, for the demo seed and the data generator.
+pub use crate::access::principal;
 pub use context::Ctx;
 pub use error::{DomainError, DomainResult};

@@ -11,12 +11,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit,
-    identity::required_name,
+    Ctx, DomainError, DomainResult, audit,
+    input::required_name,
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
     validity::Removal,
 };
+use crate::access::{self, Permission, visibility};
 
 /// Which account flag a side of a relationship requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -112,7 +113,7 @@ pub async fn list(
     args: &PageArgs,
     wants: Wants,
 ) -> DomainResult<Page<rel_type::Model>> {
-    access::require_authenticated(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::SignedIn)?;
     let mut select = rel_type::Entity::find();
     if let Some(active) = active {
         select = select.filter(rel_type::Column::Active.eq(active));
@@ -122,11 +123,7 @@ pub async fn list(
 
 /// The types among `ids` (every signed-in principal may read them).
 pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, rel_type::Model>> {
-    let scope = if ctx.principal.is_authenticated() {
-        access::Scope::All
-    } else {
-        access::Scope::Nothing
-    };
+    let scope = visibility::signed_in(&ctx.principal);
     rows::by_ids::<rel_type::Entity>(&ctx.db, ids, scope).await
 }
 
@@ -183,7 +180,7 @@ async fn ensure_name_free(
 
 /// Creates a relationship type (admin).
 pub async fn create(ctx: &Ctx, input: NewType) -> DomainResult<rel_type::Model> {
-    access::require_admin(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::Administer)?;
     let name = required_name(&input.name)?;
     let forward = label(&input.forward_label, "forwardLabel")?;
     let reverse = label(&input.reverse_label, "reverseLabel")?;
@@ -220,7 +217,7 @@ pub async fn create(ctx: &Ctx, input: NewType) -> DomainResult<rel_type::Model> 
 
 /// Renames, relabels, (de)activates or changes the partner access of a type (admin).
 pub async fn update(ctx: &Ctx, id: Uuid, patch: TypePatch) -> DomainResult<rel_type::Model> {
-    access::require_admin(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     let mut model = rows::require::<rel_type::Entity>(&txn, id, "account relationship type")
         .await?
@@ -266,7 +263,7 @@ pub async fn delete(
     id: Uuid,
     dry_run: bool,
 ) -> DomainResult<(rel_type::Model, Removal)> {
-    access::require_admin(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     let current = rows::require::<rel_type::Entity>(&txn, id, "account relationship type").await?;
     let records: Vec<Uuid> = relationship::Entity::find()

@@ -14,13 +14,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit, cascade,
-    identity::{optional_text, required_name},
+    Ctx, DomainError, DomainResult, audit, cascade,
+    input::{optional_text, required_name},
     page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
-    principal::Role,
     rows,
     validity::Removal,
 };
+use crate::access::{self, Permission, principal::Role, visibility};
 
 /// Who can carry a responsibility.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -81,7 +81,7 @@ pub async fn list(
     args: &PageArgs,
     wants: Wants,
 ) -> DomainResult<Page<definition::Model>> {
-    access::require_authenticated(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::SignedIn)?;
     let mut select = definition::Entity::find();
     if let Some(kind) = kind {
         select = select.filter(definition::Column::Kind.eq(kind.as_str()));
@@ -91,11 +91,7 @@ pub async fn list(
 
 /// The definitions among `ids`.
 pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, definition::Model>> {
-    let scope = if ctx.principal.is_authenticated() {
-        access::Scope::All
-    } else {
-        access::Scope::Nothing
-    };
+    let scope = visibility::signed_in(&ctx.principal);
     rows::by_ids::<definition::Entity>(&ctx.db, ids, scope).await
 }
 
@@ -141,7 +137,7 @@ async fn ensure_name_free(
 
 /// Creates a definition (admin).
 pub async fn create(ctx: &Ctx, input: DefinitionInput) -> DomainResult<definition::Model> {
-    access::require_admin(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::Administer)?;
     let name = required_name(input.name.as_deref().unwrap_or_default())?;
     let role = check_role(input.required_role)?;
     let txn = ctx.write().await?;
@@ -182,7 +178,7 @@ pub async fn update(
     id: Uuid,
     input: DefinitionInput,
 ) -> DomainResult<definition::Model> {
-    access::require_admin(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     let current =
         rows::require::<definition::Entity>(&txn, id, "responsibility definition").await?;
@@ -250,7 +246,7 @@ pub async fn delete(
     id: Uuid,
     dry_run: bool,
 ) -> DomainResult<(definition::Model, Removal)> {
-    access::require_admin(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     let current =
         rows::require::<definition::Entity>(&txn, id, "responsibility definition").await?;

@@ -9,7 +9,8 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Ctx, DomainError, DomainResult, access, audit, principal::Role, rows};
+use super::{Ctx, DomainError, DomainResult, audit, rows};
+use crate::access::{self, Permission, principal::Role, visibility};
 
 /// Whose roles: a contact's or an internal user's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -60,7 +61,7 @@ pub async fn of_holders(
         )
         .order_by_asc(role_assignment::Column::Role);
     let mut out: HashMap<Holder, Vec<role_assignment::Model>> = HashMap::new();
-    for row in access::role_assignments(&ctx.principal)
+    for row in visibility::role_assignments(&ctx.principal)
         .apply(select)
         .all(&ctx.db)
         .await?
@@ -105,7 +106,7 @@ async fn check_holder(
 
 /// Gives a stored role to a contact or internal user (admin); assigning a held role is refused.
 pub async fn assign(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_assignment::Model> {
-    access::require_admin(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     check_holder(&txn, holder, role).await?;
     let (column, id) = holder.column();
@@ -148,7 +149,7 @@ pub async fn assign(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_
 
 /// Takes a stored role away (admin); revoking a role not held is refused.
 pub async fn revoke(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_assignment::Model> {
-    access::require_admin(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     let (column, id) = holder.column();
     let held = role_assignment::Entity::find()

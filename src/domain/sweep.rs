@@ -6,13 +6,14 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainResult, access, cascade, consumer_relationships::lapsed_member_relationships,
+    Ctx, DomainResult, cascade, consumer_relationships::lapsed_member_relationships,
     validity::Removal,
 };
+use crate::access::{self, Permission, period};
 
 /// Runs one sweep in one transaction and reports what it removed; reads already ignore these rows.
 pub async fn run(ctx: &Ctx) -> DomainResult<Removal> {
-    access::require_directory_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageDirectory)?;
     let today = ctx.clock.today();
     let txn = ctx.write().await?;
     let mut removal = Removal::default();
@@ -29,7 +30,7 @@ pub async fn run(ctx: &Ctx) -> DomainResult<Removal> {
     household::Entity::update_many()
         .col_expr(household::Column::HeadId, Expr::value(Option::<Uuid>::None))
         .filter(household::Column::HeadId.is_not_null())
-        .filter(access::not_current_member(
+        .filter(period::not_current_member(
             (household::Entity, household::Column::Id),
             (household::Entity, household::Column::HeadId),
             today,
@@ -42,7 +43,7 @@ pub async fn run(ctx: &Ctx) -> DomainResult<Removal> {
             Expr::value(Option::<Uuid>::None),
         )
         .filter(consumer::Column::PrimaryHouseholdId.is_not_null())
-        .filter(access::not_current_member(
+        .filter(period::not_current_member(
             (consumer::Entity, consumer::Column::PrimaryHouseholdId),
             (consumer::Entity, consumer::Column::Id),
             today,

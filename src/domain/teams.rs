@@ -11,13 +11,19 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, access, audit, cascade,
-    impact::{AccessChange, Impact},
+    Ctx, DomainError, DomainResult, audit, cascade,
     page::{self, Page, PageArgs, Pageable, Sort, SortValue},
-    principal::Identity,
     responsibilities::ResponsibilityKind,
     rows,
-    validity::{Validity, in_force},
+    set_validity::set_validity,
+    validity::Validity,
+};
+use crate::access::{
+    self, Permission,
+    impact::{AccessChange, Impact},
+    period::in_force,
+    principal::Identity,
+    visibility,
 };
 
 impl Pageable for member::Entity {
@@ -103,7 +109,7 @@ pub async fn pages_by_target(
             ctx.clock.today(),
         ));
     }
-    let select = access::team_members(&ctx.principal).apply(select);
+    let select = visibility::team_members(&ctx.principal).apply(select);
     page::fetch_pages_by_parent(
         &ctx.db,
         select,
@@ -133,7 +139,7 @@ pub async fn pages_by_user(
             ctx.clock.today(),
         ));
     }
-    let select = access::team_members(&ctx.principal).apply(select);
+    let select = visibility::team_members(&ctx.principal).apply(select);
     page::fetch_pages_by_parent(
         &ctx.db,
         select,
@@ -147,7 +153,7 @@ pub async fn pages_by_user(
 
 /// The visible team members among `ids`.
 pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, member::Model>> {
-    rows::by_ids::<member::Entity>(&ctx.db, ids, access::team_members(&ctx.principal)).await
+    rows::by_ids::<member::Entity>(&ctx.db, ids, visibility::team_members(&ctx.principal)).await
 }
 
 /// Input of `create`.
@@ -187,7 +193,7 @@ pub async fn create(
     input: NewTeamMember,
     dry_run: bool,
 ) -> DomainResult<(member::Model, Vec<AccessChange>)> {
-    access::require_relationship_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageRelationships)?;
     input.validity.check()?;
     let txn = ctx.write().await?;
     check_target(&txn, input.kind, input.target_id).await?;
@@ -242,8 +248,8 @@ pub async fn create(
         ));
     }
     let impact = Impact::before(
-        ctx,
         &txn,
+        ctx.clock.today(),
         vec![Identity::InternalUser { id: input.user_id }],
     )
     .await?;
@@ -275,14 +281,14 @@ pub async fn create(
                "responsibilityId": responsibility_id}),
     )
     .await?;
-    let changes = impact.after(ctx, &txn).await?;
+    let changes = impact.after(&txn, ctx.clock.today()).await?;
     cascade::finish(txn, dry_run).await?;
     Ok((model, changes))
 }
 
 /// Sets a team member's order and validity dates (manager or admin).
 pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<member::Model> {
-    super::validity::set::<member::Entity>(ctx, id, validity, "team member", "team_member").await
+    set_validity::<member::Entity>(ctx, id, validity, "team member", "team_member").await
 }
 
 /// Takes an internal user off a team (manager or admin).
@@ -291,12 +297,12 @@ pub async fn delete(
     id: Uuid,
     dry_run: bool,
 ) -> DomainResult<(member::Model, Vec<AccessChange>)> {
-    access::require_relationship_manager(&ctx.principal)?;
+    access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<member::Entity>(&txn, id, "team member").await?;
     let impact = Impact::before(
-        ctx,
         &txn,
+        ctx.clock.today(),
         vec![Identity::InternalUser {
             id: current.user_id,
         }],
@@ -312,7 +318,7 @@ pub async fn delete(
         json!({"userId": current.user_id}),
     )
     .await?;
-    let changes = impact.after(ctx, &txn).await?;
+    let changes = impact.after(&txn, ctx.clock.today()).await?;
     cascade::finish(txn, dry_run).await?;
     Ok((current, changes))
 }

@@ -21,16 +21,19 @@ use super::{
     node::{self, Node},
     state,
 };
+use crate::access::{
+    self, AccessError, Action, Permission, Prospect,
+    explain::Explanation,
+    principal::{Identity, Principal, Role},
+    rules::{Rule, Step, StepKind, partner},
+};
 use crate::domain::{
     DomainError,
-    case_access::{self, Action, Prospect, Rule},
-    case_explain::{self, Explanation, Step, StepKind},
     cases::{
         self as service, CaseFilter as Filter, CaseOrder, CaseParent, CasePatch,
         CaseState as State, NewCase,
     },
     page::Page,
-    principal::{Identity, Principal, Role},
 };
 
 /// The life-cycle state of a case.
@@ -206,7 +209,7 @@ impl Case {
         principal_id: Option<ID>,
     ) -> Result<AccessExplanation> {
         let subject = subject_principal(ctx, principal_id.as_ref()).await?;
-        let explanation = case_explain::explain(
+        let explanation = access::explain(
             &domain(ctx).db,
             &subject,
             self.0.id,
@@ -225,17 +228,10 @@ impl Case {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<AccessHolder>> {
-        let viewer = &domain(ctx).principal;
-        if !viewer.has_any(&[Role::Admin, Role::Manager]) {
-            return Err(DomainError::forbidden(
-                "only admins and managers may list who can access a case",
-            )
-            .into());
-        }
+        access::require(&domain(ctx).principal, Permission::ListCaseAccess)?;
         let args = page_args(ctx, first, after, last, before)?;
         let holders =
-            case_explain::who_can_read(&domain(ctx).db, self.0.id, domain(ctx).clock.today())
-                .await?;
+            access::who_can_read(&domain(ctx).db, self.0.id, domain(ctx).clock.today()).await?;
         let items = holders
             .into_iter()
             .filter_map(|(principal, rules)| {
@@ -267,7 +263,7 @@ impl Case {
         let today = d.clock.today();
         let mut allowed = Vec::new();
         for action in [Action::Read, Action::Comment, Action::Update, Action::Close] {
-            allowed.push(case_access::check(&d.db, &d.principal, action, self.0.id, today).await?);
+            allowed.push(access::check(&d.db, &d.principal, action, self.0.id, today).await?);
         }
         Ok(CasePermissions {
             read: allowed[0],
@@ -595,16 +591,13 @@ async fn subject_principal(ctx: &Context<'_>, principal_id: Option<&ID>) -> Resu
             .into());
         }
     };
-    if identity != viewer.identity && !viewer.has_any(&[Role::Admin, Role::Manager]) {
-        return Err(DomainError::forbidden(
-            "only admins and managers may ask about another principal",
-        )
-        .into());
+    if identity != viewer.identity {
+        access::require(viewer, Permission::InspectOthersAccess)?;
     }
     if identity == viewer.identity {
         return Ok((**viewer).clone());
     }
-    Ok(case_explain::stored_principal(&domain(ctx).db, identity).await?)
+    Ok(access::stored_principal(&domain(ctx).db, identity).await?)
 }
 
 /// Fields a case list can be sorted by.
@@ -790,20 +783,18 @@ impl CasesQuery {
         let d = domain(ctx);
         let today = d.clock.today();
         if action == CaseAction::CreateFor {
+            let account_id = account_id
+                .as_ref()
+                .map(|id| ids::decode(id, ids::ORGANIZATION, "accountId"))
+                .transpose()?;
             let prospect = Prospect {
-                account_id: account_id
-                    .as_ref()
-                    .map(|id| ids::decode(id, ids::ORGANIZATION, "accountId"))
-                    .transpose()?,
+                account_id,
                 consumer_id: consumer_id
                     .as_ref()
                     .map(|id| ids::decode(id, &[Kind::Consumer], "consumerId"))
                     .transpose()?,
                 household_id: None,
-                partner_id: subject
-                    .contact()
-                    .filter(|_| subject.has_any(&[Role::Partner, Role::PartnerAdmin]))
-                    .map(|c| c.1),
+                partner_id: partner::stamp(&subject, account_id).map(|stamp| stamp.partner_id),
             };
             if prospect.account_id.is_none() && prospect.consumer_id.is_none() {
                 return Err(DomainError::invalid(
@@ -812,7 +803,7 @@ impl CasesQuery {
                 )
                 .into());
             }
-            let allowed = case_access::may_create(&d.db, &subject, prospect, today).await?;
+            let allowed = access::may_create(&d.db, &subject, prospect, today).await?;
             return Ok(AccessDecision {
                 allowed,
                 explanation: None,
@@ -828,10 +819,10 @@ impl CasesQuery {
             CaseAction::Update => Action::Update,
             _ => Action::Close,
         };
-        let allowed = case_access::check(&d.db, &subject, action, id, today).await?;
-        let explanation = match case_explain::explain(&d.db, &subject, id, today).await {
+        let allowed = access::check(&d.db, &subject, action, id, today).await?;
+        let explanation = match access::explain(&d.db, &subject, id, today).await {
             Ok(e) => Some(AccessExplanation::new(&subject, e)),
-            Err(DomainError::NotFound { .. }) => None,
+            Err(AccessError::NotFound { .. }) => None,
             Err(other) => return Err(other.into()),
         };
         Ok(AccessDecision {
@@ -1026,7 +1017,7 @@ impl CasesMutation {
 }
 
 /// How many cases one principal can read more, or no longer, after a mutation.
-pub struct AccessChange(pub crate::domain::impact::AccessChange);
+pub struct AccessChange(pub crate::access::impact::AccessChange);
 
 #[Object]
 impl AccessChange {
@@ -1052,7 +1043,7 @@ impl AccessChange {
 }
 
 /// The GraphQL form of an access impact.
-pub fn access_changes(changes: Vec<crate::domain::impact::AccessChange>) -> Vec<AccessChange> {
+pub fn access_changes(changes: Vec<crate::access::impact::AccessChange>) -> Vec<AccessChange> {
     changes.into_iter().map(AccessChange).collect()
 }
 

@@ -2,7 +2,7 @@
 
 use async_graphql::ErrorExtensions;
 
-use crate::domain::DomainError;
+use crate::{access::AccessError, domain::DomainError};
 
 /// Error codes clients can switch on.
 pub mod code {
@@ -37,6 +37,12 @@ impl From<DomainError> for async_graphql::Error {
                 ext.set("field", field);
             }
         })
+    }
+}
+
+impl From<AccessError> for async_graphql::Error {
+    fn from(err: AccessError) -> Self {
+        DomainError::from(err).into()
     }
 }
 

@@ -13,10 +13,10 @@ use super::{
     loaders::RolesOf,
     state,
 };
+use crate::access::principal::Role;
 use crate::domain::{
     DomainError,
     internal_users::{self as service, InternalUserInput},
-    principal::Role,
     roles::{self, Holder},
 };
 

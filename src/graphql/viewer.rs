@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, Result};
 
 use super::{domain, ids::Kind, node};
-use crate::domain::principal::Identity;
+use crate::access::principal::Identity;
 
 /// The caller of the request.
 pub struct Viewer;

@@ -3,15 +3,17 @@
 
 use std::collections::HashSet;
 
+use chrono::NaiveDate;
 use entity::{case, contact, household_membership as membership};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainResult,
-    case_access::{self, Action},
-    case_explain::stored_principal,
+    check::Action,
+    error::AccessResult,
+    list::list_scope,
     principal::{Identity, Principal},
+    stored_roles::stored_principal,
 };
 
 /// How many cases one principal can read more, or no longer, after a change.
@@ -29,17 +31,13 @@ pub struct Impact {
     before: Vec<HashSet<Uuid>>,
 }
 
+/// The ids of the cases `principal` can read on `today`.
 async fn readable(
-    ctx: &Ctx,
     txn: &impl ConnectionTrait,
     principal: &Principal,
-) -> DomainResult<HashSet<Uuid>> {
-    let scope = case_access::list_scope(
-        principal,
-        Action::Read,
-        ctx.clock.today(),
-        txn.get_database_backend(),
-    );
+    today: NaiveDate,
+) -> AccessResult<HashSet<Uuid>> {
+    let scope = list_scope(principal, Action::Read, today, txn.get_database_backend());
     let ids: Vec<Uuid> = scope
         .apply(case::Entity::find())
         .select_only()
@@ -53,10 +51,10 @@ async fn readable(
 impl Impact {
     /// Takes the "before" picture for the stored principals `identities` (duplicates ignored).
     pub async fn before(
-        ctx: &Ctx,
         txn: &impl ConnectionTrait,
+        today: NaiveDate,
         identities: Vec<Identity>,
-    ) -> DomainResult<Self> {
+    ) -> AccessResult<Self> {
         let mut seen = HashSet::new();
         let mut principals = Vec::new();
         let mut before = Vec::new();
@@ -71,7 +69,7 @@ impl Impact {
                 continue;
             }
             let principal = stored_principal(txn, identity).await?;
-            before.push(readable(ctx, txn, &principal).await?);
+            before.push(readable(txn, &principal, today).await?);
             principals.push(principal);
         }
         Ok(Self { principals, before })
@@ -80,12 +78,12 @@ impl Impact {
     /// Compares with the state after the change: one entry per principal whose access changed.
     pub async fn after(
         self,
-        ctx: &Ctx,
         txn: &impl ConnectionTrait,
-    ) -> DomainResult<Vec<AccessChange>> {
+        today: NaiveDate,
+    ) -> AccessResult<Vec<AccessChange>> {
         let mut changes = Vec::new();
         for (principal, before) in self.principals.into_iter().zip(self.before) {
-            let after = readable(ctx, txn, &principal).await?;
+            let after = readable(txn, &principal, today).await?;
             let gained = after.difference(&before).count() as u64;
             let lost = before.difference(&after).count() as u64;
             if gained + lost > 0 {
@@ -105,7 +103,7 @@ impl Impact {
 pub async fn contacts_of(
     txn: &impl ConnectionTrait,
     accounts: &[Uuid],
-) -> DomainResult<Vec<Identity>> {
+) -> AccessResult<Vec<Identity>> {
     let rows = contact::Entity::find()
         .filter(contact::Column::AccountId.is_in(accounts.iter().copied()))
         .all(txn)
@@ -123,7 +121,7 @@ pub async fn contacts_of(
 pub async fn members_of(
     txn: &impl ConnectionTrait,
     household: Uuid,
-) -> DomainResult<Vec<Identity>> {
+) -> AccessResult<Vec<Identity>> {
     let ids: Vec<Uuid> = membership::Entity::find()
         .select_only()
         .column(membership::Column::ConsumerId)
@@ -138,7 +136,7 @@ pub async fn members_of(
 }
 
 /// A contact as an identity.
-pub async fn contact_identity(txn: &impl ConnectionTrait, id: Uuid) -> DomainResult<Vec<Identity>> {
+pub async fn contact_identity(txn: &impl ConnectionTrait, id: Uuid) -> AccessResult<Vec<Identity>> {
     Ok(contact::Entity::find_by_id(id)
         .one(txn)
         .await?

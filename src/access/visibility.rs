@@ -1,6 +1,6 @@
-//! The access engine: for each kind of record, the SQL condition selecting what a principal may see,
-//! and the checks for what a principal may change. Lists, edges and single lookups all apply these
-//! scopes, so a check and a list can never disagree.
+//! Who may see which records other than cases: for each kind, the SQL condition selecting the rows
+//! a principal may see. Lists, edges and single lookups all apply these scopes, so a check and a
+//! list can never disagree. (Cases have rules of their own: `rules`.)
 
 use chrono::NaiveDate;
 use entity::{
@@ -10,17 +10,14 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, Select,
-    sea_query::{
-        Alias, CommonTableExpression, Expr, ExprTrait, IntoColumnRef, Query, SelectStatement,
-        UnionType, WithClause,
-    },
+    sea_query::{Expr, ExprTrait, IntoColumnRef, Query, SelectStatement},
 };
 use uuid::Uuid;
 
 use super::{
-    DomainError, DomainResult,
+    hierarchy::descendants_of,
+    period::{current_membership, households_of, in_force},
     principal::{Identity, Principal, Role},
-    validity::in_force,
 };
 
 /// Which rows of a table a principal may see.
@@ -45,52 +42,13 @@ impl Scope {
     }
 }
 
-/// Memberships in force on `today`: started (or no start) and not yet ended (or no end).
-pub fn current_membership(today: NaiveDate) -> Condition {
-    Condition::all()
-        .add(
-            Condition::any()
-                .add(membership::Column::StartDate.is_null())
-                .add(membership::Column::StartDate.lte(today)),
-        )
-        .add(
-            Condition::any()
-                .add(membership::Column::EndDate.is_null())
-                .add(membership::Column::EndDate.gte(today)),
-        )
-}
-
-/// True when the consumer named by the outer query's `consumer` column is not a current member,
-/// on `today`, of the household named by its `household` column. Built without custom SQL so the
-/// same condition runs on SQLite and PostgreSQL (whose placeholders differ).
-pub fn not_current_member(
-    household: impl IntoColumnRef,
-    consumer: impl IntoColumnRef,
-    today: NaiveDate,
-) -> Expr {
-    Expr::not_exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(membership::Entity)
-            .and_where(
-                Expr::col((membership::Entity, membership::Column::HouseholdId)).equals(household),
-            )
-            .and_where(
-                Expr::col((membership::Entity, membership::Column::ConsumerId)).equals(consumer),
-            )
-            .cond_where(current_membership(today))
-            .to_owned(),
-    )
-}
-
-/// Households the consumer currently belongs to.
-pub fn households_of(consumer_id: Uuid, today: NaiveDate) -> SelectStatement {
-    Query::select()
-        .column(membership::Column::HouseholdId)
-        .from(membership::Entity)
-        .and_where(membership::Column::ConsumerId.eq(consumer_id))
-        .cond_where(current_membership(today))
-        .to_owned()
+/// Every row for a signed-in caller, none for an anonymous one (definitions and types).
+pub fn signed_in(principal: &Principal) -> Scope {
+    if principal.is_authenticated() {
+        Scope::All
+    } else {
+        Scope::Nothing
+    }
 }
 
 /// Consumers who currently share a household with the consumer.
@@ -154,39 +112,6 @@ fn contact_accounts(
         visible = visible.add(account::Column::Id.in_subquery(descendants_of(own)));
     }
     visible
-}
-
-/// The ids of every account below `root`, at any depth: a recursive CTE built with sea-query, so
-/// each backend gets its own placeholder syntax (a custom SQL string would need `?` on SQLite and
-/// `$1` on PostgreSQL).
-pub fn descendants_of(root: Uuid) -> SelectStatement {
-    let (subtree, child, id) = (Alias::new("subtree"), Alias::new("child"), Alias::new("id"));
-    let mut walk = Query::select()
-        .column(account::Column::Id)
-        .from(account::Entity)
-        .and_where(Expr::col(account::Column::ParentId).eq(root))
-        .to_owned();
-    walk.union(
-        UnionType::Distinct,
-        Query::select()
-            .column((child.clone(), account::Column::Id))
-            .from_as(account::Entity, child.clone())
-            .inner_join(
-                subtree.clone(),
-                Expr::col((child, account::Column::ParentId)).equals((subtree.clone(), id.clone())),
-            )
-            .to_owned(),
-    );
-    let cte = CommonTableExpression::new()
-        .query(walk)
-        .column(id.clone())
-        .table_name(subtree.clone())
-        .to_owned();
-    Query::select()
-        .column(id)
-        .from(subtree)
-        .with_cte(WithClause::new().recursive(true).cte(cte).to_owned())
-        .to_owned()
 }
 
 /// Accounts: staff see all; a contact sees its own account and the accounts related to it.
@@ -377,41 +302,5 @@ pub fn consumer_relationship_sides(principal: &Principal, today: NaiveDate) -> S
                 ),
         ),
         None => Scope::Nothing,
-    }
-}
-
-/// Refuses anonymous callers.
-pub fn require_authenticated(principal: &Principal) -> DomainResult<()> {
-    if principal.is_authenticated() {
-        Ok(())
-    } else {
-        Err(DomainError::Unauthenticated)
-    }
-}
-
-/// Accounts, contacts, consumers and households are maintained by admins and managers.
-pub fn require_directory_manager(principal: &Principal) -> DomainResult<()> {
-    require_authenticated(principal)?;
-    if principal.has_any(&[Role::Admin, Role::Manager]) {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(
-            "requires the admin or sn_customerservice_manager role",
-        ))
-    }
-}
-
-/// Relationship records, household memberships and contact relationships: admins and managers.
-pub fn require_relationship_manager(principal: &Principal) -> DomainResult<()> {
-    require_directory_manager(principal)
-}
-
-/// Internal users and role assignments are maintained by admins only.
-pub fn require_admin(principal: &Principal) -> DomainResult<()> {
-    require_authenticated(principal)?;
-    if principal.has(Role::Admin) {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden("requires the admin role"))
     }
 }

@@ -1,0 +1,45 @@
+//! Changing the order and validity dates of one relationship row, the same way for every kind.
+
+use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+use uuid::Uuid;
+
+use super::{Ctx, DomainError, DomainResult, audit, page::Pageable, rows, validity::Validity};
+use crate::access::{self, Permission};
+
+/// Sets the order and validity dates of one relationship row of `E` (every relationship table has
+/// `sort_order`, `valid_from`, `valid_to` and `updated_at`), audited as `audit_kind` (manager or admin).
+pub async fn set_validity<E>(
+    ctx: &Ctx,
+    id: Uuid,
+    validity: Validity,
+    kind: &'static str,
+    audit_kind: &str,
+) -> DomainResult<E::Model>
+where
+    E: Pageable,
+    E::Column: std::str::FromStr,
+{
+    access::require(&ctx.principal, Permission::ManageRelationships)?;
+    validity.check()?;
+    let column = |name: &str| {
+        name.parse::<E::Column>()
+            .map_err(|_| DomainError::Internal(format!("{kind} has no {name} column")))
+    };
+    let txn = ctx.write().await?;
+    rows::require::<E>(&txn, id, kind).await?;
+    E::update_many()
+        .col_expr(column("sort_order")?, Expr::value(validity.sort_order))
+        .col_expr(column("valid_from")?, Expr::value(validity.valid_from))
+        .col_expr(column("valid_to")?, Expr::value(validity.valid_to))
+        .col_expr(column("updated_at")?, Expr::value(ctx.clock.now()))
+        .filter(E::id_column().eq(id))
+        .exec(&txn)
+        .await?;
+    let model = rows::require::<E>(&txn, id, kind).await?;
+    let details = serde_json::json!({
+        "order": validity.sort_order, "validFrom": validity.valid_from, "validTo": validity.valid_to
+    });
+    audit::record(ctx, &txn, "update", audit_kind, id, details).await?;
+    txn.commit().await?;
+    Ok(model)
+}
