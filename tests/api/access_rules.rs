@@ -6,51 +6,19 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::fixtures3::{
-    CUSTOMER_CASE_MANAGER, PARTNER, assign_role, contact, create_account, create_type, customer,
-    customer_under, link, partner, partner_account_type, relate, responsibility,
-};
-use crate::fixtures4::{
-    consumer_with_subject, household, member, relate as represent, relationship_agent, team_member,
-};
-use crate::fixtures5::{
-    assert_code, case_node_visible, create_case, create_case_as, explain_for, id, may_create_for,
-    try_create_case, visible_cases,
-};
-use crate::harness::{
-    AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, RELATIONSHIP_AGENT, TestApp,
+use crate::support::{
+    AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, CUSTOMER_CASE_MANAGER, MANAGER, PARTNER,
+    PARTNER_ADMIN, RELATIONSHIP_AGENT, TestApp, account, assert_error, assign_role, check,
+    consumer, contact, create_case, create_case_as, create_type, customer, customer_under,
+    explain_for, granting_rules, household, id, link, may_create_for, member, node_visible,
+    partner, partner_account_type, relate, relationship_agent, represent, responsibility,
+    team_member, try_create_case, visible_cases,
 };
 
 /// Someone who asks: a token, and the stored record when there is one.
 struct Who {
     token: String,
     id: Option<String>,
-}
-
-/// `accessCheck(action, caseId)` as the viewer: allowed, explanation.allowed and granting rules.
-async fn ask(app: &TestApp, token: &str, action: &str, case: &str) -> (bool, bool, Vec<String>) {
-    let data = app
-        .ok(
-            token,
-            "query($a: CaseAction!, $c: ID!) { accessCheck(action: $a, caseId: $c) { allowed explanation { allowed grants { rule } } } }",
-            json!({"a": action, "c": case}),
-        )
-        .await;
-    let d = &data["accessCheck"];
-    (
-        d["allowed"].as_bool().expect("allowed"),
-        d["explanation"]["allowed"].as_bool().expect("explained"),
-        rules_of(&d["explanation"]),
-    )
-}
-
-fn rules_of(explanation: &Value) -> Vec<String> {
-    explanation["grants"]
-        .as_array()
-        .expect("grants")
-        .iter()
-        .map(|g| g["rule"].as_str().expect("rule").to_owned())
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,7 +72,7 @@ async fn every_rule_allows_and_refuses_through_the_api() {
 
     // Consumers, a household headed by hank with cora and mia, rex representing cora.
     for name in ["cora", "rex", "hank", "mia", "zed"] {
-        let person = consumer_with_subject(&app, name, name).await;
+        let person = consumer(&app, name, Some(name)).await;
         people.insert(
             name,
             Who {
@@ -255,11 +223,11 @@ async fn every_rule_allows_and_refuses_through_the_api() {
         }
         assert_eq!(lists[who].contains(case), expected, "viewer.cases: {row}");
         assert_eq!(
-            case_node_visible(&app, &person.token, case).await,
+            node_visible(&app, &person.token, case).await,
             expected,
             "node: {row}"
         );
-        let (allowed, explained, rules) = ask(&app, &person.token, "READ", case).await;
+        let (allowed, explained, rules) = check(&app, &person.token, "READ", case).await;
         assert_eq!(allowed, expected, "accessCheck: {row}");
         assert_eq!(explained, expected, "accessCheck explanation: {row}");
         assert_eq!(!rules.is_empty(), expected, "grants: {row} {rules:?}");
@@ -273,7 +241,10 @@ async fn every_rule_allows_and_refuses_through_the_api() {
             let asked = explain_for(&app, case, principal).await;
             assert_eq!(asked["allowed"], expected, "admin's explanation: {row}");
             if let Some(rule) = rule {
-                assert!(rules_of(&asked).iter().any(|r| r == rule), "{row}: {asked}");
+                assert!(
+                    granting_rules(&asked).iter().any(|r| r == rule),
+                    "{row}: {asked}"
+                );
             }
         }
     }
@@ -297,7 +268,7 @@ async fn every_rule_allows_and_refuses_through_the_api() {
         ("admin", "gamma", "CLOSE", true),
     ];
     for (who, case_name, action, expected) in actions {
-        let (allowed, _, _) = ask(&app, &people[who].token, action, &cases[case_name]).await;
+        let (allowed, _, _) = check(&app, &people[who].token, action, &cases[case_name]).await;
         assert_eq!(allowed, *expected, "{who} {action} on case {case_name}");
     }
     let refused = app
@@ -307,7 +278,7 @@ async fn every_rule_allows_and_refuses_through_the_api() {
             json!({"i": {"id": cases["alice"], "priority": 1}}),
         )
         .await;
-    assert_code(&refused, "FORBIDDEN", None);
+    assert_error(&refused, "FORBIDDEN", None);
 
     // CREATE_FOR follows the same rules; createCase is refused with FORBIDDEN where it is not allowed.
     let consumer = |name: &str| json!({"consumer": pid(&people, name)});
@@ -353,11 +324,11 @@ async fn every_rule_allows_and_refuses_through_the_api() {
         if *expected {
             let created = id(&reply.data()["createCase"]["case"]);
             assert!(
-                case_node_visible(&app, token, &created).await,
+                node_visible(&app, token, &created).await,
                 "{who} cannot read the case it opened for {target}"
             );
         } else {
-            assert_code(&reply, "FORBIDDEN", None);
+            assert_error(&reply, "FORBIDDEN", None);
         }
     }
 }
@@ -365,7 +336,7 @@ async fn every_rule_allows_and_refuses_through_the_api() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partner_contact_and_a_partner_admin_differ_on_cases_outside_their_customers() {
     let app = TestApp::spawn().await;
-    let pco = create_account(&app, "partner co", false, true, None).await;
+    let pco = account(&app, "partner co", false, true, None).await;
     let beta = customer(&app, "beta").await;
     let paul = contact(&app, &pco, "paul", Some("paul")).await;
     assign_role(&app, &paul, PARTNER).await;
@@ -388,7 +359,7 @@ async fn a_partner_contact_and_a_partner_admin_differ_on_cases_outside_their_cus
         BTreeSet::from([worked_by_paul.clone()])
     );
     assert!(visible_cases(&app, &pam_token).await.is_empty());
-    assert!(!case_node_visible(&app, &pam_token, &worked_by_pam).await);
+    assert!(!node_visible(&app, &pam_token, &worked_by_pam).await);
     // A partner may not open cases for an account it has no relationship to.
     let reply = try_create_case(
         &app,
@@ -396,5 +367,5 @@ async fn a_partner_contact_and_a_partner_admin_differ_on_cases_outside_their_cus
         json!({"shortDescription": "no link", "accountId": beta}),
     )
     .await;
-    assert_code(&reply, "FORBIDDEN", None);
+    assert_error(&reply, "FORBIDDEN", None);
 }

@@ -4,13 +4,12 @@
 
 use serde_json::{Value, json};
 
-use crate::fixtures3::{
-    admin_ok, assert_only_roles, assert_refused, contact, create_account, create_type, customer,
-    days_from_today, deleted_account, id_of, link, manager, node_visible, nodes, partner,
-    partner_account_type, relate, relate_with, relationship_count, responsibility, side, sides_of,
-    try_relate,
+use crate::support::{
+    ADMIN, CREATE_ACCOUNT_RELATIONSHIP, CREATE_TYPE, MANAGER, TestApp, account, admin_ok,
+    assert_only_roles, assert_refused, contact, create_type, customer, day, deleted_account, id_of,
+    link, manager, node_visible, nodes, partner, partner_account_type, relate, relate_with,
+    relationship_count, responsibility, side, sides_of, try_relate,
 };
-use crate::harness::{ADMIN, MANAGER, TestApp};
 
 const UPDATE_RELATIONSHIP: &str = "mutation($i: UpdateAccountRelationshipInput!) { updateAccountRelationship(input: $i) { accountRelationship { id order validFrom validTo isCurrent accountFrom { name } accountTo { name } } } }";
 const DELETE_RELATIONSHIP: &str =
@@ -46,7 +45,7 @@ async fn every_validation_rule_is_refused_with_its_code_and_field_and_nothing_is
     .await;
     let inactive = admin_ok(
         &app,
-        crate::fixtures3::CREATE_TYPE,
+        CREATE_TYPE,
         json!({"i": {"name": "Retired", "sourceKind": "ACCOUNT", "targetKind": "ACCOUNT",
                      "forwardLabel": "Old", "reverseLabel": "Older", "isActive": false}}),
     )
@@ -56,7 +55,7 @@ async fn every_validation_rule_is_refused_with_its_code_and_field_and_nothing_is
     let gsi = partner(&app, "GSITECH").await;
     let abc = customer(&app, "ABCCORP").await;
     let xyz = customer(&app, "XYZCORP").await;
-    let both = create_account(&app, "BOTHCO", true, true, None).await;
+    let both = account(&app, "BOTHCO", true, true, None).await;
     let gone = deleted_account(&app, "GONECO").await;
 
     // The records the duplicate rules collide with.
@@ -135,7 +134,7 @@ async fn every_validation_rule_is_refused_with_its_code_and_field_and_nothing_is
     .await;
     refused(
         &app,
-        json!({"typeId": parent, "fromId": abc, "toId": xyz, "validFrom": days_from_today(&app, 30)}),
+        json!({"typeId": parent, "fromId": abc, "toId": xyz, "validFrom": day(&app, 30)}),
         "CONFLICT",
         "toId",
     )
@@ -160,7 +159,7 @@ async fn every_validation_rule_is_refused_with_its_code_and_field_and_nothing_is
     refused(
         &app,
         json!({"typeId": parent, "fromId": xyz, "toId": abc,
-               "validFrom": days_from_today(&app, 10), "validTo": days_from_today(&app, 9)}),
+               "validFrom": day(&app, 10), "validTo": day(&app, 9)}),
         "BAD_USER_INPUT",
         "validTo",
     )
@@ -196,7 +195,7 @@ async fn every_validation_rule_is_refused_with_its_code_and_field_and_nothing_is
     let mirror = relate_with(
         &app,
         json!({"typeId": parent, "fromId": xyz, "toId": abc,
-               "validFrom": days_from_today(&app, 0), "validTo": days_from_today(&app, 0)}),
+               "validFrom": day(&app, 0), "validTo": day(&app, 0)}),
     )
     .await;
     assert!(node_visible(&app, &app.admin(), &mirror).await);
@@ -257,16 +256,16 @@ async fn updating_sets_order_and_validity_and_refuses_dates_out_of_order() {
     let id = relate_with(
         &app,
         json!({"typeId": kind, "fromId": gsi, "toId": abc, "order": 3,
-               "validFrom": days_from_today(&app, -10)}),
+               "validFrom": day(&app, -10)}),
     )
     .await;
     let manager = manager(&app);
-    let to = days_from_today(&app, -1);
+    let to = day(&app, -1);
     let updated = app
         .ok(
             &manager,
             UPDATE_RELATIONSHIP,
-            json!({"i": {"id": id, "order": 7, "validFrom": days_from_today(&app, -10), "validTo": to}}),
+            json!({"i": {"id": id, "order": 7, "validFrom": day(&app, -10), "validTo": to}}),
         )
         .await;
     let updated = &updated["updateAccountRelationship"]["accountRelationship"];
@@ -292,7 +291,7 @@ async fn updating_sets_order_and_validity_and_refuses_dates_out_of_order() {
         .gql(
             Some(&manager),
             UPDATE_RELATIONSHIP,
-            json!({"i": {"id": id, "order": 1, "validFrom": days_from_today(&app, 5), "validTo": days_from_today(&app, 4)}}),
+            json!({"i": {"id": id, "order": 1, "validFrom": day(&app, 5), "validTo": day(&app, 4)}}),
         )
         .await;
     assert_refused(&reply, "BAD_USER_INPUT", Some("validTo"));
@@ -386,7 +385,7 @@ async fn an_account_lists_its_relationships_filtered_and_paginated() {
         "Subsidiary of",
     )
     .await;
-    let hub = create_account(&app, "HUBCO", true, true, None).await;
+    let hub = account(&app, "HUBCO", true, true, None).await;
     let p1 = partner(&app, "PARTNER1").await;
     let c1 = customer(&app, "CUSTOMER1").await;
     let c2 = customer(&app, "CUSTOMER2").await;
@@ -397,7 +396,7 @@ async fn an_account_lists_its_relationships_filtered_and_paginated() {
     relate(&app, &parent, &c3, &hub).await; // REVERSE
     relate_with(
         &app,
-        json!({"typeId": parent, "fromId": hub, "toId": c3, "validFrom": days_from_today(&app, 5)}),
+        json!({"typeId": parent, "fromId": hub, "toId": c3, "validFrom": day(&app, 5)}),
     )
     .await; // FORWARD, not yet in force
 
@@ -507,7 +506,7 @@ async fn only_managers_and_admins_may_create_update_or_delete_relationships() {
     assert_only_roles(
         &app,
         &[ADMIN, MANAGER],
-        crate::fixtures3::CREATE_RELATIONSHIP,
+        CREATE_ACCOUNT_RELATIONSHIP,
         json!({"i": {"typeId": kind, "fromId": gsi, "toId": xyz}}),
     )
     .await;
@@ -515,7 +514,7 @@ async fn only_managers_and_admins_may_create_update_or_delete_relationships() {
         &app,
         &[ADMIN, MANAGER],
         UPDATE_RELATIONSHIP,
-        json!({"i": {"id": existing, "order": 9, "validTo": days_from_today(&app, -1)}}),
+        json!({"i": {"id": existing, "order": 9, "validTo": day(&app, -1)}}),
     )
     .await;
     assert_only_roles(

@@ -6,9 +6,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header, encode, get_current_timestamp
 use liaison::config::{JwtAlgorithm, JwtConfig};
 use serde_json::{Value, json};
 
-use crate::{
-    fixtures,
-    harness::{self, ADMIN, AUDIENCE, ISSUER, SECRET, TestApp},
+use crate::support::{
+    ADMIN, AGENT, AUDIENCE, ISSUER, SECRET, TestApp, consumer, contact, customer, household,
+    internal_user,
 };
 
 const PROBE: &str = "{ viewer { isAuthenticated subject } accounts { totalCount } }";
@@ -80,11 +80,11 @@ async fn assert_refused(app: &TestApp, authorization: &str, why: &str) {
 /// An app with one account, so "sees nothing" is distinguishable from "there is nothing".
 async fn app_with_data() -> TestApp {
     let app = TestApp::spawn().await;
-    let account = fixtures::customer(&app, "ABC Corp", None).await;
-    fixtures::contact(&app, &account, "Alice Brown", Some("alice.brown")).await;
-    let consumer = fixtures::consumer(&app, "John Smith", Some("john.smith")).await;
-    fixtures::household(&app, "Smith household", Some(&consumer)).await;
-    fixtures::internal_user(&app, "Ada Admin", Some("ada.admin")).await;
+    let account = customer(&app, "ABC Corp").await;
+    contact(&app, &account, "Alice Brown", Some("alice.brown")).await;
+    let consumer = consumer(&app, "John Smith", Some("john.smith")).await;
+    household(&app, "Smith household", Some(&consumer)).await;
+    internal_user(&app, "Ada Admin", Some("ada.admin")).await;
     app
 }
 
@@ -151,22 +151,22 @@ async fn valid_token_round_trips_subject_roles_and_node() {
     let app = app_with_data().await;
     let query = "{ viewer { isAuthenticated subject roles node { __typename ... on InternalUser { name } } } }";
 
-    let token = app.token("ada.admin", &[ADMIN, harness::AGENT]);
+    let token = app.token("ada.admin", &[ADMIN, AGENT]);
     let viewer = app.ok(&token, query, json!({})).await["viewer"].clone();
     assert_eq!(viewer["isAuthenticated"], true);
     assert_eq!(viewer["subject"], "ada.admin");
     let mut roles: Vec<String> = serde_json::from_value(viewer["roles"].clone()).unwrap();
     roles.sort();
-    assert_eq!(roles, vec![ADMIN.to_owned(), harness::AGENT.to_owned()]);
+    assert_eq!(roles, vec![ADMIN.to_owned(), AGENT.to_owned()]);
     assert_eq!(viewer["node"]["__typename"], "InternalUser");
     assert_eq!(viewer["node"]["name"], "Ada Admin");
 
     // A subject with no stored person is still authenticated, with its token roles and no node.
-    let token = app.token("nobody.stored", &[harness::AGENT]);
+    let token = app.token("nobody.stored", &[AGENT]);
     let viewer = app.ok(&token, query, json!({})).await["viewer"].clone();
     assert_eq!(viewer["isAuthenticated"], true);
     assert_eq!(viewer["subject"], "nobody.stored");
-    assert_eq!(viewer["roles"], json!([harness::AGENT]));
+    assert_eq!(viewer["roles"], json!([AGENT]));
     assert_eq!(viewer["node"], Value::Null);
 }
 
@@ -443,7 +443,7 @@ fn cli_token(sub: &str, roles: &[&str], audience: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_token_is_accepted_by_the_server() {
     let app = app_with_data().await;
-    let token = cli_token("cli.user", &[ADMIN, harness::AGENT], AUDIENCE);
+    let token = cli_token("cli.user", &[ADMIN, AGENT], AUDIENCE);
     let data = app
         .ok(
             &token,
@@ -455,7 +455,7 @@ async fn cli_token_is_accepted_by_the_server() {
     assert_eq!(data["viewer"]["subject"], "cli.user");
     let mut roles: Vec<String> = serde_json::from_value(data["viewer"]["roles"].clone()).unwrap();
     roles.sort();
-    assert_eq!(roles, vec![ADMIN.to_owned(), harness::AGENT.to_owned()]);
+    assert_eq!(roles, vec![ADMIN.to_owned(), AGENT.to_owned()]);
     assert_eq!(data["accounts"]["totalCount"], 1);
 
     // A CLI token minted for another audience is refused by the same server.

@@ -3,13 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::{
-    fixtures4::{
-        assert_audited, audit_count, consumer, day, define_responsibility, expected, household,
-        member, membership_of, names, relate, relate_as, relationship_agent, removed, sorted,
-        team_member,
-    },
-    harness::{RELATIONSHIP_AGENT, TestApp},
+use crate::support::{
+    RELATIONSHIP_AGENT, TestApp, assert_audited, consumer, customer, day, define_responsibility,
+    expected, household, member, membership_of, node, relationship_agent, removed, represent,
+    represent_as, sorted_field, sorted_names, team_member,
 };
 
 const CASCADE: &str = "dryRun deletedId removed { kind count ids }";
@@ -34,19 +31,14 @@ async fn cascade(app: &TestApp, field: &str, id: &str, dry_run: bool) -> Value {
 
 /// Runs `cascade` as a dry run and checks that it wrote nothing.
 async fn preview(app: &TestApp, field: &str, id: &str) -> Value {
-    let before = audit_count(app).await;
+    let before = app.audit_count().await;
     let payload = cascade(app, field, id, true).await;
     assert_eq!(
-        audit_count(app).await,
+        app.audit_count().await,
         before,
         "a dry run wrote audit entries"
     );
     payload
-}
-
-async fn node(app: &TestApp, id: &str, selection: &str) -> Value {
-    let query = format!("query($id: ID!) {{ node(id: $id) {{ {selection} }} }}");
-    app.ok(&app.admin(), &query, json!({ "id": id })).await["node"].clone()
 }
 
 const CONSUMER: &str = "... on Consumer { name primaryHousehold { name }
@@ -82,8 +74,8 @@ fn ids(list: &[&String]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_user_responsibility_removes_the_team_members_using_it() {
     let app = TestApp::spawn().await;
-    let acme = crate::fixtures4::account(&app, "Acme Corp").await;
-    let ann = consumer(&app, "Ann Dubois").await;
+    let acme = customer(&app, "Acme Corp").await;
+    let ann = consumer(&app, "Ann Dubois", None).await;
     let home = household(&app, "Dubois Home", None).await;
     let rita = relationship_agent(&app, "Rita Shah", None).await;
     let coordinator = define_responsibility(
@@ -132,7 +124,7 @@ async fn deleting_a_user_responsibility_removes_the_team_members_using_it() {
     );
     let teams = node(&app, &rita, USER).await;
     assert_eq!(
-        sorted(&teams["accountTeams"]["nodes"], "id"),
+        sorted_field(&teams["accountTeams"]["nodes"], "id"),
         [kept.as_str()]
     );
     assert_eq!(teams["consumerTeams"]["nodes"], json!([]));
@@ -146,15 +138,15 @@ async fn deleting_a_user_responsibility_removes_the_team_members_using_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_consumer_responsibility_removes_the_consumer_relationships_using_it() {
     let app = TestApp::spawn().await;
-    let ann = consumer(&app, "Ann Dubois").await;
-    let ben = consumer(&app, "Ben Dubois").await;
+    let ann = consumer(&app, "Ann Dubois", None).await;
+    let ben = consumer(&app, "Ben Dubois", None).await;
     let home = household(&app, "Dubois Home", Some(&ann)).await;
     member(&app, &home, &ben, None, None).await;
     let guardian = define_responsibility(&app, "Guardian", "NONE", false, None).await;
-    let plain = relate_as(&app, &ann, &ben, None, Some(&guardian)).await;
-    let in_home = relate_as(&app, &ann, &ben, Some(&home), Some(&guardian)).await;
-    let kept_plain = relate(&app, &ann, &ben, None).await;
-    let kept_in_home = relate(&app, &ben, &ann, Some(&home)).await;
+    let plain = represent_as(&app, &ann, &ben, None, Some(&guardian)).await;
+    let in_home = represent_as(&app, &ann, &ben, Some(&home), Some(&guardian)).await;
+    let kept_plain = represent(&app, &ann, &ben, None).await;
+    let kept_in_home = represent(&app, &ben, &ann, Some(&home)).await;
     let gone = [&plain, &in_home];
 
     let dry = preview(&app, "deleteResponsibilityDefinition", &guardian).await;
@@ -175,7 +167,7 @@ async fn deleting_a_consumer_responsibility_removes_the_consumer_relationships_u
     assert_eq!(relationship_ids(&node(&app, &ben, CONSUMER).await), kept);
     let home_now = node(&app, &home, HOUSEHOLD).await;
     assert_eq!(
-        sorted(&home_now["memberRelationships"]["nodes"], "id"),
+        sorted_field(&home_now["memberRelationships"]["nodes"], "id"),
         [kept_in_home.as_str()]
     );
     assert_audited(&app, "delete", "consumer_relationship", &ids(&gone)).await;
@@ -186,9 +178,9 @@ async fn deleting_a_consumer_responsibility_removes_the_consumer_relationships_u
 async fn deleting_a_consumer_removes_its_memberships_relationships_and_team() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    let ann = consumer(&app, "Ann Dubois").await;
-    let ben = consumer(&app, "Ben Dubois").await;
-    let cleo = consumer(&app, "Cleo Dubois").await;
+    let ann = consumer(&app, "Ann Dubois", None).await;
+    let ben = consumer(&app, "Ben Dubois", None).await;
+    let cleo = consumer(&app, "Cleo Dubois", None).await;
     let home = household(&app, "Dubois Home", Some(&ann)).await;
     let cabin = household(&app, "Dubois Cabin", None).await;
     member(&app, &home, &ben, None, None).await;
@@ -203,11 +195,11 @@ async fn deleting_a_consumer_removes_its_memberships_relationships_and_team() {
         )
         .await;
     }
-    let represents = relate(&app, &ann, &ben, None).await;
-    let represented = relate(&app, &cleo, &ann, None).await;
-    let in_home = relate(&app, &ann, &ben, Some(&home)).await;
-    let in_cabin = relate(&app, &cleo, &ann, Some(&cabin)).await;
-    let kept_link = relate(&app, &ben, &cleo, None).await;
+    let represents = represent(&app, &ann, &ben, None).await;
+    let represented = represent(&app, &cleo, &ann, None).await;
+    let in_home = represent(&app, &ann, &ben, Some(&home)).await;
+    let in_cabin = represent(&app, &cleo, &ann, Some(&cabin)).await;
+    let kept_link = represent(&app, &ben, &cleo, None).await;
     let rita = relationship_agent(&app, "Rita Shah", None).await;
     let anns_team = team_member(&app, &rita, &ann, None).await;
     let bens_team = team_member(&app, &rita, &ben, None).await;
@@ -235,10 +227,13 @@ async fn deleting_a_consumer_removes_its_memberships_relationships_and_team() {
     assert_eq!(node(&app, &ann, CONSUMER).await, Value::Null);
     let home_now = node(&app, &home, HOUSEHOLD).await;
     assert_eq!(home_now["head"], Value::Null, "the household lost its head");
-    assert_eq!(names(&home_now["members"]["nodes"]), ["Ben Dubois"]);
+    assert_eq!(sorted_names(&home_now["members"]["nodes"]), ["Ben Dubois"]);
     assert_eq!(home_now["memberRelationships"]["totalCount"], 0);
     let cabin_now = node(&app, &cabin, HOUSEHOLD).await;
-    assert_eq!(names(&cabin_now["members"]["nodes"]), ["Cleo Dubois"]);
+    assert_eq!(
+        sorted_names(&cabin_now["members"]["nodes"]),
+        ["Cleo Dubois"]
+    );
     assert_eq!(cabin_now["memberRelationships"]["totalCount"], 0);
     let ben_now = node(&app, &ben, CONSUMER).await;
     assert_eq!(relationship_ids(&ben_now), [kept_link.as_str()]);
@@ -248,7 +243,10 @@ async fn deleting_a_consumer_removes_its_memberships_relationships_and_team() {
         [kept_link.as_str()]
     );
     let teams = node(&app, &rita, USER).await;
-    assert_eq!(sorted(&teams["consumerTeams"]["nodes"], "id"), [bens_team]);
+    assert_eq!(
+        sorted_field(&teams["consumerTeams"]["nodes"], "id"),
+        [bens_team]
+    );
 
     assert_audited(&app, "delete", "consumer", &[&ann]).await;
     assert_audited(&app, "delete", "consumer_relationship", &ids(&links)).await;
@@ -260,12 +258,12 @@ async fn deleting_a_consumer_removes_its_memberships_relationships_and_team() {
 async fn deleting_a_household_removes_its_memberships_member_relationships_and_team() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    let ann = consumer(&app, "Ann Dubois").await;
-    let ben = consumer(&app, "Ben Dubois").await;
-    let cleo = consumer(&app, "Cleo Dubois").await;
+    let ann = consumer(&app, "Ann Dubois", None).await;
+    let ben = consumer(&app, "Ben Dubois", None).await;
+    let cleo = consumer(&app, "Cleo Dubois", None).await;
     let home = household(&app, "Dubois Home", Some(&ann)).await;
     let cabin = household(&app, "Dubois Cabin", Some(&ann)).await;
-    let ben_home = member(&app, &home, &ben, Some(day(&app, -20)), None).await;
+    let ben_home = member(&app, &home, &ben, Some(&day(&app, -20)), None).await;
     member(&app, &cabin, &cleo, None, None).await;
     let ann_home = membership_of(&app, &home, &ann).await;
     for who in [&ann, &ben] {
@@ -276,10 +274,10 @@ async fn deleting_a_household_removes_its_memberships_member_relationships_and_t
         )
         .await;
     }
-    let in_home = relate(&app, &ann, &ben, Some(&home)).await;
-    let back_in_home = relate(&app, &ben, &ann, Some(&home)).await;
-    let plain = relate(&app, &ann, &ben, None).await;
-    let in_cabin = relate(&app, &ann, &cleo, Some(&cabin)).await;
+    let in_home = represent(&app, &ann, &ben, Some(&home)).await;
+    let back_in_home = represent(&app, &ben, &ann, Some(&home)).await;
+    let plain = represent(&app, &ann, &ben, None).await;
+    let in_cabin = represent(&app, &ann, &cleo, Some(&cabin)).await;
     let rita = relationship_agent(&app, "Rita Shah", None).await;
     let home_team = team_member(&app, &rita, &home, None).await;
     let cabin_team = team_member(&app, &rita, &cabin, None).await;
@@ -308,7 +306,10 @@ async fn deleting_a_household_removes_its_memberships_member_relationships_and_t
     assert_eq!(node(&app, &home, HOUSEHOLD).await, Value::Null);
     let ann_now = node(&app, &ann, CONSUMER).await;
     assert_eq!(ann_now["primaryHousehold"], Value::Null);
-    assert_eq!(names(&ann_now["households"]["nodes"]), ["Dubois Cabin"]);
+    assert_eq!(
+        sorted_names(&ann_now["households"]["nodes"]),
+        ["Dubois Cabin"]
+    );
     assert_eq!(relationship_ids(&ann_now), ids(&[&plain, &in_cabin]));
     assert_eq!(ann_now["team"]["totalCount"], 1);
     let ben_now = node(&app, &ben, CONSUMER).await;
@@ -319,15 +320,18 @@ async fn deleting_a_household_removes_its_memberships_member_relationships_and_t
     assert_eq!(cabin_now["head"]["name"], "Ann Dubois");
     assert_eq!(cabin_now["memberships"]["totalCount"], 2);
     assert_eq!(
-        sorted(&cabin_now["memberRelationships"]["nodes"], "id"),
+        sorted_field(&cabin_now["memberRelationships"]["nodes"], "id"),
         [in_cabin]
     );
     let teams = node(&app, &rita, USER).await;
     assert_eq!(
-        sorted(&teams["householdTeams"]["nodes"], "id"),
+        sorted_field(&teams["householdTeams"]["nodes"], "id"),
         [cabin_team]
     );
-    assert_eq!(sorted(&teams["consumerTeams"]["nodes"], "id"), [anns_team]);
+    assert_eq!(
+        sorted_field(&teams["consumerTeams"]["nodes"], "id"),
+        [anns_team]
+    );
 
     assert_audited(&app, "delete", "household", &[&home]).await;
     assert_audited(&app, "delete", "consumer_relationship", &ids(&links)).await;
@@ -351,24 +355,24 @@ struct Family {
 }
 
 async fn family(app: &TestApp) -> Family {
-    let ann = consumer(app, "Ann Dubois").await;
-    let ben = consumer(app, "Ben Dubois").await;
-    let cleo = consumer(app, "Cleo Dubois").await;
+    let ann = consumer(app, "Ann Dubois", None).await;
+    let ben = consumer(app, "Ben Dubois", None).await;
+    let cleo = consumer(app, "Cleo Dubois", None).await;
     let home = household(app, "Dubois Home", None).await;
     let cabin = household(app, "Dubois Cabin", None).await;
-    let ann_home = member(app, &home, &ann, Some(day(app, -100)), None).await;
+    let ann_home = member(app, &home, &ann, Some(&day(app, -100)), None).await;
     member(app, &home, &ben, None, None).await;
     member(app, &home, &cleo, None, None).await;
     let ann_cabin = member(app, &cabin, &ann, None, None).await;
     member(app, &cabin, &ben, None, None).await;
     let involving_ann_at_home = vec![
-        relate(app, &ann, &ben, Some(&home)).await,
-        relate(app, &cleo, &ann, Some(&home)).await,
+        represent(app, &ann, &ben, Some(&home)).await,
+        represent(app, &cleo, &ann, Some(&home)).await,
     ];
     Family {
-        ben_cleo_at_home: relate(app, &ben, &cleo, Some(&home)).await,
-        ann_ben_at_cabin: relate(app, &ann, &ben, Some(&cabin)).await,
-        ann_ben_plain: relate(app, &ann, &ben, None).await,
+        ben_cleo_at_home: represent(app, &ben, &cleo, Some(&home)).await,
+        ann_ben_at_cabin: represent(app, &ann, &ben, Some(&cabin)).await,
+        ann_ben_plain: represent(app, &ann, &ben, None).await,
         home,
         cabin,
         ann,
@@ -389,7 +393,7 @@ async fn ending_a_membership_today_removes_the_member_relationships_in_that_hous
     let involving: Vec<&String> = f.involving_ann_at_home.iter().collect();
     let report = expected(&[("ConsumerRelationship", &involving)]);
 
-    let before = audit_count(&app).await;
+    let before = app.audit_count().await;
     let dry = app
         .ok(
             &admin,
@@ -402,7 +406,7 @@ async fn ending_a_membership_today_removes_the_member_relationships_in_that_hous
     assert_eq!(dry["membership"]["endDate"], day(&app, 0));
     assert_eq!(removed(dry), report);
     assert_eq!(
-        audit_count(&app).await,
+        app.audit_count().await,
         before,
         "a dry run wrote audit entries"
     );
@@ -426,7 +430,7 @@ async fn ending_a_membership_today_removes_the_member_relationships_in_that_hous
     assert_eq!(removed(done), report);
     let home = node(&app, &f.home, HOUSEHOLD).await;
     assert_eq!(
-        sorted(&home["memberRelationships"]["nodes"], "id"),
+        sorted_field(&home["memberRelationships"]["nodes"], "id"),
         [f.ben_cleo_at_home.as_str()]
     );
     let ann = node(&app, &f.ann, CONSUMER).await;
@@ -490,11 +494,11 @@ async fn removing_a_membership_removes_the_member_relationships_in_that_househol
     let home = node(&app, &f.home, HOUSEHOLD).await;
     assert_eq!(home["memberships"]["totalCount"], 2);
     assert_eq!(
-        names(&home["members"]["nodes"]),
+        sorted_names(&home["members"]["nodes"]),
         ["Ben Dubois", "Cleo Dubois"]
     );
     assert_eq!(
-        sorted(&home["memberRelationships"]["nodes"], "id"),
+        sorted_field(&home["memberRelationships"]["nodes"], "id"),
         [f.ben_cleo_at_home.as_str()]
     );
     let ann = node(&app, &f.ann, CONSUMER).await;
@@ -502,7 +506,7 @@ async fn removing_a_membership_removes_the_member_relationships_in_that_househol
         relationship_ids(&ann),
         ids(&[&f.ann_ben_at_cabin, &f.ann_ben_plain])
     );
-    assert_eq!(names(&ann["households"]["nodes"]), ["Dubois Cabin"]);
+    assert_eq!(sorted_names(&ann["households"]["nodes"]), ["Dubois Cabin"]);
     assert_eq!(
         relationship_ids(&node(&app, &f.ben, CONSUMER).await).len(),
         3,
@@ -527,8 +531,8 @@ async fn removing_an_old_membership_of_a_current_member_keeps_the_relationships(
         &app,
         &f.home,
         &f.ann,
-        Some(day(&app, -900)),
-        Some(day(&app, -800)),
+        Some(&day(&app, -900)),
+        Some(&day(&app, -800)),
     )
     .await;
     let dry = preview(&app, "removeHouseholdMembership", &old).await;
@@ -540,6 +544,9 @@ async fn removing_an_old_membership_of_a_current_member_keeps_the_relationships(
     let mut kept = f.involving_ann_at_home.clone();
     kept.push(f.ben_cleo_at_home.clone());
     kept.sort();
-    assert_eq!(sorted(&home["memberRelationships"]["nodes"], "id"), kept);
+    assert_eq!(
+        sorted_field(&home["memberRelationships"]["nodes"], "id"),
+        kept
+    );
     assert_audited(&app, "delete", "household_membership", &[old]).await;
 }

@@ -4,10 +4,10 @@
 
 use serde_json::json;
 
-use crate::fixtures3::{assign_role, contact, customer, partner, partner_account_type, relate};
-use crate::fixtures4::household;
-use crate::fixtures5::{comment, create_case_as, id};
-use crate::harness::{ADMIN, PARTNER_ADMIN, TestApp};
+use crate::support::{
+    ADMIN, PARTNER_ADMIN, TestApp, assign_role, comment, contact, create_case_as, customer,
+    household, id, partner, partner_account_type, relate,
+};
 
 const LIST: &str = "query($n: Int!) { viewer { cases(first: $n) { totalCount nodes { number \
     account { name } contact { name } consumer { name } household { name } partner { name } \

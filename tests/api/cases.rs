@@ -3,21 +3,18 @@
 
 use serde_json::{Value, json};
 
-use crate::fixtures3::{assign_role, contact, customer, partner};
-use crate::fixtures4::{
-    assert_refused_for, audit_count, audit_entries, consumer, household, member,
+use crate::support::{
+    CONSUMER, CUSTOMER, Reply, TestApp, assert_error, assert_refused_writing_nothing, assign_role,
+    audit_entries, case_number, change_state, comment, consumer, contact, create_case,
+    create_case_as, create_case_query, customer, finish, household, id, member, node_visible,
+    partner, try_create_case, update_case, visible_numbers,
 };
-use crate::fixtures5::{
-    assert_code, case_node_visible, change_state, comment, create_case, create_case_as,
-    create_case_query, finish, id, number, try_create_case, update_case, visible_numbers,
-};
-use crate::harness::{CONSUMER, CUSTOMER, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn numbers_run_from_cs0000001_without_gaps() {
     let app = TestApp::spawn().await;
     let acme = customer(&app, "acme").await;
-    let person = consumer(&app, "cora").await;
+    let person = consumer(&app, "cora", None).await;
     let mut seen = Vec::new();
     for n in 1..=3 {
         let case = create_case(
@@ -25,10 +22,10 @@ async fn numbers_run_from_cs0000001_without_gaps() {
             json!({"shortDescription": format!("case {n}"), "accountId": acme}),
         )
         .await;
-        assert_eq!(case["number"], number(n));
+        assert_eq!(case["number"], case_number(n));
         assert_eq!(case["state"], "NEW");
         assert_eq!(case["priority"], 4, "priority defaults to 4 (low)");
-        seen.push(number(n));
+        seen.push(case_number(n));
     }
     // Refused creations do not use up a number.
     let refused = try_create_case(
@@ -37,17 +34,17 @@ async fn numbers_run_from_cs0000001_without_gaps() {
         json!({"shortDescription": "no parties"}),
     )
     .await;
-    assert_code(&refused, "BAD_USER_INPUT", Some("accountId"));
+    assert_error(&refused, "BAD_USER_INPUT", Some("accountId"));
     let b2c = create_case(
         &app,
         json!({"shortDescription": "consumer case", "consumerId": person, "priority": 2}),
     )
     .await;
-    assert_eq!(b2c["number"], number(4));
+    assert_eq!(b2c["number"], case_number(4));
     assert_eq!(b2c["priority"], 2);
     assert_eq!(b2c["consumer"]["name"], "cora");
     assert!(b2c["account"].is_null());
-    seen.push(number(4));
+    seen.push(case_number(4));
     assert_eq!(visible_numbers(&app, &app.admin()).await, seen);
 }
 
@@ -75,7 +72,7 @@ async fn concurrent_creation_gives_distinct_contiguous_numbers() {
         })
         .collect();
     numbers.sort();
-    let expected: Vec<String> = (1..=20).map(number).collect();
+    let expected: Vec<String> = (1..=20).map(case_number).collect();
     assert_eq!(
         numbers, expected,
         "numbers must be distinct and without gaps"
@@ -87,7 +84,7 @@ async fn concurrent_creation_gives_distinct_contiguous_numbers() {
         json!({"shortDescription": "after", "accountId": acme}),
     )
     .await;
-    assert_eq!(next["number"], number(21));
+    assert_eq!(next["number"], case_number(21));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,10 +97,10 @@ async fn parties_are_validated() {
     let alice = contact(&app, &acme, "alice", None).await;
     let bert = contact(&app, &beta, "bert", None).await;
     let pete = contact(&app, &pco, "pete", None).await;
-    let cora = consumer(&app, "cora").await;
-    let dave = consumer(&app, "dave").await;
+    let cora = consumer(&app, "cora", None).await;
+    let dave = consumer(&app, "dave", None).await;
     let home = household(&app, "home", Some(&cora)).await;
-    let before = audit_count(&app).await;
+    let before = app.audit_count().await;
     let refusals: Vec<(Value, &str)> = vec![
         (json!({"shortDescription": "neither"}), "accountId"),
         (
@@ -141,11 +138,11 @@ async fn parties_are_validated() {
     ];
     for (input, field) in refusals {
         let reply = try_create_case(&app, Some(&admin), input.clone()).await;
-        assert_code(&reply, "BAD_USER_INPUT", Some(field));
+        assert_error(&reply, "BAD_USER_INPUT", Some(field));
         assert!(reply.body["data"].is_null(), "{}", reply.body);
     }
     assert_eq!(
-        audit_count(&app).await,
+        app.audit_count().await,
         before,
         "a refused case was written"
     );
@@ -179,7 +176,7 @@ async fn staff_move_cases_through_the_allowed_transitions_only() {
     let admin = app.admin();
     let acme = customer(&app, "acme").await;
     let case = id(&create_case(&app, json!({"shortDescription": "flow", "accountId": acme})).await);
-    let state_of = |reply: &crate::harness::Reply, field: &str| {
+    let state_of = |reply: &Reply, field: &str| {
         reply.data()[field]["case"]["state"]
             .as_str()
             .expect("state")
@@ -187,7 +184,7 @@ async fn staff_move_cases_through_the_allowed_transitions_only() {
     };
     let refuse = async |case: &str, state: &str| {
         let reply = change_state(&app, Some(&admin), case, state).await;
-        assert_code(&reply, "BAD_USER_INPUT", Some("state"));
+        assert_error(&reply, "BAD_USER_INPUT", Some("state"));
     };
     refuse(&case, "NEW").await;
     refuse(&case, "CLOSED").await;
@@ -200,7 +197,7 @@ async fn staff_move_cases_through_the_allowed_transitions_only() {
     // Reopened, resolved again through resolveCase, then closed.
     let reply = change_state(&app, Some(&admin), &case, "IN_PROGRESS").await;
     assert_eq!(state_of(&reply, "changeCaseState"), "IN_PROGRESS");
-    assert_code(
+    assert_error(
         &finish(&app, Some(&admin), "closeCase", &case).await,
         "BAD_USER_INPUT",
         Some("state"),
@@ -230,7 +227,7 @@ async fn staff_move_cases_through_the_allowed_transitions_only() {
     let reply = change_state(&app, Some(&admin), &other, "CANCELED").await;
     assert_eq!(state_of(&reply, "changeCaseState"), "CANCELED");
     refuse(&other, "IN_PROGRESS").await;
-    assert_code(
+    assert_error(
         &finish(&app, Some(&admin), "resolveCase", &other).await,
         "BAD_USER_INPUT",
         Some("state"),
@@ -273,14 +270,14 @@ async fn portal_users_comment_resolve_and_close_while_staff_change_the_rest() {
         json!({"shortDescription": "with partner", "accountId": acme, "partnerId": pco}),
     )
     .await;
-    assert_code(&reply, "FORBIDDEN", None);
+    assert_error(&reply, "FORBIDDEN", None);
 
     let said = comment(&app, Some(&token), &case, "  it jams again  ").await;
     assert_eq!(
         said.data()["addCaseComment"]["comment"]["body"],
         "it jams again"
     );
-    assert_code(
+    assert_error(
         &comment(&app, Some(&token), &case, "   ").await,
         "BAD_USER_INPUT",
         Some("body"),
@@ -298,7 +295,7 @@ async fn portal_users_comment_resolve_and_close_while_staff_change_the_rest() {
     );
 
     // Changing fields and other transitions is staff work.
-    assert_refused_for(
+    assert_refused_writing_nothing(
         &app,
         Some(&token),
         "mutation($i: UpdateCaseInput!) { updateCase(input: $i) { case { id } } }",
@@ -308,18 +305,11 @@ async fn portal_users_comment_resolve_and_close_while_staff_change_the_rest() {
     )
     .await;
     for state in ["IN_PROGRESS", "AWAITING_INFO", "CANCELED"] {
-        assert_refused_for(
-            &app,
-            Some(&token),
-            "mutation($id: ID!, $s: CaseState!) { changeCaseState(id: $id, state: $s) { case { id } } }",
-            json!({"id": case, "s": state}),
-            "FORBIDDEN",
-            None,
-        )
+        assert_refused_writing_nothing(&app, Some(&token), "mutation($id: ID!, $s: CaseState!) { changeCaseState(id: $id, state: $s) { case { id } } }", json!({"id": case, "s": state}), "FORBIDDEN", None)
         .await;
     }
     // Closing needs a resolved case, for portal users as for staff.
-    assert_code(
+    assert_error(
         &finish(&app, Some(&token), "closeCase", &case).await,
         "BAD_USER_INPUT",
         Some("state"),
@@ -343,7 +333,7 @@ async fn portal_users_comment_resolve_and_close_while_staff_change_the_rest() {
         reply.data()["updateCase"]["case"],
         json!({"id": case, "shortDescription": "printer jams", "priority": 2, "partner": {"name": "partner co"}})
     );
-    assert_code(
+    assert_error(
         &update_case(&app, Some(&admin), json!({"id": case, "priority": 0})).await,
         "BAD_USER_INPUT",
         Some("priority"),
@@ -374,8 +364,8 @@ async fn portal_users_comment_resolve_and_close_while_staff_change_the_rest() {
 
     // Someone without access neither reads nor touches the case.
     let stranger = app.token("nobody", &[CONSUMER]);
-    assert!(!case_node_visible(&app, &stranger, &case).await);
-    assert_code(
+    assert!(!node_visible(&app, &stranger, &case).await);
+    assert_error(
         &comment(&app, Some(&stranger), &case, "hi").await,
         "NOT_FOUND",
         None,
@@ -386,7 +376,7 @@ async fn portal_users_comment_resolve_and_close_while_staff_change_the_rest() {
 async fn anonymous_callers_are_refused_every_case_mutation() {
     let app = TestApp::spawn().await;
     let acme = customer(&app, "acme").await;
-    let cora = consumer(&app, "cora").await;
+    let cora = consumer(&app, "cora", None).await;
     let home = household(&app, "home", None).await;
     member(&app, &home, &cora, None, None).await;
     let case = id(&create_case(
@@ -423,7 +413,8 @@ async fn anonymous_callers_are_refused_every_case_mutation() {
         ),
     ];
     for (query, variables) in attempts {
-        assert_refused_for(&app, None, &query, variables, "UNAUTHENTICATED", None).await;
+        assert_refused_writing_nothing(&app, None, &query, variables, "UNAUTHENTICATED", None)
+            .await;
     }
     // Anonymous callers list and read nothing either.
     let data = app

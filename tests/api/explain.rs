@@ -6,24 +6,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::fixtures3::{
-    CUSTOMER_CASE_MANAGER, assign_role, contact, customer, customer_under, manager, partner,
-    partner_account_type, try_relate,
+use crate::support::{
+    ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_CASE_MANAGER, EXPLANATION, PARTNER_ADMIN,
+    RELATIONSHIP_AGENT, TestApp, account_case, assert_error, assign_role, consumer, consumer_case,
+    contact, create_case, customer, customer_under, day, explain_for, explanation, household, id,
+    manager, partner, partner_account_type, relationship_agent, represent, set_policy, team_member,
+    try_relate, unrelate,
 };
-use crate::fixtures4::{
-    consumer_with_subject, household, relate as represent, relationship_agent, team_member,
-};
-use crate::fixtures5::{
-    EXPLANATION, account_case, assert_code, consumer_case, create_case, explain_for, explanation,
-    id, set_policy, unrelate,
-};
-use crate::harness::{
-    ADMIN, AGENT, CONSUMER, CUSTOMER, PARTNER_ADMIN, RELATIONSHIP_AGENT, TestApp,
-};
-
-fn day(app: &TestApp, offset: i64) -> String {
-    (app.clock.today() + chrono::Duration::days(offset)).to_string()
-}
 
 /// The grant for `rule` in an explanation.
 fn grant<'a>(explanation: &'a Value, rule: &str) -> &'a Value {
@@ -163,8 +152,8 @@ async fn a_grant_names_the_rule_the_role_and_the_relationship_path() {
     assert_eq!(labels, ["account ABC Labs", "account ABC Group"]);
     assert_eq!(g["path"][0]["recordId"], child);
 
-    let rex = consumer_with_subject(app, "rex", "rex").await;
-    let cora = consumer_with_subject(app, "cora", "cora").await;
+    let rex = consumer(app, "rex", Some("rex")).await;
+    let cora = consumer(app, "cora", Some("cora")).await;
     let rel = represent(app, &rex, &cora, None).await;
     let coras = consumer_case(app, &cora, "cora's").await;
     let rexs = own(app, &app.token("rex", &[CONSUMER]), &coras).await;
@@ -298,7 +287,7 @@ async fn only_admins_and_managers_ask_about_someone_else() {
         ("agent", &agent),
     ] {
         let reply = explanation(app, token, &case, Some(&alice)).await;
-        assert_code(&reply, "FORBIDDEN", None);
+        assert_error(&reply, "FORBIDDEN", None);
         let reply = app
             .gql(
                 Some(token),
@@ -368,7 +357,7 @@ async fn who_can_access_lists_exactly_the_principals_with_access() {
     let ravi = relationship_agent(app, "ravi", Some("ravi")).await;
     team_member(app, &ravi, &s.abc, None).await;
     relationship_agent(app, "rita", Some("rita")).await;
-    let cora = consumer_with_subject(app, "cora", "cora").await;
+    let cora = consumer(app, "cora", Some("cora")).await;
     household(app, "home", Some(&cora)).await;
 
     let case = id(&create_case(
@@ -419,6 +408,6 @@ async fn who_can_access_lists_exactly_the_principals_with_access() {
         app.token("alice", &[CUSTOMER]),
     ] {
         let reply = app.gql(Some(&token), query, json!({"c": case})).await;
-        assert_code(&reply, "FORBIDDEN", None);
+        assert_error(&reply, "FORBIDDEN", None);
     }
 }

@@ -6,11 +6,10 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::fixtures3::{
-    admin_ok, assert_refused, customer, customer_under, deleted_account, manager, names, nodes,
-    strings,
+use crate::support::{
+    TestApp, admin_ok, assert_refused, customer, customer_under, deleted_account, manager, names,
+    nodes, strings,
 };
-use crate::harness::TestApp;
 
 const WIDTH: usize = 200;
 const DEPTH: usize = 8;

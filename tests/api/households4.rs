@@ -3,11 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::{
-    fixtures4::{
-        assert_audited, assert_refused, consumer, day, household, member, membership_of, names,
-    },
-    harness::TestApp,
+use crate::support::{
+    TestApp, assert_audited, assert_refused_writing_nothing, consumer, day, household, member,
+    membership_of, sorted_names,
 };
 
 const HOUSEHOLD: &str = "query($h: ID!) { node(id: $h) { ... on Household {
@@ -30,8 +28,8 @@ async fn a_member_joins_with_dates_leaves_and_rejoins_with_history_kept() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
     let home = household(&app, "Garcia Home", None).await;
-    let ann = consumer(&app, "Ann Garcia").await;
-    let ben = consumer(&app, "Ben Garcia").await;
+    let ann = consumer(&app, "Ann Garcia", None).await;
+    let ben = consumer(&app, "Ben Garcia", None).await;
 
     let joined = app
         .ok(
@@ -47,10 +45,10 @@ async fn a_member_joins_with_dates_leaves_and_rejoins_with_history_kept() {
     let first_id = first["id"].as_str().unwrap().to_owned();
     assert_audited(&app, "create", "household_membership", &[&first_id]).await;
     // A member whose start lies ahead is not current yet.
-    member(&app, &home, &ben, Some(day(&app, 5)), None).await;
+    member(&app, &home, &ben, Some(&day(&app, 5)), None).await;
 
     let read = read_household(&app, &home).await;
-    assert_eq!(names(&read["members"]["nodes"]), ["Ann Garcia"]);
+    assert_eq!(sorted_names(&read["members"]["nodes"]), ["Ann Garcia"]);
     assert_eq!(read["memberships"]["totalCount"], 2);
     assert_eq!(read["currentMemberships"]["totalCount"], 1);
 
@@ -70,7 +68,7 @@ async fn a_member_joins_with_dates_leaves_and_rejoins_with_history_kept() {
     let read = read_household(&app, &home).await;
     assert_eq!(read["members"]["totalCount"], 0);
     assert_eq!(
-        names(&read["pastAndPresent"]["nodes"]),
+        sorted_names(&read["pastAndPresent"]["nodes"]),
         ["Ann Garcia", "Ben Garcia"]
     );
     assert_eq!(read["memberships"]["totalCount"], 2);
@@ -90,7 +88,7 @@ async fn a_member_joins_with_dates_leaves_and_rejoins_with_history_kept() {
         .to_owned();
     assert_ne!(second_id, first_id);
     let read = read_household(&app, &home).await;
-    assert_eq!(names(&read["members"]["nodes"]), ["Ann Garcia"]);
+    assert_eq!(sorted_names(&read["members"]["nodes"]), ["Ann Garcia"]);
     assert_eq!(read["currentMemberships"]["totalCount"], 1);
     assert_eq!(read["currentMemberships"]["nodes"][0]["id"], second_id);
     let anns: Vec<&Value> = read["memberships"]["nodes"]
@@ -130,25 +128,28 @@ async fn a_member_joins_with_dates_leaves_and_rejoins_with_history_kept() {
             json!({ "c": ann }),
         )
         .await;
-    assert_eq!(names(&side["node"]["households"]["nodes"]), ["Garcia Home"]);
+    assert_eq!(
+        sorted_names(&side["node"]["households"]["nodes"]),
+        ["Garcia Home"]
+    );
     assert_eq!(side["node"]["memberships"]["totalCount"], 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consumer_households_lists_current_households_by_default_and_all_on_request() {
     let app = TestApp::spawn().await;
-    let ann = consumer(&app, "Ann Lee").await;
+    let ann = consumer(&app, "Ann Lee", None).await;
     let old = household(&app, "Lee Flat", None).await;
     let new = household(&app, "Lee House", None).await;
     member(
         &app,
         &old,
         &ann,
-        Some(day(&app, -400)),
-        Some(day(&app, -10)),
+        Some(&day(&app, -400)),
+        Some(&day(&app, -10)),
     )
     .await;
-    member(&app, &new, &ann, Some(day(&app, -9)), None).await;
+    member(&app, &new, &ann, Some(&day(&app, -9)), None).await;
     let read = app
         .ok(
             &app.admin(),
@@ -159,9 +160,12 @@ async fn consumer_households_lists_current_households_by_default_and_all_on_requ
             json!({ "c": ann }),
         )
         .await;
-    assert_eq!(names(&read["node"]["households"]["nodes"]), ["Lee House"]);
     assert_eq!(
-        names(&read["node"]["all"]["nodes"]),
+        sorted_names(&read["node"]["households"]["nodes"]),
+        ["Lee House"]
+    );
+    assert_eq!(
+        sorted_names(&read["node"]["all"]["nodes"]),
         ["Lee Flat", "Lee House"]
     );
 }
@@ -171,8 +175,8 @@ async fn an_overlapping_membership_is_a_conflict_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
     let home = household(&app, "Novak Home", None).await;
-    let ann = consumer(&app, "Ann Novak").await;
-    member(&app, &home, &ann, Some(day(&app, -10)), None).await;
+    let ann = consumer(&app, "Ann Novak", None).await;
+    member(&app, &home, &ann, Some(&day(&app, -10)), None).await;
 
     for (start, end) in [
         (Some(day(&app, 0)), None),
@@ -180,25 +184,11 @@ async fn an_overlapping_membership_is_a_conflict_and_writes_nothing() {
         (Some(day(&app, 30)), Some(day(&app, 40))),
         (Some(day(&app, -100)), Some(day(&app, -10))),
     ] {
-        assert_refused(
-            &app,
-            &admin,
-            ADD,
-            json!({ "i": { "householdId": home, "consumerId": ann, "startDate": start, "endDate": end } }),
-            "CONFLICT",
-            Some("consumerId"),
-        )
+        assert_refused_writing_nothing(&app, Some(&admin), ADD, json!({ "i": { "householdId": home, "consumerId": ann, "startDate": start, "endDate": end } }), "CONFLICT", Some("consumerId"))
         .await;
     }
     // An end before the start is bad input.
-    assert_refused(
-        &app,
-        &admin,
-        ADD,
-        json!({ "i": { "householdId": home, "consumerId": ann, "startDate": day(&app, -20), "endDate": day(&app, -30) } }),
-        "BAD_USER_INPUT",
-        Some("endDate"),
-    )
+    assert_refused_writing_nothing(&app, Some(&admin), ADD, json!({ "i": { "householdId": home, "consumerId": ann, "startDate": day(&app, -20), "endDate": day(&app, -30) } }), "BAD_USER_INPUT", Some("endDate"))
     .await;
     let read = read_household(&app, &home).await;
     assert_eq!(read["memberships"]["totalCount"], 1);
@@ -208,28 +198,28 @@ async fn an_overlapping_membership_is_a_conflict_and_writes_nothing() {
         &app,
         &home,
         &ann,
-        Some(day(&app, -100)),
-        Some(day(&app, -11)),
+        Some(&day(&app, -100)),
+        Some(&day(&app, -11)),
     )
     .await;
     let read = read_household(&app, &home).await;
     assert_eq!(read["memberships"]["totalCount"], 2);
     assert_eq!(read["currentMemberships"]["totalCount"], 1);
-    assert_eq!(names(&read["members"]["nodes"]), ["Ann Novak"]);
+    assert_eq!(sorted_names(&read["members"]["nodes"]), ["Ann Novak"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_head_is_added_as_a_current_member_when_set() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    let ann = consumer(&app, "Ann Okafor").await;
-    let ben = consumer(&app, "Ben Okafor").await;
+    let ann = consumer(&app, "Ann Okafor", None).await;
+    let ben = consumer(&app, "Ben Okafor", None).await;
 
     // createHousehold with a head makes the head a member from today.
     let home = household(&app, "Okafor Home", Some(&ann)).await;
     let read = read_household(&app, &home).await;
     assert_eq!(read["head"]["name"], "Ann Okafor");
-    assert_eq!(names(&read["members"]["nodes"]), ["Ann Okafor"]);
+    assert_eq!(sorted_names(&read["members"]["nodes"]), ["Ann Okafor"]);
     assert_eq!(read["memberships"]["nodes"][0]["startDate"], day(&app, 0));
     assert_eq!(read["memberships"]["nodes"][0]["endDate"], Value::Null);
     assert_audited(&app, "create", "household", &[&home]).await;
@@ -251,7 +241,7 @@ async fn the_head_is_added_as_a_current_member_when_set() {
     assert_audited(&app, "update", "household", &[&home]).await;
     let read = read_household(&app, &home).await;
     assert_eq!(
-        names(&read["members"]["nodes"]),
+        sorted_names(&read["members"]["nodes"]),
         ["Ann Okafor", "Ben Okafor"]
     );
     assert_eq!(read["memberships"]["totalCount"], 2);
@@ -284,12 +274,12 @@ async fn a_head_who_cannot_be_a_current_member_is_refused() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
     let home = household(&app, "Petrov Home", None).await;
-    let cara = consumer(&app, "Cara Petrov").await;
+    let cara = consumer(&app, "Cara Petrov", None).await;
     // Cara joins only next week: she cannot be head today, and a second period would overlap.
-    member(&app, &home, &cara, Some(day(&app, 7)), None).await;
-    assert_refused(
+    member(&app, &home, &cara, Some(&day(&app, 7)), None).await;
+    assert_refused_writing_nothing(
         &app,
-        &admin,
+        Some(&admin),
         "mutation($i: UpdateHouseholdInput!) { updateHousehold(input: $i) { household { id } } }",
         json!({ "i": { "id": home, "headId": cara } }),
         "BAD_USER_INPUT",
@@ -306,7 +296,7 @@ async fn a_head_who_cannot_be_a_current_member_is_refused() {
 async fn the_primary_household_must_be_a_current_household() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    let ann = consumer(&app, "Ann Quinn").await;
+    let ann = consumer(&app, "Ann Quinn", None).await;
     let home = household(&app, "Quinn Home", Some(&ann)).await;
     let lake = household(&app, "Quinn Lake House", None).await;
     let past = household(&app, "Quinn Old Home", None).await;
@@ -314,8 +304,8 @@ async fn the_primary_household_must_be_a_current_household() {
         &app,
         &past,
         &ann,
-        Some(day(&app, -300)),
-        Some(day(&app, -1)),
+        Some(&day(&app, -300)),
+        Some(&day(&app, -1)),
     )
     .await;
     const SET: &str = "mutation($i: SetPrimaryHouseholdInput!) { setPrimaryHousehold(input: $i) { consumer { primaryHousehold { name } } } }";
@@ -335,9 +325,9 @@ async fn the_primary_household_must_be_a_current_household() {
 
     // A household she never joined, and one she has left, are refused.
     for other in [&lake, &past] {
-        assert_refused(
+        assert_refused_writing_nothing(
             &app,
-            &admin,
+            Some(&admin),
             SET,
             json!({ "i": { "consumerId": ann, "householdId": other } }),
             "BAD_USER_INPUT",
@@ -368,11 +358,11 @@ async fn the_primary_household_must_be_a_current_household() {
 async fn ending_a_membership_before_it_started_is_refused() {
     let app = TestApp::spawn().await;
     let home = household(&app, "Reyes Home", None).await;
-    let ann = consumer(&app, "Ann Reyes").await;
-    let membership = member(&app, &home, &ann, Some(day(&app, -5)), None).await;
-    assert_refused(
+    let ann = consumer(&app, "Ann Reyes", None).await;
+    let membership = member(&app, &home, &ann, Some(&day(&app, -5)), None).await;
+    assert_refused_writing_nothing(
         &app,
-        &app.admin(),
+        Some(&app.admin()),
         END,
         json!({ "i": { "membershipId": membership, "endDate": day(&app, -6) } }),
         "BAD_USER_INPUT",
@@ -381,5 +371,5 @@ async fn ending_a_membership_before_it_started_is_refused() {
     .await;
     let read = read_household(&app, &home).await;
     assert_eq!(read["memberships"]["nodes"][0]["endDate"], Value::Null);
-    assert_eq!(names(&read["members"]["nodes"]), ["Ann Reyes"]);
+    assert_eq!(sorted_names(&read["members"]["nodes"]), ["Ann Reyes"]);
 }

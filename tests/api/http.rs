@@ -4,7 +4,7 @@
 use liaison::config::Limits;
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
+use crate::support::TestApp;
 
 /// Customer accounts an admin sees, and audit entries written.
 async fn written(app: &TestApp) -> (Value, u64) {

@@ -4,21 +4,10 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
-use crate::{fixtures, harness::TestApp};
-
-fn encode(kind: &str, uuid: &str) -> String {
-    fixtures::global_id(kind, uuid)
-}
-
-/// The uuid inside a global ID, as text.
-fn uuid_of(id: &str) -> String {
-    fixtures::uuid_of(id).to_string()
-}
-
-/// The same row's ID as another type.
-fn as_kind(id: &str, kind: &str) -> String {
-    encode(kind, &uuid_of(id))
-}
+use crate::support::{
+    TestApp, account, as_kind, consumer, contact, customer, customer_under, global_id, household,
+    internal_user, uuid_of,
+};
 
 const MISSING: &str = "0190f5a2-0000-7000-8000-000000000000";
 
@@ -27,7 +16,7 @@ const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id } }";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_ids_are_refused_with_the_field() {
     let app = TestApp::spawn().await;
-    let account = fixtures::customer(&app, "ACME", None).await;
+    let account = customer(&app, "ACME").await;
     let admin = app.admin();
     for garbage in [
         "garbage".to_owned(),
@@ -39,7 +28,7 @@ async fn garbage_ids_are_refused_with_the_field() {
         URL_SAFE_NO_PAD.encode(format!("account:{}", uuid_of(&account))),
         URL_SAFE_NO_PAD.encode([0xff, 0xfe, 0x3a, 0x00]),
         // The right text in standard (padded) base64 is not the API's encoding.
-        uuid_of(&account),
+        uuid_of(&account).to_string(),
     ] {
         let reply = app.gql(Some(&admin), NODE, json!({"id": garbage})).await;
         assert_eq!(
@@ -73,11 +62,11 @@ async fn garbage_ids_are_refused_with_the_field() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ids_of_the_wrong_type_are_refused_with_the_field_and_write_nothing() {
     let app = TestApp::spawn().await;
-    let account = fixtures::customer(&app, "ACME", None).await;
-    let contact = fixtures::contact(&app, &account, "CARL", None).await;
-    let consumer = fixtures::consumer(&app, "KIM", None).await;
-    let household = fixtures::household(&app, "HOME", None).await;
-    let user = fixtures::internal_user(&app, "UMA", None).await;
+    let account = customer(&app, "ACME").await;
+    let contact = contact(&app, &account, "CARL", None).await;
+    let consumer = consumer(&app, "KIM", None).await;
+    let household = household(&app, "HOME", None).await;
+    let user = internal_user(&app, "UMA", None).await;
     let admin = app.admin();
     let audit_before = app.audit_count().await;
 
@@ -204,12 +193,12 @@ async fn ids_of_missing_rows_resolve_to_null() {
         "InternalUser",
     ] {
         let reply = app
-            .gql(Some(&admin), NODE, json!({"id": encode(kind, MISSING)}))
+            .gql(Some(&admin), NODE, json!({"id": global_id(kind, MISSING)}))
             .await;
         assert_eq!(reply.data()["node"], Value::Null, "{kind}");
     }
     // A deleted row's ID resolves to null as well.
-    let account = fixtures::customer(&app, "GONE", None).await;
+    let account = customer(&app, "GONE").await;
     app.ok(
         &admin,
         "mutation($id: ID!) { deleteAccount(id: $id) { deletedId } }",
@@ -232,17 +221,17 @@ async fn ids_of_missing_rows_resolve_to_null() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_returns_objects_in_order_with_nulls() {
     let app = TestApp::spawn().await;
-    let account = fixtures::customer(&app, "ACME", None).await;
-    let contact = fixtures::contact(&app, &account, "CARL", None).await;
-    let consumer = fixtures::consumer(&app, "KIM", None).await;
-    let household = fixtures::household(&app, "HOME", Some(&consumer)).await;
-    let user = fixtures::internal_user(&app, "UMA", None).await;
+    let account = customer(&app, "ACME").await;
+    let contact = contact(&app, &account, "CARL", None).await;
+    let consumer = consumer(&app, "KIM", None).await;
+    let household = household(&app, "HOME", Some(&consumer)).await;
+    let user = internal_user(&app, "UMA", None).await;
     let ids = json!([
         household,
-        encode("Contact", MISSING),
+        global_id("Contact", MISSING),
         contact,
         account,
-        encode("Household", MISSING),
+        global_id("Household", MISSING),
         user,
         consumer,
         account,
@@ -282,9 +271,9 @@ async fn nodes_returns_objects_in_order_with_nulls() {
 async fn an_organisation_is_reachable_through_each_face_it_has() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    let both = fixtures::account(&app, "BOTHCO", true, true, None).await;
-    let partner_only = fixtures::account(&app, "PARTNERCO", false, true, None).await;
-    let customer_only = fixtures::customer(&app, "CUSTOMERCO", None).await;
+    let both = account(&app, "BOTHCO", true, true, None).await;
+    let partner_only = account(&app, "PARTNERCO", false, true, None).await;
+    let customer_only = customer(&app, "CUSTOMERCO").await;
     let query = "query($id: ID!) { node(id: $id) { __typename id
         ... on Organization { name isCustomer isPartner }
         ... on Account { asPartner { id } asAccount { id } }
@@ -365,7 +354,7 @@ async fn an_organisation_is_reachable_through_each_face_it_has() {
     );
 
     // Either face is accepted where an organisation is expected.
-    let child = fixtures::customer(&app, "CHILD", Some(&partner_id)).await;
+    let child = customer_under(&app, "CHILD", &partner_id).await;
     let data = app
         .ok(
             &admin,
@@ -377,7 +366,7 @@ async fn an_organisation_is_reachable_through_each_face_it_has() {
         uuid_of(data["node"]["parent"]["id"].as_str().unwrap()),
         uuid_of(&both)
     );
-    let contact = fixtures::contact(&app, &as_kind(&partner_only, "Partner"), "PAT", None).await;
+    let contact = contact(&app, &as_kind(&partner_only, "Partner"), "PAT", None).await;
     let data = app
         .ok(
             &admin,

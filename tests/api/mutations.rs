@@ -1,17 +1,16 @@
 //! What every mutation does: its effects, its input rules with the offending field, that a refused
 //! mutation writes nothing, and that every change leaves an audit entry naming the actor.
 
-use entity::{audit_log, household_membership, role_assignment};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use entity::{household_membership, role_assignment};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    fixtures::{self, uuid_of},
-    harness::{AGENT, CUSTOMER, CUSTOMER_ADMIN, MANAGER, TestApp},
+use crate::support::{
+    ADMIN_SUBJECT, AGENT, CUSTOMER, CUSTOMER_ADMIN, MANAGER, TestApp, account, assert_logged_by,
+    assign_role, audit_log, audit_log_since, consumer, contact, customer, customer_under, day,
+    global_id, household, internal_user, member, node, snapshot, today, uuid_of,
 };
-
-const ADMIN_SUBJECT: &str = "test.admin";
 
 const CREATE_ACCOUNT: &str =
     "mutation($i: CreateAccountInput!) { createAccount(input: $i) { account {
@@ -77,7 +76,7 @@ async fn run(app: &TestApp, query: &str, variables: Value) -> Value {
 
 /// Asserts the admin's mutation is refused with `code` on `field` and that nothing was written.
 async fn refused(app: &TestApp, query: &str, variables: Value, code: &str, field: Option<&str>) {
-    let before = fixtures::snapshot(app).await;
+    let before = snapshot(app).await;
     let reply = app.gql(Some(&app.admin()), query, variables.clone()).await;
     assert_eq!(reply.code(), code, "{variables}: {}", reply.body);
     if let Some(field) = field {
@@ -85,57 +84,14 @@ async fn refused(app: &TestApp, query: &str, variables: Value, code: &str, field
     }
     assert!(reply.body["data"].is_null(), "{}", reply.body);
     assert_eq!(
-        fixtures::snapshot(app).await,
+        snapshot(app).await,
         before,
         "a refused mutation changed data: {variables}"
     );
 }
 
-/// Audit entries in the order they were written.
-async fn audit(app: &TestApp) -> Vec<audit_log::Model> {
-    audit_log::Entity::find()
-        .order_by_asc(audit_log::Column::Id)
-        .all(&app.db)
-        .await
-        .expect("read the audit log")
-}
-
-/// Asserts an entry for `action` on the `kind` row `id` by `actor` is among `entries`.
-fn assert_audited(entries: &[audit_log::Model], action: &str, kind: &str, id: Uuid, actor: &str) {
-    assert!(
-        entries.iter().any(|e| e.action == action
-            && e.entity_kind == kind
-            && e.entity_id == id
-            && e.actor.as_deref() == Some(actor)),
-        "no audit entry {action} {kind} {id} by {actor} in {entries:#?}"
-    );
-}
-
-/// The audit entries written since `before` entries existed.
-async fn audit_since(app: &TestApp, before: usize) -> Vec<audit_log::Model> {
-    audit(app).await.split_off(before)
-}
-
-async fn node(app: &TestApp, id: &str, selection: &str) -> Value {
-    app.ok(
-        &app.admin(),
-        &format!("query($id: ID!) {{ node(id: $id) {{ {selection} }} }}"),
-        json!({"id": id}),
-    )
-    .await["node"]
-        .clone()
-}
-
 async fn stored_roles(app: &TestApp, id: &str, on: &str) -> Value {
     node(app, id, &format!("... on {on} {{ roles }}")).await["roles"].clone()
-}
-
-fn today(app: &TestApp) -> String {
-    app.clock.today().to_string()
-}
-
-fn days_from_today(app: &TestApp, days: i64) -> String {
-    (app.clock.today() + chrono::Duration::days(days)).to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,10 +158,10 @@ async fn create_account_generates_numbers_and_is_audited() {
         .clone();
     assert_eq!(managed["number"], "ACC0000004");
 
-    let entries = audit(&app).await;
+    let entries = audit_log(&app).await;
     assert_eq!(entries.len(), 5, "one entry per create: {entries:#?}");
     for account in [&first, &partner, &explicit, &next] {
-        assert_audited(
+        assert_logged_by(
             &entries,
             "create",
             "account",
@@ -213,7 +169,7 @@ async fn create_account_generates_numbers_and_is_audited() {
             ADMIN_SUBJECT,
         );
     }
-    assert_audited(
+    assert_logged_by(
         &entries,
         "create",
         "account",
@@ -320,7 +276,7 @@ async fn account_input_rules_refuse_with_the_field() {
         Some("isCustomer"),
     )
     .await;
-    let missing = fixtures::global_id("Account", &Uuid::now_v7().to_string());
+    let missing = global_id("Account", &Uuid::now_v7().to_string());
     refused(
         &app,
         CREATE_ACCOUNT,
@@ -385,10 +341,10 @@ async fn account_input_rules_refuse_with_the_field() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hierarchy_refuses_self_parents_and_cycles() {
     let app = TestApp::spawn().await;
-    let a = fixtures::customer(&app, "A", None).await;
-    let b = fixtures::customer(&app, "B", Some(&a)).await;
-    let c = fixtures::customer(&app, "C", Some(&b)).await;
-    let d = fixtures::customer(&app, "D", None).await;
+    let a = customer(&app, "A").await;
+    let b = customer_under(&app, "B", &a).await;
+    let c = customer_under(&app, "C", &b).await;
+    let d = customer(&app, "D").await;
 
     let update = |input: Value| json!({"i": input});
     refused(
@@ -433,7 +389,7 @@ async fn the_hierarchy_refuses_self_parents_and_cycles() {
     .await;
 
     // Legal moves: C up under A, A under D, B to the root.
-    let before = audit(&app).await.len();
+    let before = audit_log(&app).await.len();
     let moved = run(
         &app,
         UPDATE_ACCOUNT,
@@ -455,10 +411,10 @@ async fn the_hierarchy_refuses_self_parents_and_cycles() {
     )
     .await;
     assert_eq!(moved["account"]["parent"], Value::Null);
-    let entries = audit_since(&app, before).await;
+    let entries = audit_log_since(&app, before).await;
     assert_eq!(entries.len(), 3);
     for id in [&c, &a, &b] {
-        assert_audited(&entries, "update", "account", uuid_of(id), ADMIN_SUBJECT);
+        assert_logged_by(&entries, "update", "account", uuid_of(id), ADMIN_SUBJECT);
     }
 
     let tree = node(&app, &d, "... on Account { children { nodes { name ... on Account { children { nodes { name } } } } } }").await;
@@ -480,7 +436,7 @@ async fn the_hierarchy_refuses_self_parents_and_cycles() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_account_changes_fields_and_face() {
     let app = TestApp::spawn().await;
-    let id = fixtures::customer(&app, "OLD", None).await;
+    let id = customer(&app, "OLD").await;
     app.clock.advance(chrono::Duration::minutes(5));
     let updated = run(
         &app,
@@ -509,7 +465,7 @@ async fn update_account_changes_fields_and_face() {
     assert_eq!(updated["__typename"], "Partner");
     assert_eq!(updated["name"], "NEW", "absent fields stay");
     assert_eq!(node(&app, &id, "id").await, Value::Null);
-    let partner = fixtures::global_id("Partner", &uuid_of(&id).to_string());
+    let partner = global_id("Partner", &uuid_of(&id).to_string());
     assert_eq!(
         node(&app, &partner, "... on Partner { name }").await["name"],
         "NEW"
@@ -524,18 +480,18 @@ async fn update_account_changes_fields_and_face() {
     .await["account"]
         .clone();
     assert_eq!(updated["name"], "NEWER");
-    let entries = audit(&app).await;
+    let entries = audit_log(&app).await;
     assert_eq!(entries.iter().filter(|e| e.action == "update").count(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_account_refuses_accounts_in_use() {
     let app = TestApp::spawn().await;
-    let with_contact = fixtures::customer(&app, "WITHCONTACT", None).await;
-    let contact = fixtures::contact(&app, &with_contact, "CARL", None).await;
-    let with_child = fixtures::customer(&app, "WITHCHILD", None).await;
-    let child = fixtures::customer(&app, "CHILD", Some(&with_child)).await;
-    let partner = fixtures::account(&app, "PARTNERONLY", false, true, None).await;
+    let with_contact = customer(&app, "WITHCONTACT").await;
+    let contact = contact(&app, &with_contact, "CARL", None).await;
+    let with_child = customer(&app, "WITHCHILD").await;
+    let child = customer_under(&app, "CHILD", &with_child).await;
+    let partner = account(&app, "PARTNERONLY", false, true, None).await;
 
     refused(
         &app,
@@ -554,7 +510,7 @@ async fn delete_account_refuses_accounts_in_use() {
     )
     .await;
 
-    let before = audit(&app).await.len();
+    let before = audit_log(&app).await.len();
     run(&app, DELETE_CONTACT, json!({"id": contact})).await;
     run(&app, DELETE_ACCOUNT, json!({"id": child})).await;
     for id in [&with_contact, &with_child, &partner] {
@@ -562,8 +518,8 @@ async fn delete_account_refuses_accounts_in_use() {
         assert_eq!(deleted["deletedId"], id.as_str());
         assert_eq!(node(&app, id, "id").await, Value::Null);
     }
-    let entries = audit_since(&app, before).await;
-    assert_audited(
+    let entries = audit_log_since(&app, before).await;
+    assert_logged_by(
         &entries,
         "delete",
         "contact",
@@ -571,7 +527,7 @@ async fn delete_account_refuses_accounts_in_use() {
         ADMIN_SUBJECT,
     );
     for id in [&child, &with_contact, &with_child, &partner] {
-        assert_audited(&entries, "delete", "account", uuid_of(id), ADMIN_SUBJECT);
+        assert_logged_by(&entries, "delete", "account", uuid_of(id), ADMIN_SUBJECT);
     }
     let data = app
         .ok(
@@ -589,8 +545,8 @@ async fn delete_account_refuses_accounts_in_use() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contacts_are_created_changed_moved_and_deleted() {
     let app = TestApp::spawn().await;
-    let home = fixtures::customer(&app, "HOME", None).await;
-    let away = fixtures::account(&app, "AWAY", false, true, None).await;
+    let home = customer(&app, "HOME").await;
+    let away = account(&app, "AWAY", false, true, None).await;
 
     let contact = run(
         &app,
@@ -619,7 +575,7 @@ async fn contacts_are_created_changed_moved_and_deleted() {
     assert_eq!(updated["subject"], "carl.contact");
     assert_eq!(updated["account"]["id"], away, "moved to a partner account");
 
-    let missing = fixtures::global_id("Account", &Uuid::now_v7().to_string());
+    let missing = global_id("Account", &Uuid::now_v7().to_string());
     refused(
         &app,
         CREATE_CONTACT,
@@ -654,8 +610,8 @@ async fn contacts_are_created_changed_moved_and_deleted() {
     .await;
 
     // Deleting a contact deletes its stored roles.
-    fixtures::assign_role(&app, &id, CUSTOMER).await;
-    fixtures::assign_role(&app, &id, CUSTOMER_ADMIN).await;
+    assign_role(&app, &id, CUSTOMER).await;
+    assign_role(&app, &id, CUSTOMER_ADMIN).await;
     let stored = || async {
         role_assignment::Entity::find()
             .filter(role_assignment::Column::ContactId.eq(uuid_of(&id)))
@@ -671,19 +627,19 @@ async fn contacts_are_created_changed_moved_and_deleted() {
     assert_eq!(node(&app, &id, "id").await, Value::Null);
     refused(&app, DELETE_CONTACT, json!({"id": id}), "NOT_FOUND", None).await;
 
-    let entries = audit(&app).await;
+    let entries = audit_log(&app).await;
     for action in ["create", "update", "delete"] {
-        assert_audited(&entries, action, "contact", uuid_of(&id), ADMIN_SUBJECT);
+        assert_logged_by(&entries, action, "contact", uuid_of(&id), ADMIN_SUBJECT);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subject_belongs_to_one_person_only() {
     let app = TestApp::spawn().await;
-    let account = fixtures::customer(&app, "ACME", None).await;
-    let sam = fixtures::contact(&app, &account, "SAM", Some("sam.subject")).await;
-    let kim = fixtures::consumer(&app, "KIM", Some("kim.subject")).await;
-    let uma = fixtures::internal_user(&app, "UMA", Some("uma.subject")).await;
+    let account = customer(&app, "ACME").await;
+    let sam = contact(&app, &account, "SAM", Some("sam.subject")).await;
+    let kim = consumer(&app, "KIM", Some("kim.subject")).await;
+    let uma = internal_user(&app, "UMA", Some("uma.subject")).await;
 
     for taken in ["sam.subject", " kim.subject ", "uma.subject"] {
         refused(
@@ -759,8 +715,8 @@ async fn a_subject_belongs_to_one_person_only() {
     .await;
     assert_eq!(reused["consumer"]["subject"], "sam.subject");
     // Several people may have no subject at all.
-    fixtures::contact(&app, &account, "NOSUB1", None).await;
-    fixtures::contact(&app, &account, "NOSUB2", None).await;
+    contact(&app, &account, "NOSUB1", None).await;
+    contact(&app, &account, "NOSUB2", None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -806,7 +762,7 @@ async fn consumers_and_their_primary_household() {
     .await;
 
     // The primary household must be one the consumer currently belongs to.
-    let home = fixtures::household(&app, "HOME", None).await;
+    let home = household(&app, "HOME", None).await;
     refused(
         &app,
         SET_PRIMARY,
@@ -815,7 +771,7 @@ async fn consumers_and_their_primary_household() {
         Some("householdId"),
     )
     .await;
-    let past = fixtures::member(&app, &home, &id, Some("2001-01-01"), Some("2001-12-31")).await;
+    let past = member(&app, &home, &id, Some("2001-01-01"), Some("2001-12-31")).await;
     refused(
         &app,
         SET_PRIMARY,
@@ -825,7 +781,7 @@ async fn consumers_and_their_primary_household() {
     )
     .await;
     run(&app, REMOVE_MEMBERSHIP, json!({"id": past})).await;
-    fixtures::member(&app, &home, &id, None, None).await;
+    member(&app, &home, &id, None, None).await;
     let set = run(
         &app,
         SET_PRIMARY,
@@ -849,7 +805,7 @@ async fn consumers_and_their_primary_household() {
         json!({"i": {"id": home, "headId": id}}),
     )
     .await;
-    let before = audit(&app).await.len();
+    let before = audit_log(&app).await.len();
     let deleted = run(&app, DELETE_CONSUMER, json!({"id": id})).await;
     assert_eq!(deleted["deletedId"], id);
     assert_eq!(node(&app, &id, "id").await, Value::Null);
@@ -872,18 +828,18 @@ async fn consumers_and_their_primary_household() {
         left.is_empty(),
         "memberships of a deleted consumer remain: {left:?}"
     );
-    let entries = audit_since(&app, before).await;
-    assert_audited(&entries, "delete", "consumer", uuid_of(&id), ADMIN_SUBJECT);
+    let entries = audit_log_since(&app, before).await;
+    assert_logged_by(&entries, "delete", "consumer", uuid_of(&id), ADMIN_SUBJECT);
     assert!(
         entries
             .iter()
             .any(|e| e.action == "delete" && e.entity_kind == "household_membership")
     );
 
-    let entries = audit(&app).await;
-    assert_audited(&entries, "create", "consumer", uuid_of(&id), ADMIN_SUBJECT);
-    assert_audited(&entries, "update", "consumer", uuid_of(&id), ADMIN_SUBJECT);
-    assert_audited(
+    let entries = audit_log(&app).await;
+    assert_logged_by(&entries, "create", "consumer", uuid_of(&id), ADMIN_SUBJECT);
+    assert_logged_by(&entries, "update", "consumer", uuid_of(&id), ADMIN_SUBJECT);
+    assert_logged_by(
         &entries,
         "set_primary_household",
         "consumer",
@@ -895,7 +851,7 @@ async fn consumers_and_their_primary_household() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_household_has_its_head_as_a_current_member() {
     let app = TestApp::spawn().await;
-    let head = fixtures::consumer(&app, "HEAD", None).await;
+    let head = consumer(&app, "HEAD", None).await;
     let household = run(
         &app,
         CREATE_HOUSEHOLD,
@@ -916,9 +872,9 @@ async fn a_new_household_has_its_head_as_a_current_member() {
     );
     assert_eq!(membership["endDate"], Value::Null);
     assert_eq!(membership["isCurrent"], true);
-    let entries = audit(&app).await;
-    assert_audited(&entries, "create", "household", uuid_of(&id), ADMIN_SUBJECT);
-    assert_audited(
+    let entries = audit_log(&app).await;
+    assert_logged_by(&entries, "create", "household", uuid_of(&id), ADMIN_SUBJECT);
+    assert_logged_by(
         &entries,
         "create",
         "household_membership",
@@ -931,7 +887,7 @@ async fn a_new_household_has_its_head_as_a_current_member() {
     assert_eq!(empty["head"], Value::Null);
     assert_eq!(empty["members"]["nodes"], json!([]));
 
-    let gone = fixtures::consumer(&app, "GONE", None).await;
+    let gone = consumer(&app, "GONE", None).await;
     run(&app, DELETE_CONSUMER, json!({"id": gone})).await;
     refused(
         &app,
@@ -954,8 +910,8 @@ async fn a_new_household_has_its_head_as_a_current_member() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memberships_have_periods_that_must_not_overlap() {
     let app = TestApp::spawn().await;
-    let home = fixtures::household(&app, "HOME", None).await;
-    let kim = fixtures::consumer(&app, "KIM", None).await;
+    let home = household(&app, "HOME", None).await;
+    let kim = consumer(&app, "KIM", None).await;
     let add = |start: Value, end: Value| json!({"i": {"householdId": home, "consumerId": kim, "startDate": start, "endDate": end}});
 
     let past = run(
@@ -1003,7 +959,7 @@ async fn memberships_have_periods_that_must_not_overlap() {
         Some("endDate"),
     )
     .await;
-    let missing_home = fixtures::global_id("Household", &Uuid::now_v7().to_string());
+    let missing_home = global_id("Household", &Uuid::now_v7().to_string());
     refused(
         &app,
         ADD_MEMBER,
@@ -1012,7 +968,7 @@ async fn memberships_have_periods_that_must_not_overlap() {
         Some("householdId"),
     )
     .await;
-    let missing_consumer = fixtures::global_id("Consumer", &Uuid::now_v7().to_string());
+    let missing_consumer = global_id("Consumer", &Uuid::now_v7().to_string());
     refused(
         &app,
         ADD_MEMBER,
@@ -1061,16 +1017,16 @@ async fn memberships_have_periods_that_must_not_overlap() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ending_a_membership_keeps_it_as_history() {
     let app = TestApp::spawn().await;
-    let head = fixtures::consumer(&app, "HEAD", None).await;
-    let home = fixtures::household(&app, "HOME", Some(&head)).await;
+    let head = consumer(&app, "HEAD", None).await;
+    let home = household(&app, "HOME", Some(&head)).await;
     run(
         &app,
         SET_PRIMARY,
         json!({"i": {"consumerId": head, "householdId": home}}),
     )
     .await;
-    let kim = fixtures::consumer(&app, "KIM", None).await;
-    let membership = fixtures::member(&app, &home, &kim, Some("2020-01-01"), None).await;
+    let kim = consumer(&app, "KIM", None).await;
+    let membership = member(&app, &home, &kim, Some("2020-01-01"), None).await;
 
     refused(
         &app,
@@ -1082,7 +1038,7 @@ async fn ending_a_membership_keeps_it_as_history() {
     .await;
 
     // Ended today: still a member until the day is over.
-    let before = audit(&app).await.len();
+    let before = audit_log(&app).await.len();
     let ended = run(
         &app,
         END_MEMBERSHIP,
@@ -1093,8 +1049,8 @@ async fn ending_a_membership_keeps_it_as_history() {
     assert_eq!(ended["endDate"], today(&app));
     assert_eq!(ended["startDate"], "2020-01-01");
     assert_eq!(ended["isCurrent"], true);
-    assert_audited(
-        &audit_since(&app, before).await,
+    assert_logged_by(
+        &audit_log_since(&app, before).await,
         "end",
         "household_membership",
         uuid_of(&membership),
@@ -1124,7 +1080,7 @@ async fn ending_a_membership_keeps_it_as_history() {
     let ended = run(
         &app,
         END_MEMBERSHIP,
-        json!({"i": {"membershipId": head_membership, "endDate": days_from_today(&app, -1)}}),
+        json!({"i": {"membershipId": head_membership, "endDate": day(&app, -1)}}),
     )
     .await;
     assert_eq!(ended["membership"]["isCurrent"], false);
@@ -1138,16 +1094,16 @@ async fn ending_a_membership_keeps_it_as_history() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removing_the_heads_membership_clears_the_head() {
     let app = TestApp::spawn().await;
-    let head = fixtures::consumer(&app, "HEAD", None).await;
-    let home = fixtures::household(&app, "HOME", Some(&head)).await;
+    let head = consumer(&app, "HEAD", None).await;
+    let home = household(&app, "HOME", Some(&head)).await;
     run(
         &app,
         SET_PRIMARY,
         json!({"i": {"consumerId": head, "householdId": home}}),
     )
     .await;
-    let kim = fixtures::consumer(&app, "KIM", None).await;
-    let kims = fixtures::member(&app, &home, &kim, None, None).await;
+    let kim = consumer(&app, "KIM", None).await;
+    let kims = member(&app, &home, &kim, None, None).await;
     let query = "... on Household { head { id } members { nodes { id } } memberships { totalCount nodes { id consumer { id } } } }";
 
     // Removing another member leaves the head alone.
@@ -1163,10 +1119,10 @@ async fn removing_the_heads_membership_clears_the_head() {
         .as_str()
         .unwrap()
         .to_owned();
-    let before = audit(&app).await.len();
+    let before = audit_log(&app).await.len();
     run(&app, REMOVE_MEMBERSHIP, json!({"id": heads})).await;
-    assert_audited(
-        &audit_since(&app, before).await,
+    assert_logged_by(
+        &audit_log_since(&app, before).await,
         "delete",
         "household_membership",
         uuid_of(&heads),
@@ -1194,10 +1150,10 @@ async fn removing_the_heads_membership_clears_the_head() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn households_are_renamed_re_headed_and_deleted() {
     let app = TestApp::spawn().await;
-    let home = fixtures::household(&app, "HOME", None).await;
-    let kim = fixtures::consumer(&app, "KIM", None).await;
-    let lee = fixtures::consumer(&app, "LEE", None).await;
-    fixtures::member(&app, &home, &lee, None, None).await;
+    let home = household(&app, "HOME", None).await;
+    let kim = consumer(&app, "KIM", None).await;
+    let lee = consumer(&app, "LEE", None).await;
+    member(&app, &home, &lee, None, None).await;
     run(
         &app,
         SET_PRIMARY,
@@ -1264,7 +1220,7 @@ async fn households_are_renamed_re_headed_and_deleted() {
     )
     .await;
 
-    let before = audit(&app).await.len();
+    let before = audit_log(&app).await.len();
     let deleted = run(&app, DELETE_HOUSEHOLD, json!({"id": home})).await;
     assert_eq!(deleted["deletedId"], home);
     assert_eq!(node(&app, &home, "id").await, Value::Null);
@@ -1278,8 +1234,8 @@ async fn households_are_renamed_re_headed_and_deleted() {
         lee_now,
         json!({"primaryHousehold": null, "memberships": {"totalCount": 0}})
     );
-    let entries = audit_since(&app, before).await;
-    assert_audited(
+    let entries = audit_log_since(&app, before).await;
+    assert_logged_by(
         &entries,
         "delete",
         "household",
@@ -1294,7 +1250,7 @@ async fn households_are_renamed_re_headed_and_deleted() {
         2,
         "each removed membership is audited"
     );
-    let entries = audit(&app).await;
+    let entries = audit_log(&app).await;
     assert_eq!(
         entries
             .iter()
@@ -1360,7 +1316,7 @@ async fn internal_users_are_created_changed_and_deleted_with_their_roles() {
         json!({"__typename": "InternalUser", "name": "UMA"})
     );
 
-    fixtures::assign_role(&app, &id, AGENT).await;
+    assign_role(&app, &id, AGENT).await;
     let deleted = run(&app, DELETE_USER, json!({"id": id})).await;
     assert_eq!(deleted["deletedId"], id);
     let roles = role_assignment::Entity::find()
@@ -1374,9 +1330,9 @@ async fn internal_users_are_created_changed_and_deleted_with_their_roles() {
     );
     assert_eq!(node(&app, &id, "id").await, Value::Null);
     refused(&app, DELETE_USER, json!({"id": id}), "NOT_FOUND", None).await;
-    let entries = audit(&app).await;
+    let entries = audit_log(&app).await;
     for action in ["create", "update", "delete"] {
-        assert_audited(
+        assert_logged_by(
             &entries,
             action,
             "internal_user",
@@ -1389,13 +1345,13 @@ async fn internal_users_are_created_changed_and_deleted_with_their_roles() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_are_assigned_and_revoked_by_holder_kind() {
     let app = TestApp::spawn().await;
-    let account = fixtures::customer(&app, "ACME", None).await;
-    let contact = fixtures::contact(&app, &account, "CARL", None).await;
-    let user = fixtures::internal_user(&app, "UMA", None).await;
-    let consumer = fixtures::consumer(&app, "KIM", None).await;
+    let account = customer(&app, "ACME").await;
+    let contact = contact(&app, &account, "CARL", None).await;
+    let user = internal_user(&app, "UMA", None).await;
+    let consumer = consumer(&app, "KIM", None).await;
     let role = |principal: &str, role: &str| json!({"i": {"principalId": principal, "role": role}});
 
-    let before = audit(&app).await.len();
+    let before = audit_log(&app).await.len();
     let assigned = run(&app, ASSIGN_ROLE, role(&contact, CUSTOMER_ADMIN)).await;
     assert_eq!(
         assigned,
@@ -1404,7 +1360,7 @@ async fn roles_are_assigned_and_revoked_by_holder_kind() {
     run(&app, ASSIGN_ROLE, role(&contact, CUSTOMER)).await;
     run(&app, ASSIGN_ROLE, role(&user, MANAGER)).await;
     run(&app, ASSIGN_ROLE, role(&user, "admin")).await;
-    let entries = audit_since(&app, before).await;
+    let entries = audit_log_since(&app, before).await;
     assert_eq!(entries.len(), 4);
     assert!(
         entries
@@ -1485,7 +1441,7 @@ async fn roles_are_assigned_and_revoked_by_holder_kind() {
         Some("principalId"),
     )
     .await;
-    let missing = fixtures::global_id("Contact", &Uuid::now_v7().to_string());
+    let missing = global_id("Contact", &Uuid::now_v7().to_string());
     refused(
         &app,
         ASSIGN_ROLE,
@@ -1495,7 +1451,7 @@ async fn roles_are_assigned_and_revoked_by_holder_kind() {
     )
     .await;
 
-    let before = audit(&app).await.len();
+    let before = audit_log(&app).await.len();
     let revoked = run(&app, REVOKE_ROLE, role(&contact, CUSTOMER)).await;
     assert_eq!(revoked, json!({"principalId": contact, "role": CUSTOMER}));
     run(&app, REVOKE_ROLE, role(&user, MANAGER)).await;
@@ -1507,7 +1463,7 @@ async fn roles_are_assigned_and_revoked_by_holder_kind() {
         stored_roles(&app, &user, "InternalUser").await,
         json!(["admin"])
     );
-    let entries = audit_since(&app, before).await;
+    let entries = audit_log_since(&app, before).await;
     assert_eq!(entries.len(), 2);
     assert!(entries.iter().all(|e| e.action == "revoke_role"));
     refused(

@@ -4,12 +4,11 @@
 
 use serde_json::json;
 
-use crate::fixtures3::{
-    admin_ok, assign_role, contact, create_account, create_type, customer, days_from_today, id_of,
-    manager, names, node_visible, nodes, partner, partner_account_type, relate, relate_with,
+use crate::support::{
+    PARTNER_ADMIN, TestApp, account, admin_ok, assign_role, contact, create_type, customer, day,
+    id_of, manager, names, node_visible, nodes, partner, partner_account_type, relate, relate_with,
     relationship_type, side, sides_of, sorted, try_relate, visible_accounts,
 };
-use crate::harness::{PARTNER_ADMIN, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_004_partner_account_scenario_through_the_api() {
@@ -205,11 +204,11 @@ async fn partner_shortcuts_follow_partner_to_account_types_only() {
     let old = customer(&app, "OLDCORP").await;
     let via_reseller = customer(&app, "XYZCORP").await;
     // Customer and partner at once, but linked to ABC Corp by a non-partner type.
-    let both = create_account(&app, "BOTHCO", true, true, None).await;
+    let both = account(&app, "BOTHCO", true, true, None).await;
     relate(&app, &partner_type, &gsi, &abc).await;
     relate_with(
         &app,
-        json!({"typeId": partner_type, "fromId": gsi, "toId": old, "validTo": days_from_today(&app, -1)}),
+        json!({"typeId": partner_type, "fromId": gsi, "toId": old, "validTo": day(&app, -1)}),
     )
     .await;
     relate(&app, &reseller, &gsi, &via_reseller).await;

@@ -11,11 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::fixtures3::{CUSTOMER_CASE_MANAGER, PARTNER, partner_account_type, responsibility};
-use crate::fixtures4::relationship_agent;
-use crate::fixtures5::{id, partner_type, set_policy, visible_cases};
-use crate::harness::{
-    CONSUMER, CUSTOMER, CUSTOMER_ADMIN, PARTNER_ADMIN, RELATIONSHIP_AGENT, TestApp,
+use crate::support::{
+    CONSUMER, CUSTOMER, CUSTOMER_ADMIN, CUSTOMER_CASE_MANAGER, PARTNER, PARTNER_ADMIN,
+    RELATIONSHIP_AGENT, TestApp, id, partner_account_type, partner_type, relationship_agent,
+    responsibility, set_policy, visible_cases,
 };
 
 /// splitmix64: tiny, deterministic, good enough to shuffle test graphs.

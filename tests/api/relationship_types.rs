@@ -5,12 +5,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::fixtures3::{
-    CREATE_TYPE, admin_ok, assert_only_roles, assert_refused, create_type, customer, id_of,
-    manager, node_visible, nodes, partner, partner_account_type, relate, relationship_count,
-    relationship_type, relationship_types, side, sides_of, type_count,
+use crate::support::{
+    ADMIN, CREATE_TYPE, CUSTOMER, TestApp, admin_ok, assert_only_roles, assert_refused,
+    create_type, customer, id_of, manager, node_visible, nodes, partner, partner_account_type,
+    relate, relationship_count, relationship_type, relationship_types, side, sides_of, type_count,
 };
-use crate::harness::{ADMIN, TestApp};
 
 const UPDATE_TYPE: &str = "mutation($i: UpdateAccountRelationshipTypeInput!) { updateAccountRelationshipType(input: $i) { accountRelationshipType { id name sourceKind targetKind forwardLabel reverseLabel isActive grantsPartnerCaseAccess partnerAccessPolicy isSymmetric } } }";
 const DELETE_TYPE: &str = "mutation($id: ID!, $dry: Boolean!) { deleteAccountRelationshipType(id: $id, dryRun: $dry) { dryRun deletedId removed { kind count ids } } }";
@@ -36,7 +35,7 @@ async fn the_partner_account_type_ships_with_every_database() {
             "relationships": {"totalCount": 0}}]})
     );
     // Any signed-in principal may read types; anonymous callers may not.
-    let portal = app.token("someone", &[crate::harness::CUSTOMER]);
+    let portal = app.token("someone", &[CUSTOMER]);
     let reply = app
         .gql(
             Some(&portal),

@@ -5,12 +5,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::fixtures3::{
-    CREATE_DEFINITION, admin_ok, assert_only_roles, assert_refused, contact, create_definition,
-    customer, definition_count, id_of, link, link_count, manager, node_visible, nodes, partner,
-    partner_account_type, relate, responsibility,
+use crate::support::{
+    ADMIN, AGENT, CREATE_DEFINITION, TestApp, admin_ok, assert_only_roles, assert_refused, contact,
+    customer, define_responsibility, definition_count, id_of, link, link_count, manager,
+    node_visible, nodes, partner, partner_account_type, relate, responsibility,
 };
-use crate::harness::{ADMIN, TestApp};
 
 const UPDATE_DEFINITION: &str = "mutation($i: UpdateResponsibilityDefinitionInput!) { updateResponsibilityDefinition(input: $i) { responsibilityDefinition { id name kind isUnique requiredRole description } } }";
 const DELETE_DEFINITION: &str = "mutation($id: ID!, $dry: Boolean!) { deleteResponsibilityDefinition(id: $id, dryRun: $dry) { dryRun deletedId removed { kind count ids } } }";
@@ -25,7 +24,7 @@ async fn the_four_shipped_definitions_exist() {
     let app = TestApp::spawn().await;
     let data = app
         .ok(
-            &app.token("someone", &[crate::harness::AGENT]),
+            &app.token("someone", &[AGENT]),
             "{ responsibilityDefinitions { totalCount nodes { name kind isUnique requiredRole } } }",
             json!({}),
         )
@@ -109,7 +108,7 @@ async fn admin_creates_updates_and_validates_definitions() {
         read["node"]["description"],
         "Who we call when a case escalates."
     );
-    let defaults = create_definition(&app, "Plain", "ACCOUNT", false).await;
+    let defaults = define_responsibility(&app, "Plain", "ACCOUNT", false, None).await;
     let read = admin_ok(
         &app,
         "query($id: ID!) { node(id: $id) { ... on ResponsibilityDefinition { isUnique requiredRole description } } }",
@@ -197,7 +196,7 @@ async fn admin_creates_updates_and_validates_definitions() {
 async fn the_kind_is_fixed_while_contact_relationships_use_the_definition() {
     let app = TestApp::spawn().await;
     let (account, helper) = related_pair(&app).await;
-    let duty = create_definition(&app, "Escalation Contact", "CONTACT", false).await;
+    let duty = define_responsibility(&app, "Escalation Contact", "CONTACT", false, None).await;
     link(&app, &account, &helper, &duty).await;
     let reply = app
         .gql(
@@ -238,7 +237,7 @@ async fn deleting_a_definition_previews_then_removes_its_contact_relationships()
     let gsi_two = partner(&app, "GSITWO").await;
     relate(&app, &kind, &gsi_two, &abc).await;
     let second = contact(&app, &gsi_two, "SECOND", None).await;
-    let duty = create_definition(&app, "Escalation Contact", "CONTACT", false).await;
+    let duty = define_responsibility(&app, "Escalation Contact", "CONTACT", false, None).await;
     let authorized = responsibility(&app, "Authorized Contact").await;
     let l1 = link(&app, &abc, &helper, &duty).await;
     let l2 = link(&app, &abc, &second, &duty).await;
@@ -289,7 +288,7 @@ async fn deleting_a_definition_previews_then_removes_its_contact_relationships()
     assert_eq!(lists["c"]["actsFor"]["totalCount"], 0);
 
     // An unused definition goes without removing anything, and then it is gone.
-    let unused = create_definition(&app, "Unused", "ACCOUNT", false).await;
+    let unused = define_responsibility(&app, "Unused", "ACCOUNT", false, None).await;
     let done = admin_ok(&app, DELETE_DEFINITION, json!({"id": unused, "dry": false})).await;
     assert_eq!(done["deleteResponsibilityDefinition"]["removed"], json!([]));
     let again = app
@@ -306,7 +305,7 @@ async fn deleting_a_definition_previews_then_removes_its_contact_relationships()
 async fn only_admins_may_maintain_definitions() {
     let app = TestApp::spawn().await;
     let (abc, helper) = related_pair(&app).await;
-    let duty = create_definition(&app, "Escalation Contact", "CONTACT", false).await;
+    let duty = define_responsibility(&app, "Escalation Contact", "CONTACT", false, None).await;
     link(&app, &abc, &helper, &duty).await;
     let before = definitions(&app).await;
 

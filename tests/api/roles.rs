@@ -5,12 +5,10 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::{
-    fixtures,
-    harness::{
-        AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, RELATIONSHIP_AGENT,
-        TestApp,
-    },
+use crate::support::{
+    AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, PortalContact,
+    RELATIONSHIP_AGENT, TestApp, assign_role, consumer, customer, household, internal_user, member,
+    partner, snapshot,
 };
 
 /// Every record the refusal table's mutations point at.
@@ -27,28 +25,26 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let account = fixtures::customer(app, "ACME", None).await;
-    let empty_account = fixtures::customer(app, "EMPTY", None).await;
-    let partner = fixtures::account(app, "PARTNERCO", false, true, None).await;
-    let contact = fixtures::contact(app, &account, "CARL", Some("carl.contact")).await;
-    fixtures::assign_role(app, &contact, CUSTOMER).await;
-    let partner_contact = fixtures::contact(app, &partner, "PAT", Some("pat.partner")).await;
-    fixtures::assign_role(app, &partner_contact, PARTNER_ADMIN).await;
-    let consumer = fixtures::consumer(app, "KIM", Some("kim.consumer")).await;
-    let other_consumer = fixtures::consumer(app, "LEE", None).await;
-    let outsider = fixtures::consumer(app, "MAX", None).await;
-    let household = fixtures::household(app, "KIMHOME", Some(&consumer)).await;
-    let membership = fixtures::member(app, &household, &other_consumer, None, None).await;
-    let user = fixtures::internal_user(app, "UMA", Some("uma.user")).await;
-    fixtures::assign_role(app, &user, AGENT).await;
+    let acme = customer(app, "ACME").await;
+    let empty_account = customer(app, "EMPTY").await;
+    let partner_co = partner(app, "PARTNERCO").await;
+    let carl = PortalContact::customer(app, &acme, "CARL", "carl.contact").await;
+    PortalContact::partner_admin(app, &partner_co, "PAT", "pat.partner").await;
+    let kim = consumer(app, "KIM", Some("kim.consumer")).await;
+    let other_consumer = consumer(app, "LEE", None).await;
+    let outsider = consumer(app, "MAX", None).await;
+    let kims_home = household(app, "KIMHOME", Some(&kim)).await;
+    let membership = member(app, &kims_home, &other_consumer, None, None).await;
+    let user = internal_user(app, "UMA", Some("uma.user")).await;
+    assign_role(app, &user, AGENT).await;
     World {
-        account,
+        account: acme,
         empty_account,
-        contact,
-        consumer,
+        contact: carl.id,
+        consumer: kim,
         other_consumer,
         outsider,
-        household,
+        household: kims_home,
         membership,
         user,
     }
@@ -223,7 +219,7 @@ async fn assert_refused_for(
     only_admin_only: bool,
 ) {
     let w = world(app).await;
-    let before = fixtures::snapshot(app).await;
+    let before = snapshot(app).await;
     let mut checked = 0;
     for call in calls(&w) {
         if only_admin_only && !call.admin_only {
@@ -253,7 +249,7 @@ async fn assert_refused_for(
                 reply.body
             );
             assert_eq!(
-                fixtures::snapshot(app).await,
+                snapshot(app).await,
                 before,
                 "{} as {who} changed data although it was refused",
                 call.name

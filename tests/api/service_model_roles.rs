@@ -4,13 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::{
-    fixtures4::{
-        account, agent, assert_audited, assert_refused_for, consumer, consumer_with_subject, day,
-        define_responsibility, household, manager, member, membership_of, names, relate,
-        relationship_agent, removed, sorted, team_member,
-    },
-    harness::{CONSUMER, RELATIONSHIP_AGENT, TestApp},
+use crate::support::{
+    CONSUMER, RELATIONSHIP_AGENT, TestApp, agent, assert_audited, assert_refused_writing_nothing,
+    consumer, customer, day, define_responsibility, household, manager, member, membership_of,
+    relationship_agent, removed, represent, sorted_field, sorted_names, team_member,
 };
 
 /// One record of every issue-4 kind, for trying every mutation on.
@@ -28,13 +25,13 @@ struct World {
 /// Ann heads the home where Ben lives; Ann represents Ben there; Rita (subject `rita`) manages
 /// the home; "Account Advisor" is a USER responsibility nobody uses yet.
 async fn world(app: &TestApp) -> World {
-    let ann = consumer(app, "Ann Fischer").await;
-    let ben = consumer(app, "Ben Fischer").await;
+    let ann = consumer(app, "Ann Fischer", None).await;
+    let ben = consumer(app, "Ben Fischer", None).await;
     let home = household(app, "Fischer Home", Some(&ann)).await;
     let bens_membership = member(app, &home, &ben, None, None).await;
     let rita = relationship_agent(app, "Rita Shah", Some("rita")).await;
     let team_member = team_member(app, &rita, &home, None).await;
-    let link = relate(app, &ann, &ben, Some(&home)).await;
+    let link = represent(app, &ann, &ben, Some(&home)).await;
     let advisor = define_responsibility(
         app,
         "Account Advisor",
@@ -141,7 +138,7 @@ fn mutations(w: &World) -> Vec<(&'static str, Value)> {
 /// Sends every issue-4 mutation as `token` and expects each to be refused with `code`.
 async fn refuse_all(app: &TestApp, w: &World, token: Option<&str>, code: &str) {
     for (query, variables) in mutations(w) {
-        assert_refused_for(app, token, query, variables, code, None).await;
+        assert_refused_writing_nothing(app, token, query, variables, code, None).await;
     }
 }
 
@@ -262,7 +259,7 @@ async fn managers_and_admins_create_update_and_delete() {
         assert_eq!(read["node"]["name"], format!("House {who}"));
         assert_eq!(read["node"]["head"]["name"], format!("Ann {who}"));
         assert_eq!(
-            names(&read["node"]["members"]["nodes"]),
+            sorted_names(&read["node"]["members"]["nodes"]),
             [format!("Ann {who}"), format!("Ben {who}")]
         );
         assert_eq!(read["node"]["memberRelationships"]["totalCount"], 1);
@@ -325,7 +322,7 @@ async fn managers_and_admins_create_update_and_delete() {
 async fn agents_read_team_members_and_relationships_but_change_nothing() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;
-    let acme = account(&app, "Acme Corp").await;
+    let acme = customer(&app, "Acme Corp").await;
     team_member(&app, &w.rita, &acme, None).await;
     team_member(&app, &w.rita, &w.ann, None).await;
     let agent = agent(&app);
@@ -338,7 +335,7 @@ async fn agents_read_team_members_and_relationships_but_change_nothing() {
     );
     assert_eq!(read["home"]["memberRelationships"]["totalCount"], 1);
     assert_eq!(
-        names(&read["home"]["members"]["nodes"]),
+        sorted_names(&read["home"]["members"]["nodes"]),
         ["Ann Fischer", "Ben Fischer"]
     );
     assert_eq!(read["ann"]["relationships"]["totalCount"], 1);
@@ -363,8 +360,8 @@ async fn a_relationship_agent_sees_only_its_own_team_memberships() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;
     let sam = relationship_agent(&app, "Sam Ortiz", Some("sam")).await;
-    let acme = account(&app, "Acme Corp").await;
-    let globex = account(&app, "Globex Inc").await;
+    let acme = customer(&app, "Acme Corp").await;
+    let globex = customer(&app, "Globex Inc").await;
     let ritas_seat = team_member(&app, &w.rita, &acme, None).await;
     team_member(&app, &sam, &acme, Some(&w.advisor)).await;
     team_member(&app, &sam, &globex, None).await;
@@ -382,7 +379,7 @@ async fn a_relationship_agent_sees_only_its_own_team_memberships() {
     let seen = app.ok(&rita, TEAMS, vars.clone()).await;
     assert_eq!(seen["viewer"]["node"]["name"], "Rita Shah");
     assert_eq!(
-        sorted(&seen["viewer"]["node"]["accountTeams"]["nodes"], "id"),
+        sorted_field(&seen["viewer"]["node"]["accountTeams"]["nodes"], "id"),
         [ritas_seat.as_str()]
     );
     assert_eq!(seen["viewer"]["node"]["householdTeams"]["totalCount"], 1);
@@ -413,13 +410,13 @@ async fn a_relationship_agent_sees_only_its_own_team_memberships() {
 async fn a_consumer_reads_its_own_households_and_relationships_only() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;
-    let eve = consumer(&app, "Eve Fischer").await;
-    let plain = relate(&app, &w.ann, &eve, None).await;
-    let cleo = consumer_with_subject(&app, "Cleo Lambert", "cleo").await;
-    let dora = consumer(&app, "Dora Lambert").await;
+    let eve = consumer(&app, "Eve Fischer", None).await;
+    let plain = represent(&app, &w.ann, &eve, None).await;
+    let cleo = consumer(&app, "Cleo Lambert", Some("cleo")).await;
+    let dora = consumer(&app, "Dora Lambert", None).await;
     let other = household(&app, "Lambert Home", Some(&cleo)).await;
     member(&app, &other, &dora, None, None).await;
-    let other_link = relate(&app, &cleo, &dora, Some(&other)).await;
+    let other_link = represent(&app, &cleo, &dora, Some(&other)).await;
     app.ok(
         &app.admin(),
         "mutation($i: UpdateConsumerInput!) { updateConsumer(input: $i) { consumer { id } } }",
@@ -442,7 +439,7 @@ async fn a_consumer_reads_its_own_households_and_relationships_only() {
     let seen = app.ok(&ann, MINE, vars.clone()).await;
     let me = &seen["viewer"]["node"];
     assert_eq!(me["name"], "Ann Fischer");
-    assert_eq!(names(&me["households"]["nodes"]), ["Fischer Home"]);
+    assert_eq!(sorted_names(&me["households"]["nodes"]), ["Fischer Home"]);
     let mut mine = vec![w.link.clone(), plain.clone()];
     mine.sort();
     let mut listed: Vec<String> = me["relationships"]["nodes"]
@@ -453,19 +450,19 @@ async fn a_consumer_reads_its_own_households_and_relationships_only() {
         .collect();
     listed.sort();
     assert_eq!(listed, mine);
-    assert_eq!(names(&seen["households"]["nodes"]), ["Fischer Home"]);
+    assert_eq!(sorted_names(&seen["households"]["nodes"]), ["Fischer Home"]);
     let home = &seen["households"]["nodes"][0];
     assert_eq!(
-        names(&home["members"]["nodes"]),
+        sorted_names(&home["members"]["nodes"]),
         ["Ann Fischer", "Ben Fischer"]
     );
     assert_eq!(
-        sorted(&home["memberRelationships"]["nodes"], "id"),
+        sorted_field(&home["memberRelationships"]["nodes"], "id"),
         [w.link.as_str()]
     );
     assert_eq!(home["team"]["totalCount"], 0, "teams are for staff");
     assert_eq!(
-        names(&seen["consumers"]["nodes"]),
+        sorted_names(&seen["consumers"]["nodes"]),
         ["Ann Fischer", "Ben Fischer"]
     );
     assert_eq!(seen["other"], Value::Null);
@@ -480,7 +477,10 @@ async fn a_consumer_reads_its_own_households_and_relationships_only() {
             json!({}),
         )
         .await;
-    assert_eq!(names(&cleos["households"]["nodes"]), ["Lambert Home"]);
+    assert_eq!(
+        sorted_names(&cleos["households"]["nodes"]),
+        ["Lambert Home"]
+    );
     assert_eq!(
         cleos["households"]["nodes"][0]["memberRelationships"]["totalCount"],
         1

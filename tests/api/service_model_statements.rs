@@ -3,9 +3,8 @@
 
 use serde_json::json;
 
-use crate::{
-    fixtures4::{consumer, household, member, relate, relationship_agent, team_member},
-    harness::TestApp,
+use crate::support::{
+    TestApp, consumer, household, member, relationship_agent, represent, team_member,
 };
 
 const HOUSEHOLDS: &str = "query($n: Int!) { households(first: $n) { nodes {
@@ -28,8 +27,8 @@ const CONSUMERS: &str = "query($n: Int!) { consumers(first: $n) { nodes {
 async fn thirty_households(app: &TestApp) {
     let rita = relationship_agent(app, "Rita Shah", None).await;
     for n in 1..=30 {
-        let a = consumer(app, &format!("Member {n:02} A")).await;
-        let b = consumer(app, &format!("Member {n:02} B")).await;
+        let a = consumer(app, &format!("Member {n:02} A"), None).await;
+        let b = consumer(app, &format!("Member {n:02} B"), None).await;
         let home = household(app, &format!("Household {n:02}"), Some(&a)).await;
         member(app, &home, &b, None, None).await;
         app.ok(
@@ -38,7 +37,7 @@ async fn thirty_households(app: &TestApp) {
             json!({ "i": { "consumerId": a, "householdId": home } }),
         )
         .await;
-        relate(app, &a, &b, Some(&home)).await;
+        represent(app, &a, &b, Some(&home)).await;
         team_member(app, &rita, &home, None).await;
         team_member(app, &rita, &a, None).await;
     }

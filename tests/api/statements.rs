@@ -3,9 +3,8 @@
 
 use serde_json::json;
 
-use crate::{
-    fixtures,
-    harness::{CUSTOMER, TestApp},
+use crate::support::{
+    CUSTOMER, TestApp, assign_role, consumer, contact, customer, customer_under, household, member,
 };
 
 /// How many parents (and households) the tests create: more than the largest page.
@@ -40,14 +39,14 @@ const ACCOUNTS: &str = "query($n: Int!) { accounts(first: $n) { edges { node {
 async fn nested_account_query_costs_the_same_for_1_20_and_100_rows() {
     let app = TestApp::spawn().await;
     // Names sort the parents first: AP001.. < BC001.. (children) < CROOT.
-    let root = fixtures::customer(&app, "CROOT", None).await;
+    let root = customer(&app, "CROOT").await;
     for i in 1..=ROWS {
-        let parent = fixtures::customer(&app, &format!("AP{i:03}"), Some(&root)).await;
-        let child = fixtures::customer(&app, &format!("BC{i:03}"), Some(&parent)).await;
-        fixtures::contact(&app, &parent, &format!("CP{i:03}"), None).await;
-        let contact = fixtures::contact(&app, &child, &format!("CC{i:03}"), None).await;
+        let parent = customer_under(&app, &format!("AP{i:03}"), &root).await;
+        let child = customer_under(&app, &format!("BC{i:03}"), &parent).await;
+        contact(&app, &parent, &format!("CP{i:03}"), None).await;
+        let contact = contact(&app, &child, &format!("CC{i:03}"), None).await;
         if i <= 3 {
-            fixtures::assign_role(&app, &contact, CUSTOMER).await;
+            assign_role(&app, &contact, CUSTOMER).await;
         }
     }
 
@@ -90,10 +89,10 @@ const HOUSEHOLDS: &str = "query($n: Int!) { households(first: $n) { edges { node
 async fn nested_household_query_costs_the_same_for_1_20_and_100_rows() {
     let app = TestApp::spawn().await;
     for i in 1..=ROWS {
-        let head = fixtures::consumer(&app, &format!("K{i:03}A"), None).await;
-        let other = fixtures::consumer(&app, &format!("K{i:03}B"), None).await;
-        let home = fixtures::household(&app, &format!("H{i:03}"), Some(&head)).await;
-        fixtures::member(&app, &home, &other, None, None).await;
+        let head = consumer(&app, &format!("K{i:03}A"), None).await;
+        let other = consumer(&app, &format!("K{i:03}B"), None).await;
+        let home = household(&app, &format!("H{i:03}"), Some(&head)).await;
+        member(&app, &home, &other, None, None).await;
     }
 
     let reply = app

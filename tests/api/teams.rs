@@ -3,12 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::{
-    fixtures4::{
-        ADD_TEAM_MEMBER, account, assert_audited, assert_refused, consumer, day,
-        define_responsibility, household, relationship_agent, responsibility, team_member, user,
-    },
-    harness::{RELATIONSHIP_AGENT, TestApp},
+use crate::support::{
+    ADD_TEAM_MEMBER, RELATIONSHIP_AGENT, TestApp, assert_audited, assert_refused_writing_nothing,
+    consumer, customer, day, define_responsibility, household, internal_user, relationship_agent,
+    responsibility, team_member,
 };
 
 /// Reads a target's team (Account, Consumer or Household share the field).
@@ -48,7 +46,7 @@ async fn teams_of_user(app: &TestApp, user: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_team_member_is_listed_on_the_account_and_the_user() {
     let app = TestApp::spawn().await;
-    let acme = account(&app, "Acme Corp").await;
+    let acme = customer(&app, "Acme Corp").await;
     let rita = relationship_agent(&app, "Rita Shah", None).await;
 
     let created = app
@@ -92,7 +90,7 @@ async fn an_account_team_member_is_listed_on_the_account_and_the_user() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_team_member_is_listed_on_the_consumer_and_the_user() {
     let app = TestApp::spawn().await;
-    let ann = consumer(&app, "Ann Silva").await;
+    let ann = consumer(&app, "Ann Silva", None).await;
     let rita = relationship_agent(&app, "Rita Shah", None).await;
     let id = team_member(&app, &rita, &ann, None).await;
 
@@ -154,12 +152,12 @@ async fn a_household_team_member_is_listed_on_the_household_and_the_user() {
 async fn every_broken_team_rule_is_refused_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    let acme = account(&app, "Acme Corp").await;
-    let ann = consumer(&app, "Ann Silva").await;
+    let acme = customer(&app, "Acme Corp").await;
+    let ann = consumer(&app, "Ann Silva", None).await;
     let home = household(&app, "Silva Home", None).await;
     let rita = relationship_agent(&app, "Rita Shah", None).await;
     let sam = relationship_agent(&app, "Sam Ortiz", None).await;
-    let norole = user(&app, "Nora Quill", None).await;
+    let norole = internal_user(&app, "Nora Quill", None).await;
     let contact_duty = responsibility(&app, "Authorized Contact").await;
     let representative = responsibility(&app, "Authorized Representative").await;
     // A shipped unique responsibility held by Rita on each target.
@@ -177,9 +175,9 @@ async fn every_broken_team_rule_is_refused_and_writes_nothing() {
     for target in [&acme, &ann, &home] {
         // Wrong responsibility type: a CONTACT responsibility, and one of type NONE.
         for duty in [&contact_duty, &representative] {
-            assert_refused(
+            assert_refused_writing_nothing(
                 &app,
-                &admin,
+                Some(&admin),
                 ADD_TEAM_MEMBER,
                 add(&sam, target, json!({ "responsibilityId": duty })),
                 "BAD_USER_INPUT",
@@ -188,9 +186,9 @@ async fn every_broken_team_rule_is_refused_and_writes_nothing() {
             .await;
         }
         // The user lacks the stored relationship_agent role.
-        assert_refused(
+        assert_refused_writing_nothing(
             &app,
-            &admin,
+            Some(&admin),
             ADD_TEAM_MEMBER,
             add(&norole, target, json!({})),
             "BAD_USER_INPUT",
@@ -198,9 +196,9 @@ async fn every_broken_team_rule_is_refused_and_writes_nothing() {
         )
         .await;
         // The unique responsibility already has a holder on this target.
-        assert_refused(
+        assert_refused_writing_nothing(
             &app,
-            &admin,
+            Some(&admin),
             ADD_TEAM_MEMBER,
             add(&sam, target, json!({})),
             "CONFLICT",
@@ -208,9 +206,9 @@ async fn every_broken_team_rule_is_refused_and_writes_nothing() {
         )
         .await;
         // Rita again: a duplicate.
-        assert_refused(
+        assert_refused_writing_nothing(
             &app,
-            &admin,
+            Some(&admin),
             ADD_TEAM_MEMBER,
             add(&rita, target, json!({})),
             "CONFLICT",
@@ -218,9 +216,9 @@ async fn every_broken_team_rule_is_refused_and_writes_nothing() {
         )
         .await;
         // Dates out of order.
-        assert_refused(
+        assert_refused_writing_nothing(
             &app,
-            &admin,
+            Some(&admin),
             ADD_TEAM_MEMBER,
             add(
                 &sam,
@@ -236,9 +234,9 @@ async fn every_broken_team_rule_is_refused_and_writes_nothing() {
         assert_eq!(team["team"]["nodes"][0]["user"]["name"], "Rita Shah");
     }
     // Not a team target at all.
-    assert_refused(
+    assert_refused_writing_nothing(
         &app,
-        &admin,
+        Some(&admin),
         ADD_TEAM_MEMBER,
         add(&sam, &contact_duty, json!({})),
         "BAD_USER_INPUT",
@@ -257,7 +255,7 @@ async fn every_broken_team_rule_is_refused_and_writes_nothing() {
 async fn a_non_unique_responsibility_takes_several_holders_but_no_duplicate() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    let acme = account(&app, "Acme Corp").await;
+    let acme = customer(&app, "Acme Corp").await;
     let rita = relationship_agent(&app, "Rita Shah", None).await;
     let sam = relationship_agent(&app, "Sam Ortiz", None).await;
     let advisor = define_responsibility(
@@ -272,9 +270,9 @@ async fn a_non_unique_responsibility_takes_several_holders_but_no_duplicate() {
     team_member(&app, &sam, &acme, Some(&advisor)).await;
     // Rita may also hold the (unique) Account Manager responsibility on the same account.
     team_member(&app, &rita, &acme, None).await;
-    assert_refused(
+    assert_refused_writing_nothing(
         &app,
-        &admin,
+        Some(&admin),
         ADD_TEAM_MEMBER,
         json!({ "i": { "userId": sam, "targetId": acme, "responsibilityId": advisor } }),
         "CONFLICT",
@@ -311,7 +309,7 @@ async fn a_non_unique_responsibility_takes_several_holders_but_no_duplicate() {
 async fn a_team_member_is_updated_and_removed() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    let ann = consumer(&app, "Ann Silva").await;
+    let ann = consumer(&app, "Ann Silva", None).await;
     let rita = relationship_agent(&app, "Rita Shah", None).await;
     let id = team_member(&app, &rita, &ann, None).await;
     const UPDATE: &str = "mutation($i: UpdateTeamMemberInput!) { updateTeamMember(input: $i) { teamMember { id order validFrom validTo isCurrent } } }";
@@ -334,9 +332,9 @@ async fn a_team_member_is_updated_and_removed() {
     assert_eq!(team["team"]["totalCount"], 1);
     assert_eq!(team["current"]["totalCount"], 0);
 
-    assert_refused(
+    assert_refused_writing_nothing(
         &app,
-        &admin,
+        Some(&admin),
         UPDATE,
         json!({ "i": { "id": id, "validFrom": day(&app, 3), "validTo": day(&app, 2) } }),
         "BAD_USER_INPUT",

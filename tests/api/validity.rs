@@ -5,25 +5,17 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use crate::fixtures3::{
-    assign_role, contact, create_type, customer, manager, partner, partner_account_type, relate,
-    responsibility, try_link, try_relate,
+use crate::support::{
+    ADD_TEAM_MEMBER, CONSUMER, CREATE_CONSUMER_RELATIONSHIP, CUSTOMER, PARTNER_ADMIN,
+    RELATIONSHIP_AGENT, TestApp, account_case, assign_role, check, consumer, consumer_case,
+    contact, create_type, customer, day, explain_for, manager, node_visible, partner,
+    partner_account_type, relate, relationship_agent, responsibility, try_link, try_relate,
+    visible_cases,
 };
-use crate::fixtures4::{
-    ADD_TEAM_MEMBER, CREATE_RELATIONSHIP, consumer_with_subject, relationship_agent,
-};
-use crate::fixtures5::{
-    account_case, case_node_visible, check, consumer_case, explain_for, visible_cases,
-};
-use crate::harness::{CONSUMER, CUSTOMER, PARTNER_ADMIN, RELATIONSHIP_AGENT, TestApp};
 
 /// Valid from the day after tomorrow to five days from now.
 const FROM: i64 = 2;
 const TO: i64 = 5;
-
-fn day(app: &TestApp, offset: i64) -> String {
-    (app.clock.today() + Duration::days(offset)).to_string()
-}
 
 /// Every way of asking agrees with `expected`; the admin's explanation about `principal` shows
 /// `record` as a granting step when allowed and as lapsed when denied.
@@ -39,13 +31,13 @@ async fn probe(
     let listed = visible_cases(app, token).await.contains(case);
     assert_eq!(listed, expected, "viewer.cases {when}");
     assert_eq!(
-        case_node_visible(app, token, case).await,
+        node_visible(app, token, case).await,
         expected,
         "node {when}"
     );
     let (allowed, explained, grants) = check(app, token, "READ", case).await;
     assert_eq!(
-        (allowed, explained, grants > 0),
+        (allowed, explained, !grants.is_empty()),
         (expected, expected, expected),
         "accessCheck {when}"
     );
@@ -203,13 +195,13 @@ async fn a_team_member_grants_only_within_its_dates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_relationship_grants_only_within_its_dates() {
     let app = TestApp::spawn().await;
-    let rex = consumer_with_subject(&app, "rex", "rex").await;
-    let cora = consumer_with_subject(&app, "cora", "cora").await;
+    let rex = consumer(&app, "rex", Some("rex")).await;
+    let cora = consumer(&app, "cora", Some("cora")).await;
     let token = app.token("rex", &[CONSUMER]);
     let data = app
         .ok(
             &app.admin(),
-            CREATE_RELATIONSHIP,
+            CREATE_CONSUMER_RELATIONSHIP,
             json!({"i": {"consumerId": rex, "relatedConsumerId": cora,
                          "validFrom": day(&app, FROM), "validTo": day(&app, TO)}}),
         )

@@ -4,12 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::{
-    fixtures,
-    harness::{
-        ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN,
-        RELATIONSHIP_AGENT, TestApp,
-    },
+use crate::support::{
+    ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, RELATIONSHIP_AGENT,
+    TestApp, account, assign_role, consumer, contact, customer, customer_under, household,
+    internal_user, member, node_visible,
 };
 
 const LISTS: &str = "{
@@ -30,17 +28,6 @@ fn names(data: &Value, list: &str) -> Vec<String> {
         .collect()
 }
 
-async fn visible(app: &TestApp, token: &str, id: &str) -> bool {
-    let data = app
-        .ok(
-            token,
-            "query($id: ID!) { node(id: $id) { id } }",
-            json!({"id": id}),
-        )
-        .await;
-    !data["node"].is_null()
-}
-
 /// The directory of the portal tests.
 struct Portal {
     acme: String,
@@ -57,21 +44,21 @@ struct Portal {
 }
 
 async fn portal(app: &TestApp) -> Portal {
-    let root = fixtures::customer(app, "ROOTCO", None).await;
-    let acme = fixtures::customer(app, "ACME", Some(&root)).await;
-    let acme_child = fixtures::customer(app, "ACMEKID", Some(&acme)).await;
-    let other = fixtures::customer(app, "OTHERCO", None).await;
-    let partner = fixtures::account(app, "PARTNERCO", false, true, None).await;
-    let carl = fixtures::contact(app, &acme, "CARL", Some("carl.contact")).await;
-    fixtures::assign_role(app, &carl, CUSTOMER).await;
-    let alice = fixtures::contact(app, &acme, "ALICE", Some("alice.contact")).await;
-    fixtures::assign_role(app, &alice, CUSTOMER_ADMIN).await;
-    let bob = fixtures::contact(app, &other, "BOB", Some("bob.contact")).await;
-    let pat = fixtures::contact(app, &partner, "PAT", Some("pat.partner")).await;
-    fixtures::contact(app, &acme_child, "KIDCONTACT", None).await;
-    let kim = fixtures::consumer(app, "KIM", Some("kim.consumer")).await;
-    let home = fixtures::household(app, "HOME", Some(&kim)).await;
-    let uma = fixtures::internal_user(app, "UMA", Some("uma.user")).await;
+    let root = customer(app, "ROOTCO").await;
+    let acme = customer_under(app, "ACME", &root).await;
+    let acme_child = customer_under(app, "ACMEKID", &acme).await;
+    let other = customer(app, "OTHERCO").await;
+    let partner = account(app, "PARTNERCO", false, true, None).await;
+    let carl = contact(app, &acme, "CARL", Some("carl.contact")).await;
+    assign_role(app, &carl, CUSTOMER).await;
+    let alice = contact(app, &acme, "ALICE", Some("alice.contact")).await;
+    assign_role(app, &alice, CUSTOMER_ADMIN).await;
+    let bob = contact(app, &other, "BOB", Some("bob.contact")).await;
+    let pat = contact(app, &partner, "PAT", Some("pat.partner")).await;
+    contact(app, &acme_child, "KIDCONTACT", None).await;
+    let kim = consumer(app, "KIM", Some("kim.consumer")).await;
+    let home = household(app, "HOME", Some(&kim)).await;
+    let uma = internal_user(app, "UMA", Some("uma.user")).await;
     Portal {
         acme,
         acme_child,
@@ -119,7 +106,11 @@ async fn a_portal_contact_sees_its_own_account_and_its_contacts() {
             (&w.home, false),
             (&w.uma, false),
         ] {
-            assert_eq!(visible(&app, &carl, id).await, seen, "{role}: node {id}");
+            assert_eq!(
+                node_visible(&app, &carl, id).await,
+                seen,
+                "{role}: node {id}"
+            );
         }
 
         // Edges are scoped too: no parent, no child accounts, only the account's contacts.
@@ -171,9 +162,9 @@ async fn a_partner_contact_sees_its_partner_account() {
         "a partner-only account is no customer"
     );
     assert_eq!(names(&data, "contacts"), ["PAT"]);
-    assert!(visible(&app, &pat, &w.partner).await);
-    assert!(!visible(&app, &pat, &w.acme).await);
-    assert!(!visible(&app, &pat, &w.carl).await);
+    assert!(node_visible(&app, &pat, &w.partner).await);
+    assert!(!node_visible(&app, &pat, &w.acme).await);
+    assert!(!node_visible(&app, &pat, &w.carl).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,7 +172,7 @@ async fn a_moved_contact_sees_its_new_account() {
     let app = TestApp::spawn().await;
     let w = portal(&app).await;
     let carl = app.token("carl.contact", &[CUSTOMER]);
-    assert!(visible(&app, &carl, &w.acme).await);
+    assert!(node_visible(&app, &carl, &w.acme).await);
     app.ok(
         &app.admin(),
         "mutation($i: UpdateContactInput!) { updateContact(input: $i) { contact { id } } }",
@@ -191,29 +182,29 @@ async fn a_moved_contact_sees_its_new_account() {
     let data = app.ok(&carl, LISTS, json!({})).await;
     assert_eq!(names(&data, "accounts"), ["OTHERCO"]);
     assert_eq!(names(&data, "contacts"), ["BOB", "CARL"]);
-    assert!(!visible(&app, &carl, &w.acme).await);
-    assert!(!visible(&app, &carl, &w.alice).await);
+    assert!(!node_visible(&app, &carl, &w.acme).await);
+    assert!(!node_visible(&app, &carl, &w.alice).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_sees_itself_and_its_current_household_only_while_a_member() {
     let app = TestApp::spawn().await;
-    let kim = fixtures::consumer(&app, "KIM", Some("kim.consumer")).await;
-    let lee = fixtures::consumer(&app, "LEE", Some("lee.consumer")).await;
-    let max = fixtures::consumer(&app, "MAX", None).await;
-    let ned = fixtures::consumer(&app, "NED", None).await;
-    let home = fixtures::household(&app, "HOME", Some(&lee)).await;
-    let kims = fixtures::member(&app, &home, &kim, None, None).await;
-    let away = fixtures::household(&app, "AWAY", Some(&max)).await;
+    let kim = consumer(&app, "KIM", Some("kim.consumer")).await;
+    let lee = consumer(&app, "LEE", Some("lee.consumer")).await;
+    let max = consumer(&app, "MAX", None).await;
+    let ned = consumer(&app, "NED", None).await;
+    let home = household(&app, "HOME", Some(&lee)).await;
+    let kims = member(&app, &home, &kim, None, None).await;
+    let away = household(&app, "AWAY", Some(&max)).await;
     // Lee also lives elsewhere, which Kim must not see.
-    fixtures::member(&app, &away, &lee, None, None).await;
+    member(&app, &away, &lee, None, None).await;
     // Ned was a member long ago.
-    fixtures::member(&app, &home, &ned, Some("2000-01-01"), Some("2000-12-31")).await;
+    member(&app, &home, &ned, Some("2000-01-01"), Some("2000-12-31")).await;
     // Kim joins AWAY in three days.
     let in_three_days = (app.clock.today() + chrono::Duration::days(3)).to_string();
-    fixtures::member(&app, &away, &kim, Some(&in_three_days), None).await;
-    let account = fixtures::customer(&app, "ACME", None).await;
-    fixtures::contact(&app, &account, "CARL", None).await;
+    member(&app, &away, &kim, Some(&in_three_days), None).await;
+    let account = customer(&app, "ACME").await;
+    contact(&app, &account, "CARL", None).await;
 
     let token = app.token("kim.consumer", &[CONSUMER]);
     let data = app.ok(&token, LISTS, json!({})).await;
@@ -232,7 +223,7 @@ async fn a_consumer_sees_itself_and_its_current_household_only_while_a_member() 
         (&away, false),
         (&account, false),
     ] {
-        assert_eq!(visible(&app, &token, id).await, seen, "node {id}");
+        assert_eq!(node_visible(&app, &token, id).await, seen, "node {id}");
     }
     let household = app
         .ok(
@@ -276,7 +267,7 @@ async fn a_consumer_sees_itself_and_its_current_household_only_while_a_member() 
     assert_eq!(data["households"]["totalCount"], 0);
     for (id, seen) in [(&kim, true), (&lee, false), (&home, false), (&kims, false)] {
         assert_eq!(
-            visible(&app, &token, id).await,
+            node_visible(&app, &token, id).await,
             seen,
             "after leaving, node {id}"
         );
@@ -322,7 +313,7 @@ async fn staff_roles_see_everything() {
             &w.home,
             &w.uma,
         ] {
-            assert!(visible(&app, &token, id).await, "{role}: node {id}");
+            assert!(node_visible(&app, &token, id).await, "{role}: node {id}");
         }
     }
     let mixed = app.token("carl.contact", &[CUSTOMER, AGENT]);
@@ -358,7 +349,7 @@ async fn a_portal_role_without_a_stored_person_sees_nothing() {
             assert_eq!(data[list]["nodes"], json!([]));
         }
         for id in [&w.acme, &w.carl, &w.partner, &w.kim, &w.home, &w.uma] {
-            assert!(!visible(&app, &token, id).await, "node {id}");
+            assert!(!node_visible(&app, &token, id).await, "node {id}");
         }
         let viewer = app
             .ok(

@@ -1,4 +1,4 @@
-//! Test harness: each test gets its own database (SQLite file, or a fresh PostgreSQL database when
+//! The per-test server: each test gets its own database (SQLite file, or a fresh PostgreSQL database when
 //! `LIAISON_TEST_DATABASE_URL` is set) and its own server on a random loopback port.
 
 use std::{
@@ -6,6 +6,7 @@ use std::{
     sync::atomic::{AtomicU64, Ordering},
 };
 
+use super::roles::ADMIN;
 use liaison::{
     auth::{self, Authenticator},
     config::{DatabaseConfig, JwtAlgorithm, JwtConfig, Limits, Mode},
@@ -13,21 +14,15 @@ use liaison::{
     domain::clock::Clock,
     http::{self, AppState},
 };
-use serde_json::{Value, json};
 
 /// The HS256 secret test servers use.
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// The issuer test tokens carry.
 pub const ISSUER: &str = "https://idp.test";
+/// The audience test tokens carry.
 pub const AUDIENCE: &str = "liaison-test";
-
-pub const ADMIN: &str = "admin";
-pub const MANAGER: &str = "sn_customerservice_manager";
-pub const AGENT: &str = "sn_customerservice_agent";
-pub const RELATIONSHIP_AGENT: &str = "sn_customerservice.relationship_agent";
-pub const CUSTOMER: &str = "sn_customerservice.customer";
-pub const CUSTOMER_ADMIN: &str = "sn_customerservice.customer_admin";
-pub const PARTNER_ADMIN: &str = "sn_customerservice.partner_admin";
-pub const CONSUMER: &str = "sn_customerservice.consumer";
+/// The subject of `TestApp::admin`'s token, as audit entries name it.
+pub const ADMIN_SUBJECT: &str = "test.admin";
 
 /// The JWT settings of test servers.
 pub fn jwt_config() -> JwtConfig {
@@ -56,39 +51,6 @@ pub struct TestApp {
     client: reqwest::Client,
     store: Store,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-/// A GraphQL response with its HTTP status and SQL statement count.
-pub struct Reply {
-    pub status: u16,
-    pub body: Value,
-    pub statements: u64,
-}
-
-impl Reply {
-    /// The `data` object, failing the test when there were errors.
-    pub fn data(&self) -> &Value {
-        assert!(
-            self.body.get("errors").is_none(),
-            "unexpected errors: {}",
-            self.body
-        );
-        &self.body["data"]
-    }
-
-    /// The `extensions.code` of the first error, failing the test when there was none.
-    pub fn code(&self) -> &str {
-        self.body["errors"][0]["extensions"]["code"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no error code in {}", self.body))
-    }
-
-    /// The `extensions.field` of the first error.
-    pub fn field(&self) -> &str {
-        self.body["errors"][0]["extensions"]["field"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no error field in {}", self.body))
-    }
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -185,51 +147,12 @@ impl TestApp {
 
     /// A token for an admin who has no stored user record.
     pub fn admin(&self) -> String {
-        self.token("test.admin", &[ADMIN])
-    }
-
-    /// POSTs a GraphQL operation with an optional bearer token.
-    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Reply {
-        let mut request = self
-            .client
-            .post(format!("{}/graphql", self.url))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status().as_u16();
-        let statements = response
-            .headers()
-            .get("x-sql-statements")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let body = response.json().await.expect("json body");
-        Reply {
-            status,
-            body,
-            statements,
-        }
-    }
-
-    /// Runs `query` as `token` and returns `data`, failing on errors.
-    pub async fn ok(&self, token: &str, query: &str, variables: Value) -> Value {
-        self.gql(Some(token), query, variables).await.data().clone()
+        self.token(ADMIN_SUBJECT, &[ADMIN])
     }
 
     /// The shared HTTP client, for raw requests.
     pub fn http(&self) -> &reqwest::Client {
         &self.client
-    }
-
-    /// How many audit entries the database holds (every write appends at least one).
-    pub async fn audit_count(&self) -> u64 {
-        use sea_orm::{EntityTrait, PaginatorTrait};
-        entity::audit_log::Entity::find()
-            .count(&self.db)
-            .await
-            .expect("count audit entries")
     }
 }
 
