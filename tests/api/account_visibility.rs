@@ -1,4 +1,4 @@
-//! Which accounts portal principals see (issue 3, item 7): their own, those related by a
+//! Which accounts portal principals see: their own, those related by a
 //! relationship in force in either direction, and (customer_case_manager, customer_admin) their
 //! descendants; never more, in any list, edge or `node` lookup. Staff see everything.
 

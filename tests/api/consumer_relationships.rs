@@ -1,4 +1,4 @@
-//! Consumer relationships (issue 4): Consumer to Consumer and Household Member Relationships,
+//! Consumer relationships: Consumer to Consumer and Household Member Relationships,
 //! listed from both ends with their labels, changed, removed, and refused for every broken rule
 //! without writing anything.
 

@@ -5,7 +5,7 @@ use super::{
     builders::{
         accounts::contact,
         consumers::{consumer, household},
-        staff::{assign_role, relationship_agent},
+        staff::{assign_role, internal_user},
     },
     roles::{AGENT, CONSUMER, CUSTOMER, MANAGER, PARTNER_ADMIN, RELATIONSHIP_AGENT},
     server::TestApp,
@@ -84,18 +84,26 @@ impl HouseholdHead {
     }
 }
 
-/// A stored internal user with the relationship agent role, who signs in.
-pub struct RelationshipAgent {
+/// A stored internal user with a stored staff role, who signs in with it.
+pub struct StaffUser {
     pub id: String,
     pub token: String,
 }
 
-impl RelationshipAgent {
-    /// A relationship agent called `name` who signs in as `subject`.
-    pub async fn new(app: &TestApp, name: &str, subject: &str) -> Self {
+impl StaffUser {
+    /// An internal user called `name` who signs in as `subject` and holds `role`, stored and in
+    /// the token.
+    pub async fn new(app: &TestApp, name: &str, subject: &str, role: &str) -> Self {
+        let id = internal_user(app, name, Some(subject)).await;
+        assign_role(app, &id, role).await;
         Self {
-            id: relationship_agent(app, name, Some(subject)).await,
-            token: app.token(subject, &[RELATIONSHIP_AGENT]),
+            id,
+            token: app.token(subject, &[role]),
         }
+    }
+
+    /// A relationship agent: sees what its team memberships give it.
+    pub async fn relationship_agent(app: &TestApp, name: &str, subject: &str) -> Self {
+        Self::new(app, name, subject, RELATIONSHIP_AGENT).await
     }
 }

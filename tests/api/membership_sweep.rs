@@ -1,4 +1,4 @@
-//! Memberships ending in the future (issue 4): the member relationship stands until the end date,
+//! Memberships ending in the future: the member relationship stands until the end date,
 //! is ignored by reads from the day after, and the sweep removes the row (reported and audited).
 
 use chrono::Duration;

@@ -88,7 +88,7 @@ async fn concurrent_creation_gives_distinct_contiguous_numbers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn parties_are_validated() {
+async fn a_case_with_missing_or_mismatched_parties_is_refused_with_the_field() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
     let acme = customer(&app, "acme").await;

@@ -1,4 +1,4 @@
-//! Roles on the Service Model Foundation records (issue 4, DOMAIN.md §1): managers and admins
+//! Roles on the Service Model Foundation records (DOMAIN.md §1): managers and admins
 //! change them; agents read them; relationship agents read their own teams; consumers read their
 //! own households and relationships; anonymous callers change nothing.
 
@@ -10,7 +10,7 @@ use crate::support::{
     relationship_agent, removed, represent, sorted_field, sorted_names, team_member,
 };
 
-/// One record of every issue-4 kind, for trying every mutation on.
+/// One record of every household, team and consumer-relationship kind, for trying every mutation on.
 struct World {
     ann: String,
     ben: String,
@@ -52,7 +52,7 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
-/// Every issue-4 mutation, with valid arguments on `w`'s records.
+/// Every team member and consumer relationship mutation, with valid arguments on `w`'s records.
 fn mutations(w: &World) -> Vec<(&'static str, Value)> {
     vec![
         (
@@ -135,7 +135,7 @@ fn mutations(w: &World) -> Vec<(&'static str, Value)> {
     ]
 }
 
-/// Sends every issue-4 mutation as `token` and expects each to be refused with `code`.
+/// Sends every team member and consumer relationship mutation as `token` and expects each to be refused with `code`.
 async fn refuse_all(app: &TestApp, w: &World, token: Option<&str>, code: &str) {
     for (query, variables) in mutations(w) {
         assert_refused_writing_nothing(app, token, query, variables, code, None).await;

@@ -1,4 +1,4 @@
-//! The property test of issue 5: random graphs of accounts, partners, contacts, consumers,
+//! A property test: random graphs of accounts, partners, contacts, consumers,
 //! households, relationships (with random validity dates) and cases, built through the API; for
 //! every principal and every case, `accessCheck(READ)` with the principal's own token equals
 //! membership in its `viewer.cases`, equals `node(id)` being non-null, and the explanation (its

@@ -1,4 +1,4 @@
-//! Every cascade of DOMAIN.md §5 (issue 4): previewed with `dryRun` (counts reported, nothing
+//! Every cascade of DOMAIN.md §5: previewed with `dryRun` (counts reported, nothing
 //! written), then run (the rows are gone, each with its own audit entry).
 
 use serde_json::{Value, json};

@@ -1,4 +1,4 @@
-//! Team members (issue 4): Account, Consumer and Household Team Members created, listed from both
+//! Team members: Account, Consumer and Household Team Members created, listed from both
 //! ends, changed, removed, and refused for every broken rule without writing anything.
 
 use serde_json::{Value, json};

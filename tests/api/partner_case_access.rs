@@ -1,4 +1,4 @@
-//! The seed 004 outcome for cases: Peter Robinson, partner_admin contact of GSI Tech, works ABC
+//! Partner access to cases (the seed 004 outcome): Peter Robinson, partner_admin contact of GSI Tech, works ABC
 //! Corp's cases once a manager links GSI Tech to ABC Corp with the shipped Partner Account type:
 //! every one of them under DERIVED (the default, older cases too), only those stamped with GSI
 //! Tech under STAMPED, and none once the relationship is gone.

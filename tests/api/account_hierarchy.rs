@@ -95,7 +95,7 @@ async fn walk_descendants(app: &TestApp, id: &str, size: i64) -> Vec<(i64, Strin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_tree_eight_deep_and_two_hundred_wide() {
+async fn ancestors_and_descendants_are_complete_and_cost_the_same_anywhere_in_a_deep_wide_tree() {
     let app = TestApp::spawn().await;
     let (levels, wides) = build_tree(&app).await;
     let root = &levels[0];

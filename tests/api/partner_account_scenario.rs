@@ -11,7 +11,8 @@ use crate::support::{
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn seed_004_partner_account_scenario_through_the_api() {
+async fn a_partner_admin_sees_the_customer_a_manager_links_to_its_partner_until_the_link_is_removed()
+ {
     let app = TestApp::spawn().await;
     let admin = app.admin();
     let manager = manager(&app);

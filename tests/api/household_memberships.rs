@@ -1,4 +1,4 @@
-//! Households and memberships (issue 4): dates, ending, rejoining with history, overlaps, the head
+//! Households and memberships: dates, ending, rejoining with history, overlaps, the head
 //! of household and the primary household.
 
 use serde_json::{Value, json};

@@ -270,21 +270,21 @@ const TESTED_ELSEWHERE: &[&str] = &[
     "createAccountRelationship",
     "updateAccountRelationship",
     "deleteAccountRelationship",
-    // responsibilities.rs
+    // responsibility_definitions.rs
     "createResponsibilityDefinition",
     "updateResponsibilityDefinition",
     "deleteResponsibilityDefinition",
     // contact_relationships.rs
     "createContactRelationship",
     "deleteContactRelationship",
-    // service_model_roles.rs
+    // household_and_team_roles.rs
     "addTeamMember",
     "updateTeamMember",
     "removeTeamMember",
     "createConsumerRelationship",
     "updateConsumerRelationship",
     "deleteConsumerRelationship",
-    // cases.rs
+    // case_lifecycle.rs
     "createCase",
     "updateCase",
     "changeCaseState",
