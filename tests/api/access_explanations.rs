@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 
 use crate::support::{
     ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_CASE_MANAGER, EXPLANATION, PARTNER_ADMIN,
-    RELATIONSHIP_AGENT, TestApp, account_case, assert_error, assign_role, consumer, consumer_case,
-    contact, create_case, customer, customer_under, day, explain_for, explanation, household, id,
-    manager, partner, partner_account_type, relationship_agent, represent, set_policy, team_member,
-    try_relate, unrelate,
+    RELATIONSHIP_AGENT, TestApp, account_case, admin_ok, assert_error, assign_role, consumer,
+    consumer_case, contact, create_case, customer, customer_under, day, explain_for, explanation,
+    household, id, manager, partner, partner_account_type, relationship_agent, represent,
+    set_policy, team_member, try_relate, unrelate,
 };
 
 /// The grant for `rule` in an explanation.
@@ -122,9 +122,7 @@ async fn a_grant_names_the_rule_the_role_and_the_relationship_path() {
     );
 
     // Relabelling the type shows at once in the path.
-    app.ok(
-        &app.admin(),
-        "mutation($i: UpdateAccountRelationshipTypeInput!) { updateAccountRelationshipType(input: $i) { accountRelationshipType { id } } }",
+    admin_ok(app, "mutation($i: UpdateAccountRelationshipTypeInput!) { updateAccountRelationshipType(input: $i) { accountRelationshipType { id } } }",
         json!({"i": {"id": partner_account_type(app).await, "forwardLabel": "Reseller for"}}),
     )
     .await;
@@ -315,8 +313,8 @@ async fn who_can_access_lists_exactly_the_principals_with_access() {
     let app = &s.app;
     link(&s, None, None).await;
     let group = customer(app, "ABC Group").await;
-    app.ok(
-        &app.admin(),
+    admin_ok(
+        app,
         "mutation($i: UpdateAccountInput!) { updateAccount(input: $i) { account { id } } }",
         json!({"i": {"id": s.abc, "parentId": group}}),
     )
@@ -332,19 +330,13 @@ async fn who_can_access_lists_exactly_the_principals_with_access() {
     assign_role(app, &carl, CUSTOMER_CASE_MANAGER).await;
     let olga = contact(app, &other, "Olga Other", Some("olga")).await;
     assign_role(app, &olga, CUSTOMER_CASE_MANAGER).await;
-    let staff = app
-        .ok(
-            &app.admin(),
-            "mutation { createInternalUser(input: {name: \"Staff One\", subject: \"staff.one\"}) { internalUser { id } } }",
+    let staff = admin_ok(app, "mutation { createInternalUser(input: {name: \"Staff One\", subject: \"staff.one\"}) { internalUser { id } } }",
             json!({}),
         )
         .await;
     let staff = id(&staff["createInternalUser"]["internalUser"]);
     assign_role(app, &staff, ADMIN).await;
-    let agent = app
-        .ok(
-            &app.admin(),
-            "mutation { createInternalUser(input: {name: \"Agent One\", subject: \"agent.one\"}) { internalUser { id } } }",
+    let agent = admin_ok(app, "mutation { createInternalUser(input: {name: \"Agent One\", subject: \"agent.one\"}) { internalUser { id } } }",
             json!({}),
         )
         .await;
@@ -366,7 +358,7 @@ async fn who_can_access_lists_exactly_the_principals_with_access() {
     )
     .await);
     let query = "query($c: ID!) { node(id: $c) { ... on Case { whoCanAccess(first: 100) { totalCount nodes { subject roles rules principal { id } } } } } }";
-    let data = app.ok(&app.admin(), query, json!({"c": case})).await;
+    let data = admin_ok(app, query, json!({"c": case})).await;
     let list = &data["node"]["whoCanAccess"];
     let mut holders: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for holder in list["nodes"].as_array().expect("nodes") {

@@ -358,13 +358,12 @@ async fn cycles_and_self_parenting_are_refused_and_clear_parent_works() {
     assert_eq!(place["node"]["descendants"]["totalCount"], 0);
 
     // Now that TOP is no longer above MID, TOP may go under LOW.
-    let moved = app
-        .ok(
-            &app.admin(),
-            UPDATE_ACCOUNT,
-            json!({"i": {"id": top, "parentId": low}}),
-        )
-        .await;
+    let moved = admin_ok(
+        &app,
+        UPDATE_ACCOUNT,
+        json!({"i": {"id": top, "parentId": low}}),
+    )
+    .await;
     assert_eq!(moved["updateAccount"]["account"]["parent"]["name"], "LOW");
     let place = admin_ok(&app, PLACE, json!({"id": top})).await;
     assert_eq!(

@@ -337,9 +337,7 @@ async fn deleting_a_relationship_removes_it_from_both_sides_only() {
     let xyz = customer(&app, "XYZCORP").await;
     let first = relate(&app, &kind, &gsi, &abc).await;
     relate(&app, &kind, &gsi, &xyz).await;
-    let deleted = app
-        .ok(&app.admin(), DELETE_RELATIONSHIP, json!({"id": first}))
-        .await;
+    let deleted = admin_ok(&app, DELETE_RELATIONSHIP, json!({"id": first})).await;
     assert_eq!(
         deleted["deleteAccountRelationship"]["deletedId"],
         first.as_str()

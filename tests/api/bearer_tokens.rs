@@ -7,8 +7,8 @@ use liaison::config::{JwtAlgorithm, JwtConfig};
 use serde_json::{Value, json};
 
 use crate::support::{
-    ADMIN, AGENT, AUDIENCE, ISSUER, SECRET, TestApp, consumer, contact, customer, household,
-    internal_user,
+    ADMIN, AGENT, AUDIENCE, ISSUER, SECRET, TestApp, admin_ok, consumer, contact, customer,
+    household, internal_user,
 };
 
 const PROBE: &str = "{ viewer { isAuthenticated subject } accounts { totalCount } }";
@@ -135,13 +135,12 @@ async fn missing_token_is_anonymous_and_sees_nothing() {
     assert_eq!(data["contacts"]["nodes"], json!([]));
 
     // The same data is there for an admin.
-    let seen = app
-        .ok(
-            &app.admin(),
-            "{ accounts { totalCount } contacts { totalCount } }",
-            json!({}),
-        )
-        .await;
+    let seen = admin_ok(
+        &app,
+        "{ accounts { totalCount } contacts { totalCount } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(seen["accounts"]["totalCount"], 1);
     assert_eq!(seen["contacts"]["totalCount"], 1);
 }
@@ -333,9 +332,7 @@ async fn refused_token_on_a_mutation_writes_nothing() {
         .await;
     assert_eq!(reply.status, 401, "{}", reply.body);
     assert_eq!(reply.code(), "UNAUTHENTICATED");
-    let seen = app
-        .ok(&app.admin(), "{ accounts { totalCount } }", json!({}))
-        .await;
+    let seen = admin_ok(&app, "{ accounts { totalCount } }", json!({})).await;
     assert_eq!(seen["accounts"]["totalCount"], 1);
     assert_eq!(app.audit_count().await, audit_before);
 }

@@ -5,16 +5,14 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    CREATE_CONSUMER_RELATIONSHIP, TestApp, assert_audited, assert_refused_writing_nothing,
-    consumer, day, household, member, membership_of, represent, responsibility,
+    CREATE_CONSUMER_RELATIONSHIP, TestApp, admin_ok, assert_audited,
+    assert_each_refused_writing_nothing, assert_refused_writing_nothing, consumer, day, household,
+    member, membership_of, represent, responsibility,
 };
 
 /// A consumer's relationships as it reads them.
 async fn sides_of(app: &TestApp, consumer: &str) -> Value {
-    let data = app
-        .ok(
-            &app.admin(),
-            "query($c: ID!) { node(id: $c) { ... on Consumer { relationships {
+    let data = admin_ok(app, "query($c: ID!) { node(id: $c) { ... on Consumer { relationships {
                 totalCount
                 nodes { direction label otherConsumer { name } household { name } responsibility { name }
                         validFrom validTo isCurrent relationship { id consumer { name } relatedConsumer { name } } }
@@ -27,10 +25,7 @@ async fn sides_of(app: &TestApp, consumer: &str) -> Value {
 
 /// A household's member relationships.
 async fn member_links_of(app: &TestApp, household: &str) -> Value {
-    let data = app
-        .ok(
-            &app.admin(),
-            "query($h: ID!) { node(id: $h) { ... on Household { memberRelationships {
+    let data = admin_ok(app, "query($h: ID!) { node(id: $h) { ... on Household { memberRelationships {
                 totalCount
                 nodes { id consumer { name } relatedConsumer { name } household { name } responsibility { name } isCurrent }
             } } } }",
@@ -45,14 +40,13 @@ async fn consumer_to_consumer_is_listed_from_both_ends_with_labels() {
     let app = TestApp::spawn().await;
     let ann = consumer(&app, "Ann Moreau", None).await;
     let ben = consumer(&app, "Ben Moreau", None).await;
-    let created = app
-        .ok(
-            &app.admin(),
-            CREATE_CONSUMER_RELATIONSHIP,
-            json!({ "i": { "consumerId": ann, "relatedConsumerId": ben, "order": 2,
+    let created = admin_ok(
+        &app,
+        CREATE_CONSUMER_RELATIONSHIP,
+        json!({ "i": { "consumerId": ann, "relatedConsumerId": ben, "order": 2,
                            "validFrom": day(&app, -3), "validTo": day(&app, 300) } }),
-        )
-        .await;
+    )
+    .await;
     let row = &created["createConsumerRelationship"]["consumerRelationship"];
     assert_eq!(row["consumer"]["name"], "Ann Moreau");
     assert_eq!(row["relatedConsumer"]["name"], "Ben Moreau");
@@ -130,24 +124,20 @@ async fn broken_consumer_to_consumer_rules_are_refused_and_write_nothing() {
         json!({ "i": input })
     };
 
-    // The same consumer on both ends.
-    assert_refused_writing_nothing(
+    assert_each_refused_writing_nothing(
         &app,
         Some(&admin),
         CREATE_CONSUMER_RELATIONSHIP,
-        input(json!({ "relatedConsumerId": ann })),
-        "BAD_USER_INPUT",
-        Some("relatedConsumerId"),
-    )
-    .await;
-    // The same relationship again.
-    assert_refused_writing_nothing(
-        &app,
-        Some(&admin),
-        CREATE_CONSUMER_RELATIONSHIP,
-        input(json!({})),
-        "CONFLICT",
-        None,
+        [
+            // The same consumer on both ends.
+            (
+                input(json!({ "relatedConsumerId": ann })),
+                "BAD_USER_INPUT",
+                Some("relatedConsumerId"),
+            ),
+            // The same relationship again.
+            (input(json!({})), "CONFLICT", None),
+        ],
     )
     .await;
     // A responsibility consumers cannot carry (USER, CONTACT).
@@ -176,13 +166,12 @@ async fn a_household_member_relationship_is_listed_on_the_household_and_both_con
     let ben = consumer(&app, "Ben Moreau", None).await;
     let home = household(&app, "Moreau Home", Some(&ann)).await;
     member(&app, &home, &ben, Some(&day(&app, -1)), None).await;
-    let created = app
-        .ok(
-            &app.admin(),
-            CREATE_CONSUMER_RELATIONSHIP,
-            json!({ "i": { "consumerId": ann, "relatedConsumerId": ben, "householdId": home } }),
-        )
-        .await;
+    let created = admin_ok(
+        &app,
+        CREATE_CONSUMER_RELATIONSHIP,
+        json!({ "i": { "consumerId": ann, "relatedConsumerId": ben, "householdId": home } }),
+    )
+    .await;
     let row = &created["createConsumerRelationship"]["consumerRelationship"];
     assert_eq!(row["household"]["name"], "Moreau Home");
     assert_eq!(row["responsibility"]["name"], "Authorized Representative");

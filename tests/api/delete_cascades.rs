@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    RELATIONSHIP_AGENT, TestApp, assert_audited, consumer, customer, day, define_responsibility,
-    expected, household, member, membership_of, node, relationship_agent, removed, represent,
-    represent_as, sorted_field, sorted_names, team_member,
+    RELATIONSHIP_AGENT, TestApp, admin_ok, assert_audited, consumer, customer, day,
+    define_responsibility, expected, household, member, membership_of, node, relationship_agent,
+    removed, represent, represent_as, sorted_field, sorted_names, team_member,
 };
 
 const CASCADE: &str = "dryRun deletedId removed { kind count ids }";
@@ -16,9 +16,7 @@ async fn cascade(app: &TestApp, field: &str, id: &str, dry_run: bool) -> Value {
     let query = format!(
         "mutation($id: ID!, $dry: Boolean!) {{ {field}(id: $id, dryRun: $dry) {{ {CASCADE} }} }}"
     );
-    let data = app
-        .ok(&app.admin(), &query, json!({ "id": id, "dry": dry_run }))
-        .await;
+    let data = admin_ok(app, &query, json!({ "id": id, "dry": dry_run })).await;
     let payload = data[field].clone();
     assert_eq!(payload["dryRun"], dry_run);
     if dry_run {

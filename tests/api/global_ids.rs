@@ -5,8 +5,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
 use crate::support::{
-    TestApp, account, as_kind, consumer, contact, customer, customer_under, global_id, household,
-    internal_user, uuid_of,
+    TestApp, account, admin_ok, as_kind, consumer, contact, customer, customer_under, global_id,
+    household, internal_user, uuid_of,
 };
 
 const MISSING: &str = "0190f5a2-0000-7000-8000-000000000000";
@@ -237,15 +237,14 @@ async fn nodes_returns_objects_in_order_with_nulls() {
         account,
         as_kind(&account, "Partner"),
     ]);
-    let data = app
-        .ok(
-            &app.admin(),
-            "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+    let data = admin_ok(
+        &app,
+        "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
                 ... on Account { name } ... on Contact { name } ... on Consumer { name }
                 ... on Household { name } ... on InternalUser { name } } }",
-            json!({"ids": ids}),
-        )
-        .await;
+        json!({"ids": ids}),
+    )
+    .await;
     let node = |typename: &str, id: &str, name: &str| json!({"__typename": typename, "id": id, "name": name});
     assert_eq!(
         data["nodes"],
@@ -261,9 +260,7 @@ async fn nodes_returns_objects_in_order_with_nulls() {
             null,
         ])
     );
-    let data = app
-        .ok(&app.admin(), "{ nodes(ids: []) { id } }", json!({}))
-        .await;
+    let data = admin_ok(&app, "{ nodes(ids: []) { id } }", json!({})).await;
     assert_eq!(data["nodes"], json!([]));
 }
 

@@ -6,10 +6,9 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::support::{
-    ADD_TEAM_MEMBER, CONSUMER, CREATE_CONSUMER_RELATIONSHIP, CUSTOMER, PARTNER_ADMIN,
-    RELATIONSHIP_AGENT, TestApp, account_case, assign_role, check, consumer, consumer_case,
-    contact, create_type, customer, day, explain_for, manager, node_visible, partner,
-    partner_account_type, relate, relationship_agent, responsibility, try_link, try_relate,
+    PortalConsumer, PortalContact, StaffUser, TestApp, account_case, check, consumer,
+    consumer_case, create_type, customer, day, explain_for, link_with, node_visible, partner,
+    partner_account_type, relate, relate_with, represent_with, responsibility, team_member_with,
     visible_cases,
 };
 
@@ -85,32 +84,22 @@ fn walked(when: &str) -> i64 {
 
 /// Walks the clock over the boundaries: today + 1, + 2 (valid-from), + 5 (valid-to), + 6.
 async fn walk(app: &TestApp, token: &str, principal: &str, case: &str, record: &str) {
-    app.clock.advance(Duration::days(1));
-    probe(
-        app,
-        token,
-        principal,
-        case,
-        record,
-        false,
-        "the day before valid-from",
-    )
-    .await;
-    app.clock.advance(Duration::days(1));
-    probe(app, token, principal, case, record, true, "valid-from").await;
-    app.clock.advance(Duration::days(3));
-    probe(app, token, principal, case, record, true, "valid-to").await;
-    app.clock.advance(Duration::days(1));
-    probe(
-        app,
-        token,
-        principal,
-        case,
-        record,
-        false,
-        "the day after valid-to",
-    )
-    .await;
+    for (days, expected, when) in [
+        (1, false, "the day before valid-from"),
+        (1, true, "valid-from"),
+        (3, true, "valid-to"),
+        (1, false, "the day after valid-to"),
+    ] {
+        app.clock.advance(Duration::days(days));
+        probe(app, token, principal, case, record, expected, when).await;
+    }
+}
+
+/// `input` with the validity dates of these tests.
+fn in_force(app: &TestApp, mut input: Value) -> Value {
+    input["validFrom"] = json!(day(app, FROM));
+    input["validTo"] = json!(day(app, TO));
+    input
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,22 +107,18 @@ async fn a_partner_relationship_grants_only_within_its_dates() {
     let app = TestApp::spawn().await;
     let pco = partner(&app, "partner co").await;
     let acme = customer(&app, "acme").await;
-    let pam = contact(&app, &pco, "pam", Some("pam")).await;
-    assign_role(&app, &pam, PARTNER_ADMIN).await;
-    let token = app.token("pam", &[PARTNER_ADMIN]);
-    let reply = try_relate(
+    let pam = PortalContact::partner_admin(&app, &pco, "pam", "pam").await;
+    let type_id = partner_account_type(&app).await;
+    let record = relate_with(
         &app,
-        Some(&manager(&app)),
-        json!({"typeId": partner_account_type(&app).await, "fromId": pco, "toId": acme,
-               "validFrom": day(&app, FROM), "validTo": day(&app, TO)}),
+        in_force(
+            &app,
+            json!({"typeId": type_id, "fromId": pco, "toId": acme}),
+        ),
     )
     .await;
-    let record = reply.data()["createAccountRelationship"]["accountRelationship"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
     let case = account_case(&app, &acme, "acme case").await;
-    walk(&app, &token, &pam, &case, &record).await;
+    walk(&app, &pam.token, &pam.id, &case, &record).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -151,65 +136,47 @@ async fn a_contact_relationship_grants_only_within_its_dates() {
     )
     .await;
     relate(&app, &affiliate, &beta, &gamma).await;
-    let eve = contact(&app, &beta, "eve", Some("eve")).await;
-    assign_role(&app, &eve, CUSTOMER).await;
-    let token = app.token("eve", &[CUSTOMER]);
-    let reply = try_link(
+    let eve = PortalContact::customer(&app, &beta, "eve", "eve").await;
+    let authorized = responsibility(&app, "Authorized Contact").await;
+    let record = link_with(
         &app,
-        Some(&manager(&app)),
-        json!({"accountId": gamma, "contactId": eve,
-               "responsibilityId": responsibility(&app, "Authorized Contact").await,
-               "validFrom": day(&app, FROM), "validTo": day(&app, TO)}),
+        in_force(
+            &app,
+            json!({"accountId": gamma, "contactId": eve.id, "responsibilityId": authorized}),
+        ),
     )
     .await;
-    let record = reply.data()["createContactRelationship"]["contactRelationship"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
     let case = account_case(&app, &gamma, "gamma case").await;
-    walk(&app, &token, &eve, &case, &record).await;
+    walk(&app, &eve.token, &eve.id, &case, &record).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_team_member_grants_only_within_its_dates() {
     let app = TestApp::spawn().await;
     let acme = customer(&app, "acme").await;
-    let ravi = relationship_agent(&app, "ravi", Some("ravi")).await;
-    let token = app.token("ravi", &[RELATIONSHIP_AGENT]);
-    let data = app
-        .ok(
-            &app.admin(),
-            ADD_TEAM_MEMBER,
-            json!({"i": {"userId": ravi, "targetId": acme,
-                         "validFrom": day(&app, FROM), "validTo": day(&app, TO)}}),
-        )
-        .await;
-    let record = data["addTeamMember"]["teamMember"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let ravi = StaffUser::relationship_agent(&app, "ravi", "ravi").await;
+    let record = team_member_with(
+        &app,
+        in_force(&app, json!({"userId": ravi.id, "targetId": acme})),
+    )
+    .await;
     let case = account_case(&app, &acme, "acme case").await;
-    walk(&app, &token, &ravi, &case, &record).await;
+    walk(&app, &ravi.token, &ravi.id, &case, &record).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_relationship_grants_only_within_its_dates() {
     let app = TestApp::spawn().await;
-    let rex = consumer(&app, "rex", Some("rex")).await;
+    let rex = PortalConsumer::new(&app, "rex", "rex").await;
     let cora = consumer(&app, "cora", Some("cora")).await;
-    let token = app.token("rex", &[CONSUMER]);
-    let data = app
-        .ok(
-            &app.admin(),
-            CREATE_CONSUMER_RELATIONSHIP,
-            json!({"i": {"consumerId": rex, "relatedConsumerId": cora,
-                         "validFrom": day(&app, FROM), "validTo": day(&app, TO)}}),
-        )
-        .await;
-    let record = data["createConsumerRelationship"]["consumerRelationship"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let record = represent_with(
+        &app,
+        in_force(
+            &app,
+            json!({"consumerId": rex.id, "relatedConsumerId": cora}),
+        ),
+    )
+    .await;
     let case = consumer_case(&app, &cora, "cora's case").await;
-    walk(&app, &token, &rex, &case, &record).await;
+    walk(&app, &rex.token, &rex.id, &case, &record).await;
 }

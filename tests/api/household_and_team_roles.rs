@@ -5,9 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    CONSUMER, RELATIONSHIP_AGENT, TestApp, agent, assert_audited, assert_refused_writing_nothing,
-    consumer, customer, day, define_responsibility, household, manager, member, membership_of,
-    relationship_agent, removed, represent, sorted_field, sorted_names, team_member,
+    CONSUMER, RELATIONSHIP_AGENT, TestApp, admin_ok, agent, assert_audited,
+    assert_refused_writing_nothing, consumer, customer, day, define_responsibility, household,
+    manager, member, membership_of, relationship_agent, removed, represent, sorted_field,
+    sorted_names, team_member,
 };
 
 /// One record of every household, team and consumer-relationship kind, for trying every mutation on.
@@ -395,7 +396,7 @@ async fn a_relationship_agent_sees_only_its_own_team_memberships() {
     assert_eq!(seen["sam"]["consumerTeams"]["totalCount"], 0);
 
     // The whole team, for comparison, and a relationship agent with no stored user record.
-    let all = app.ok(&app.admin(), TEAMS, vars.clone()).await;
+    let all = admin_ok(&app, TEAMS, vars.clone()).await;
     assert_eq!(all["acme"]["team"]["totalCount"], 2);
     assert_eq!(all["sam"]["accountTeams"]["totalCount"], 2);
     let stranger = app.token("nobody", &[RELATIONSHIP_AGENT]);
@@ -417,8 +418,8 @@ async fn a_consumer_reads_its_own_households_and_relationships_only() {
     let other = household(&app, "Lambert Home", Some(&cleo)).await;
     member(&app, &other, &dora, None, None).await;
     let other_link = represent(&app, &cleo, &dora, Some(&other)).await;
-    app.ok(
-        &app.admin(),
+    admin_ok(
+        &app,
         "mutation($i: UpdateConsumerInput!) { updateConsumer(input: $i) { consumer { id } } }",
         json!({ "i": { "id": w.ann, "subject": "ann" } }),
     )
@@ -490,9 +491,7 @@ async fn a_consumer_reads_its_own_households_and_relationships_only() {
 
     // Once Ann has left the household (her last day is today), she no longer sees it.
     let anns = membership_of(&app, &w.home, &w.ann).await;
-    app.ok(
-        &app.admin(),
-        "mutation($i: EndHouseholdMembershipInput!) { endHouseholdMembership(input: $i) { dryRun } }",
+    admin_ok(&app, "mutation($i: EndHouseholdMembershipInput!) { endHouseholdMembership(input: $i) { dryRun } }",
         json!({ "i": { "membershipId": anns, "endDate": day(&app, 0) } }),
     )
     .await;

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    TestApp, assert_audited, assert_refused_writing_nothing, consumer, day, household, member,
-    membership_of, sorted_names,
+    TestApp, admin_ok, assert_audited, assert_refused_writing_nothing, consumer, day, household,
+    member, membership_of, sorted_names,
 };
 
 const HOUSEHOLD: &str = "query($h: ID!) { node(id: $h) { ... on Household {
@@ -17,7 +17,7 @@ const HOUSEHOLD: &str = "query($h: ID!) { node(id: $h) { ... on Household {
 } } }";
 
 async fn read_household(app: &TestApp, id: &str) -> Value {
-    app.ok(&app.admin(), HOUSEHOLD, json!({ "h": id })).await["node"].clone()
+    admin_ok(app, HOUSEHOLD, json!({ "h": id })).await["node"].clone()
 }
 
 const END: &str = "mutation($i: EndHouseholdMembershipInput!) { endHouseholdMembership(input: $i) { dryRun removed { kind count ids } membership { id startDate endDate isCurrent } } }";
@@ -150,16 +150,15 @@ async fn consumer_households_lists_current_households_by_default_and_all_on_requ
     )
     .await;
     member(&app, &new, &ann, Some(&day(&app, -9)), None).await;
-    let read = app
-        .ok(
-            &app.admin(),
-            "query($c: ID!) { node(id: $c) { ... on Consumer {
+    let read = admin_ok(
+        &app,
+        "query($c: ID!) { node(id: $c) { ... on Consumer {
                 households { nodes { name } }
                 all: households(currentOnly: false) { nodes { name } }
             } } }",
-            json!({ "c": ann }),
-        )
-        .await;
+        json!({ "c": ann }),
+    )
+    .await;
     assert_eq!(
         sorted_names(&read["node"]["households"]["nodes"]),
         ["Lee House"]

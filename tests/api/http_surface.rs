@@ -4,13 +4,11 @@
 use liaison::config::Limits;
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{TestApp, admin_ok};
 
 /// Customer accounts an admin sees, and audit entries written.
 async fn written(app: &TestApp) -> (Value, u64) {
-    let data = app
-        .ok(&app.admin(), "{ accounts { totalCount } }", json!({}))
-        .await;
+    let data = admin_ok(app, "{ accounts { totalCount } }", json!({})).await;
     (
         data["accounts"]["totalCount"].clone(),
         app.audit_count().await,
@@ -53,7 +51,7 @@ async fn a_mutation_over_get_is_refused_and_writes_nothing() {
     assert_eq!(written(&app).await, (json!(0), 0));
 
     // The same mutation over POST works, so the refusal above was about the method.
-    app.ok(&app.admin(), mutation, json!({})).await;
+    admin_ok(&app, mutation, json!({})).await;
     assert_eq!(written(&app).await, (json!(1), 1));
 }
 
@@ -379,13 +377,7 @@ async fn introspection_can_be_switched_off() {
         );
     }
     // Ordinary queries still work, `__typename` included.
-    let data = app
-        .ok(
-            &app.admin(),
-            "{ __typename viewer { isAuthenticated } }",
-            json!({}),
-        )
-        .await;
+    let data = admin_ok(&app, "{ __typename viewer { isAuthenticated } }", json!({})).await;
     assert_eq!(data["__typename"], "Query");
     assert_eq!(data["viewer"]["isAuthenticated"], true);
 }

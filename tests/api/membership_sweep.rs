@@ -5,9 +5,9 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::support::{
-    CONSUMER, RELATIONSHIP_AGENT, TestApp, agent, assert_audited, assert_refused_writing_nothing,
-    audit_entries, consumer, day, expected, household, manager, member, membership_of,
-    relationship_agent, removed, represent, sorted_field, sorted_names,
+    CONSUMER, RELATIONSHIP_AGENT, TestApp, admin_ok, agent, assert_audited,
+    assert_refused_writing_nothing, audit_entries, consumer, day, expected, household, manager,
+    member, membership_of, relationship_agent, removed, represent, sorted_field, sorted_names,
 };
 
 const SWEEP: &str = "mutation { sweep { removed { kind count ids } } }";
@@ -20,9 +20,7 @@ async fn sweep(app: &TestApp) -> Value {
 
 /// What the household and the consumer show about memberships and member relationships today.
 async fn state(app: &TestApp, home: &str, consumer: &str, membership: &str, link: &str) -> Value {
-    app.ok(
-        &app.admin(),
-        "query($h: ID!, $c: ID!, $m: ID!, $l: ID!) {
+    admin_ok(app, "query($h: ID!, $c: ID!, $m: ID!, $l: ID!) {
             home: node(id: $h) { ... on Household {
                 members { nodes { name } }
                 allMembers: members(currentOnly: false) { nodes { name } }
@@ -65,13 +63,12 @@ async fn a_membership_ending_later_keeps_the_relationship_until_then_and_the_swe
     let plain = represent(&app, &ann, &ben, None).await;
 
     // Ann leaves in three days: nothing goes yet.
-    let ended = app
-        .ok(
-            &app.admin(),
-            END,
-            json!({ "i": { "membershipId": anns, "endDate": day(&app, 3) } }),
-        )
-        .await;
+    let ended = admin_ok(
+        &app,
+        END,
+        json!({ "i": { "membershipId": anns, "endDate": day(&app, 3) } }),
+    )
+    .await;
     assert_eq!(ended["endHouseholdMembership"]["removed"], json!([]));
     assert_eq!(
         ended["endHouseholdMembership"]["membership"]["isCurrent"],
@@ -272,6 +269,6 @@ async fn only_managers_and_admins_may_sweep() {
     let anonymous = app.gql(None, SWEEP, json!({})).await;
     assert_eq!(anonymous.code(), "UNAUTHENTICATED");
     assert_eq!(sweep(&app).await["removed"], json!([]));
-    let admin = app.ok(&app.admin(), SWEEP, json!({})).await;
+    let admin = admin_ok(&app, SWEEP, json!({})).await;
     assert_eq!(admin["sweep"]["removed"], json!([]));
 }

@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    Reply, TestApp, account, consumer, contact, customer, customer_under, household, member,
+    Reply, TestApp, account, admin_ok, consumer, contact, customer, customer_under, household,
+    member,
 };
 
 /// The selection every paginated list in this module asks for; `key` identifies a row.
@@ -536,10 +537,7 @@ async fn an_edge_over_many_parents_pages_each_parent_separately() {
         big_children.push(customer_under(&app, name, &big).await);
     }
     let small_child = customer_under(&app, "S1", &small).await;
-    let data = app
-        .ok(
-            &app.admin(),
-            "{ accounts(filter: {rootsOnly: true}) { nodes { id name
+    let data = admin_ok(&app, "{ accounts(filter: {rootsOnly: true}) { nodes { id name
                  children(first: 2) { totalCount nodes { id } pageInfo { hasNextPage hasPreviousPage } }
                  last: children(last: 2) { nodes { id } pageInfo { hasNextPage hasPreviousPage } } } } }",
             json!({}),
@@ -579,24 +577,17 @@ async fn default_and_maximum_page_sizes() {
         contact(&app, &account, &format!("C{i:02}"), None).await;
     }
     // Without first or last, a page holds the default 20 rows.
-    let data = app
-        .ok(
-            &app.admin(),
-            "{ contacts { totalCount nodes { id } pageInfo { hasNextPage } } }",
-            json!({}),
-        )
-        .await;
+    let data = admin_ok(
+        &app,
+        "{ contacts { totalCount nodes { id } pageInfo { hasNextPage } } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(data["contacts"]["totalCount"], 25);
     assert_eq!(data["contacts"]["nodes"].as_array().unwrap().len(), 20);
     assert_eq!(data["contacts"]["pageInfo"]["hasNextPage"], true);
     // 100 is allowed, 101 is not.
-    let data = app
-        .ok(
-            &app.admin(),
-            "{ contacts(first: 100) { nodes { id } } }",
-            json!({}),
-        )
-        .await;
+    let data = admin_ok(&app, "{ contacts(first: 100) { nodes { id } } }", json!({})).await;
     assert_eq!(data["contacts"]["nodes"].as_array().unwrap().len(), 25);
     let reply = app
         .gql(

@@ -8,10 +8,10 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use crate::support::{
-    CUSTOMER, PARTNER_ADMIN, TestApp, account_case, assert_error, assign_role, check, comment,
-    contact, create_case, create_case_as, customer, id, id_of, may_create_for, node_visible,
-    partner, partner_account_type, relate, relationship_type, set_policy, try_create_case,
-    unrelate, visible_cases,
+    CUSTOMER, PARTNER_ADMIN, TestApp, account_case, admin_ok, assert_error, assign_role, check,
+    comment, contact, create_case, create_case_as, customer, id, id_of, may_create_for,
+    node_visible, partner, partner_account_type, relate, relationship_type, set_policy,
+    try_create_case, unrelate, visible_cases,
 };
 
 fn set(ids: &[&String]) -> BTreeSet<String> {
@@ -70,10 +70,7 @@ async fn peter_robinson_works_abc_corp_cases_through_the_partner_relationship() 
     let kind = relationship_type(&app, "Partner Account").await;
     assert_eq!(kind["grantsPartnerCaseAccess"], true);
     let type_id = partner_account_type(&app).await;
-    let policy = app
-        .ok(
-            &app.admin(),
-            "query($id: ID!) { node(id: $id) { ... on AccountRelationshipType { partnerAccessPolicy } } }",
+    let policy = admin_ok(&app, "query($id: ID!) { node(id: $id) { ... on AccountRelationshipType { partnerAccessPolicy } } }",
             json!({"id": type_id}),
         )
         .await;

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::support::{
     ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, RELATIONSHIP_AGENT,
-    TestApp, account, assign_role, consumer, contact, customer, customer_under, household,
-    internal_user, member, node_visible,
+    TestApp, account, admin_ok, assign_role, consumer, contact, customer, customer_under,
+    household, internal_user, member, node_visible,
 };
 
 const LISTS: &str = "{
@@ -173,8 +173,8 @@ async fn a_moved_contact_sees_its_new_account() {
     let w = portal(&app).await;
     let carl = app.token("carl.contact", &[CUSTOMER]);
     assert!(node_visible(&app, &carl, &w.acme).await);
-    app.ok(
-        &app.admin(),
+    admin_ok(
+        &app,
         "mutation($i: UpdateContactInput!) { updateContact(input: $i) { contact { id } } }",
         json!({"i": {"id": w.carl, "accountId": w.other}}),
     )
@@ -253,9 +253,7 @@ async fn a_consumer_sees_itself_and_its_current_household_only_while_a_member() 
     );
 
     // Kim's membership ends today: still visible today, gone tomorrow.
-    app.ok(
-        &app.admin(),
-        "mutation($i: EndHouseholdMembershipInput!) { endHouseholdMembership(input: $i) { membership { id } } }",
+    admin_ok(&app, "mutation($i: EndHouseholdMembershipInput!) { endHouseholdMembership(input: $i) { membership { id } } }",
         json!({"i": {"membershipId": kims}}),
     )
     .await;
@@ -284,7 +282,7 @@ async fn a_consumer_sees_itself_and_its_current_household_only_while_a_member() 
 async fn staff_roles_see_everything() {
     let app = TestApp::spawn().await;
     let w = portal(&app).await;
-    let expected = app.ok(&app.admin(), LISTS, json!({})).await;
+    let expected = admin_ok(&app, LISTS, json!({})).await;
     assert_eq!(expected["accounts"]["totalCount"], 4);
     assert_eq!(expected["partners"]["totalCount"], 1);
     assert_eq!(expected["contacts"]["totalCount"], 5);

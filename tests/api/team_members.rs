@@ -4,17 +4,15 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    ADD_TEAM_MEMBER, RELATIONSHIP_AGENT, TestApp, assert_audited, assert_refused_writing_nothing,
-    consumer, customer, day, define_responsibility, household, internal_user, relationship_agent,
-    responsibility, team_member,
+    ADD_TEAM_MEMBER, RELATIONSHIP_AGENT, TestApp, admin_ok, assert_audited,
+    assert_each_refused_writing_nothing, assert_refused_writing_nothing, consumer, customer, day,
+    define_responsibility, household, internal_user, relationship_agent, responsibility,
+    team_member,
 };
 
 /// Reads a target's team (Account, Consumer or Household share the field).
 async fn team_of(app: &TestApp, target: &str) -> Value {
-    let data = app
-        .ok(
-            &app.admin(),
-            "query($t: ID!) { node(id: $t) {
+    let data = admin_ok(app, "query($t: ID!) { node(id: $t) {
                 ... on Account { team { ...T } current: team(currentOnly: true) { totalCount } }
                 ... on Consumer { team { ...T } current: team(currentOnly: true) { totalCount } }
                 ... on Household { team { ...T } current: team(currentOnly: true) { totalCount } }
@@ -29,10 +27,7 @@ async fn team_of(app: &TestApp, target: &str) -> Value {
 
 /// Reads a user's teams of all three kinds.
 async fn teams_of_user(app: &TestApp, user: &str) -> Value {
-    let data = app
-        .ok(
-            &app.admin(),
-            "query($u: ID!) { node(id: $u) { ... on InternalUser {
+    let data = admin_ok(app, "query($u: ID!) { node(id: $u) { ... on InternalUser {
                 accountTeams { totalCount nodes { id account { name } responsibility { name } } }
                 consumerTeams { totalCount nodes { id consumer { name } responsibility { name } } }
                 householdTeams { totalCount nodes { id household { name } responsibility { name } } }
@@ -49,10 +44,7 @@ async fn an_account_team_member_is_listed_on_the_account_and_the_user() {
     let acme = customer(&app, "Acme Corp").await;
     let rita = relationship_agent(&app, "Rita Shah", None).await;
 
-    let created = app
-        .ok(
-            &app.admin(),
-            ADD_TEAM_MEMBER,
+    let created = admin_ok(&app, ADD_TEAM_MEMBER,
             json!({ "i": { "userId": rita, "targetId": acme, "order": 1, "validFrom": day(&app, -1), "validTo": day(&app, 30) } }),
         )
         .await;
@@ -185,48 +177,36 @@ async fn every_broken_team_rule_is_refused_and_writes_nothing() {
             )
             .await;
         }
-        // The user lacks the stored relationship_agent role.
-        assert_refused_writing_nothing(
+        assert_each_refused_writing_nothing(
             &app,
             Some(&admin),
             ADD_TEAM_MEMBER,
-            add(&norole, target, json!({})),
-            "BAD_USER_INPUT",
-            Some("userId"),
-        )
-        .await;
-        // The unique responsibility already has a holder on this target.
-        assert_refused_writing_nothing(
-            &app,
-            Some(&admin),
-            ADD_TEAM_MEMBER,
-            add(&sam, target, json!({})),
-            "CONFLICT",
-            Some("responsibilityId"),
-        )
-        .await;
-        // Rita again: a duplicate.
-        assert_refused_writing_nothing(
-            &app,
-            Some(&admin),
-            ADD_TEAM_MEMBER,
-            add(&rita, target, json!({})),
-            "CONFLICT",
-            None,
-        )
-        .await;
-        // Dates out of order.
-        assert_refused_writing_nothing(
-            &app,
-            Some(&admin),
-            ADD_TEAM_MEMBER,
-            add(
-                &sam,
-                target,
-                json!({ "validFrom": day(&app, 10), "validTo": day(&app, 9) }),
-            ),
-            "BAD_USER_INPUT",
-            Some("validTo"),
+            [
+                // The user lacks the stored relationship_agent role.
+                (
+                    add(&norole, target, json!({})),
+                    "BAD_USER_INPUT",
+                    Some("userId"),
+                ),
+                // The unique responsibility already has a holder on this target.
+                (
+                    add(&sam, target, json!({})),
+                    "CONFLICT",
+                    Some("responsibilityId"),
+                ),
+                // Rita again: a duplicate.
+                (add(&rita, target, json!({})), "CONFLICT", None),
+                // Dates out of order.
+                (
+                    add(
+                        &sam,
+                        target,
+                        json!({ "validFrom": day(&app, 10), "validTo": day(&app, 9) }),
+                    ),
+                    "BAD_USER_INPUT",
+                    Some("validTo"),
+                ),
+            ],
         )
         .await;
         let team = team_of(&app, target).await;

@@ -8,8 +8,8 @@ use super::{
 };
 
 use crate::support::{
-    ADMIN_SUBJECT, MANAGER, TestApp, account, assert_logged_by, audit_log, audit_log_since,
-    contact, customer, customer_under, global_id, missing_id, node, uuid_of,
+    ADMIN_SUBJECT, MANAGER, TestApp, account, admin_ok, assert_logged_by, audit_log,
+    audit_log_since, contact, customer, customer_under, global_id, missing_id, node, uuid_of,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,13 +100,12 @@ async fn create_account_generates_numbers_and_is_audited() {
         entries[0].details
     );
 
-    let data = app
-        .ok(
-            &app.admin(),
-            "{ accounts { nodes { number } } partners { nodes { number } } }",
-            json!({}),
-        )
-        .await;
+    let data = admin_ok(
+        &app,
+        "{ accounts { nodes { number } } partners { nodes { number } } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(
         data["accounts"]["nodes"],
         json!([{"number": "ACC0000001"}, {"number": "X-100"}, {"number": "ACC0000004"}, {"number": "ACC0000003"}])
@@ -410,13 +409,12 @@ async fn delete_account_refuses_accounts_in_use() {
     for id in [&child, &with_contact, &with_child, &partner] {
         assert_logged_by(&entries, "delete", "account", uuid_of(id), ADMIN_SUBJECT);
     }
-    let data = app
-        .ok(
-            &app.admin(),
-            "{ accounts { totalCount } partners { totalCount } }",
-            json!({}),
-        )
-        .await;
+    let data = admin_ok(
+        &app,
+        "{ accounts { totalCount } partners { totalCount } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(
         data,
         json!({"accounts": {"totalCount": 0}, "partners": {"totalCount": 0}})

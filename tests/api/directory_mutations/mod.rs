@@ -8,7 +8,7 @@ mod people;
 
 use serde_json::Value;
 
-use crate::support::{TestApp, node, snapshot};
+use crate::support::{TestApp, admin_ok, node, snapshot};
 
 const CREATE_ACCOUNT: &str =
     "mutation($i: CreateAccountInput!) { createAccount(input: $i) { account {
@@ -64,7 +64,7 @@ const REVOKE_ROLE: &str = "mutation($i: RoleInput!) { revokeRole(input: $i) { pr
 
 /// Runs a mutation as admin and returns its payload, failing on errors.
 async fn run(app: &TestApp, query: &str, variables: Value) -> Value {
-    let data = app.ok(&app.admin(), query, variables).await;
+    let data = admin_ok(app, query, variables).await;
     let (_, payload) = data
         .as_object()
         .and_then(|o| o.iter().next())

@@ -89,3 +89,15 @@ pub async fn snapshot(app: &TestApp) -> (Value, u64) {
         app.audit_count().await,
     )
 }
+
+/// `assert_refused_writing_nothing` for each (variables, code, field) of `table`, in order.
+pub async fn assert_each_refused_writing_nothing<const N: usize>(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+    table: [(Value, &str, Option<&str>); N],
+) {
+    for (variables, code, field) in table {
+        assert_refused_writing_nothing(app, token, query, variables, code, field).await;
+    }
+}

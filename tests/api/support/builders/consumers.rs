@@ -87,12 +87,16 @@ pub async fn represent_as(
     household: Option<&str>,
     responsibility: Option<&str>,
 ) -> String {
-    let data = admin_ok(
+    represent_with(
         app,
-        CREATE_CONSUMER_RELATIONSHIP,
-        json!({ "i": { "consumerId": representative, "relatedConsumerId": represented,
-                       "householdId": household, "responsibilityId": responsibility } }),
+        json!({ "consumerId": representative, "relatedConsumerId": represented,
+                "householdId": household, "responsibilityId": responsibility }),
     )
-    .await;
+    .await
+}
+
+/// Creates a consumer relationship from a full `CreateConsumerRelationshipInput` and returns its ID.
+pub async fn represent_with(app: &TestApp, input: Value) -> String {
+    let data = admin_ok(app, CREATE_CONSUMER_RELATIONSHIP, json!({ "i": input })).await;
     id_at(&data, "/createConsumerRelationship/consumerRelationship/id")
 }

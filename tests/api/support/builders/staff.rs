@@ -1,6 +1,6 @@
 //! Internal users, stored roles and team members.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{
     graphql::{admin_ok, id_at},
@@ -49,11 +49,15 @@ pub async fn team_member(
     target: &str,
     responsibility: Option<&str>,
 ) -> String {
-    let data = admin_ok(
+    team_member_with(
         app,
-        ADD_TEAM_MEMBER,
-        json!({ "i": { "userId": user, "targetId": target, "responsibilityId": responsibility } }),
+        json!({ "userId": user, "targetId": target, "responsibilityId": responsibility }),
     )
-    .await;
+    .await
+}
+
+/// Adds a team member from a full `AddTeamMemberInput` and returns its ID.
+pub async fn team_member_with(app: &TestApp, input: Value) -> String {
+    let data = admin_ok(app, ADD_TEAM_MEMBER, json!({ "i": input })).await;
     id_at(&data, "/addTeamMember/teamMember/id")
 }
