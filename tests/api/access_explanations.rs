@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 
 use crate::support::{
     ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_CASE_MANAGER, EXPLANATION, PARTNER_ADMIN,
-    RELATIONSHIP_AGENT, TestApp, account_case, admin_ok, assert_error, assign_role, consumer,
-    consumer_case, contact, create_case, customer, customer_under, day, explain_for, explanation,
-    household, id, manager, partner, partner_account_type, relationship_agent, represent,
-    set_policy, team_member, try_relate, unrelate,
+    PortalContact, RELATIONSHIP_AGENT, TestApp, account_case, admin_ok, assert_error, assign_role,
+    consumer, consumer_case, contact, create_case, customer, customer_under, day, explain_for,
+    explanation, household, id, manager, partner, partner_account_type, relationship_agent,
+    represent, set_policy, team_member, try_relate, unrelate,
 };
 
 /// The grant for `rule` in an explanation.
@@ -52,9 +52,8 @@ async fn scene() -> Scene {
     let app = TestApp::spawn().await;
     let gsi = partner(&app, "GSI Tech").await;
     let abc = customer(&app, "ABC Corp").await;
-    let peter = contact(&app, &gsi, "Peter Robinson", Some("peter.robinson")).await;
-    assign_role(&app, &peter, PARTNER_ADMIN).await;
-    let token = app.token("peter.robinson", &[PARTNER_ADMIN]);
+    let PortalContact { id: peter, token } =
+        PortalContact::partner_admin(&app, &gsi, "Peter Robinson", "peter.robinson").await;
     Scene {
         app,
         gsi,
@@ -135,8 +134,9 @@ async fn a_grant_names_the_rule_the_role_and_the_relationship_path() {
     // A customer_case_manager's grant follows the hierarchy; a consumer's the relationships.
     let group = customer(app, "ABC Group").await;
     let child = customer_under(app, "ABC Labs", &group).await;
-    let carl = contact(app, &group, "Carl Manager", Some("carl")).await;
-    assign_role(app, &carl, CUSTOMER_CASE_MANAGER).await;
+    let _carl = PortalContact::new(app, &group, "Carl Manager", "carl", CUSTOMER_CASE_MANAGER)
+        .await
+        .id;
     let lab_case = account_case(app, &child, "lab").await;
     let carls = own(app, &app.token("carl", &[CUSTOMER_CASE_MANAGER]), &lab_case).await;
     let g = grant(&carls, "DESCENDANT_ACCOUNT");
@@ -326,10 +326,12 @@ async fn who_can_access_lists_exactly_the_principals_with_access() {
     // Bob (not the case's contact), Olga (another account) and Rita (on no team) have no access.
     let bob = contact(app, &s.abc, "Bob Buyer", Some("bob")).await;
     assign_role(app, &bob, CUSTOMER).await;
-    let carl = contact(app, &group, "Carl Manager", Some("carl")).await;
-    assign_role(app, &carl, CUSTOMER_CASE_MANAGER).await;
-    let olga = contact(app, &other, "Olga Other", Some("olga")).await;
-    assign_role(app, &olga, CUSTOMER_CASE_MANAGER).await;
+    let _carl = PortalContact::new(app, &group, "Carl Manager", "carl", CUSTOMER_CASE_MANAGER)
+        .await
+        .id;
+    let _olga = PortalContact::new(app, &other, "Olga Other", "olga", CUSTOMER_CASE_MANAGER)
+        .await
+        .id;
     let staff = admin_ok(app, "mutation { createInternalUser(input: {name: \"Staff One\", subject: \"staff.one\"}) { internalUser { id } } }",
             json!({}),
         )

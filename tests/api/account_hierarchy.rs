@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     TestApp, admin_ok, assert_refused, customer, customer_under, deleted_account, manager, names,
-    nodes, strings,
+    node, nodes, strings,
 };
 
 const WIDTH: usize = 200;
@@ -160,13 +160,8 @@ async fn ancestors_and_descendants_are_complete_and_cost_the_same_anywhere_in_a_
     assert_eq!(at_depth(4), BTreeSet::from([level(8)]));
 
     // Backward: the last three are the three deepest levels.
-    let data = admin_ok(
-        &app,
-        "query($id: ID!) { node(id: $id) { ... on Account { descendants(last: 3) { totalCount pageInfo { hasNextPage hasPreviousPage } nodes { depth account { name } } } } } }",
-        json!({"id": root}),
-    )
-    .await;
-    let page = &data["node"]["descendants"];
+    let data = node(&app, &root, "... on Account { descendants(last: 3) { totalCount pageInfo { hasNextPage hasPreviousPage } nodes { depth account { name } } } }").await;
+    let page = &data["descendants"];
     assert_eq!(page["pageInfo"]["hasPreviousPage"], true);
     assert_eq!(page["pageInfo"]["hasNextPage"], false);
     assert_eq!(

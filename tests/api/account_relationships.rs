@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::support::{
     ADMIN, CREATE_ACCOUNT_RELATIONSHIP, CREATE_TYPE, MANAGER, TestApp, account, admin_ok,
     assert_only_roles, assert_refused, contact, create_type, customer, day, deleted_account, id_of,
-    link, manager, node_visible, nodes, partner, partner_account_type, relate, relate_with,
+    link, manager, node, node_visible, nodes, partner, partner_account_type, relate, relate_with,
     relationship_count, responsibility, side, sides_of, try_relate,
 };
 
@@ -273,18 +273,13 @@ async fn updating_sets_order_and_validity_and_refuses_dates_out_of_order() {
     assert_eq!(updated["validTo"], to.as_str());
     assert_eq!(updated["isCurrent"], false);
     assert_eq!(updated["accountFrom"]["name"], "GSITECH");
-    let read = admin_ok(
-        &app,
-        "query($id: ID!) { node(id: $id) { ... on Account { relationships { nodes { order validTo isCurrent } } current: relationships(filter: {currentOnly: true}) { totalCount } } } }",
-        json!({"id": abc}),
-    )
-    .await;
+    let read = node(&app, &abc, "... on Account { relationships { nodes { order validTo isCurrent } } current: relationships(filter: {currentOnly: true}) { totalCount } }").await;
     assert_eq!(
-        nodes(&read["node"]["relationships"])[0],
+        nodes(&read["relationships"])[0],
         json!({"order": 7, "validTo": to, "isCurrent": false}),
         "the target side shows the change too"
     );
-    assert_eq!(read["node"]["current"]["totalCount"], 0);
+    assert_eq!(read["current"]["totalCount"], 0);
 
     // Dates out of order are refused and nothing changes.
     let reply = app
@@ -295,13 +290,8 @@ async fn updating_sets_order_and_validity_and_refuses_dates_out_of_order() {
         )
         .await;
     assert_refused(&reply, "BAD_USER_INPUT", Some("validTo"));
-    let read = admin_ok(
-        &app,
-        "query($id: ID!) { node(id: $id) { ... on AccountRelationship { order validTo } } }",
-        json!({"id": id}),
-    )
-    .await;
-    assert_eq!(read["node"], json!({"order": 7, "validTo": to}));
+    let read = node(&app, &id, "... on AccountRelationship { order validTo }").await;
+    assert_eq!(read, json!({"order": 7, "validTo": to}));
 
     // Absent fields clear: the relationship becomes open-ended and current again.
     let cleared = app
@@ -347,14 +337,9 @@ async fn deleting_a_relationship_removes_it_from_both_sides_only() {
         sides_of(&app, &gsi).await,
         vec![side("Partner of", "FORWARD", "XYZCORP")]
     );
-    let by_type = admin_ok(
-        &app,
-        "query($id: ID!) { node(id: $id) { ... on AccountRelationshipType { relationships { totalCount nodes { accountTo { name } } } } } }",
-        json!({"id": kind}),
-    )
-    .await;
+    let by_type = node(&app, &kind, "... on AccountRelationshipType { relationships { totalCount nodes { accountTo { name } } } }").await;
     assert_eq!(
-        by_type["node"]["relationships"],
+        by_type["relationships"],
         json!({"totalCount": 1, "nodes": [{"accountTo": {"name": "XYZCORP"}}]})
     );
     // Deleting again: the record no longer exists.
@@ -447,16 +432,13 @@ async fn an_account_lists_its_relationships_filtered_and_paginated() {
         ]
     );
     // The Partner face of the same organisation reads the same list.
-    let as_partner = admin_ok(
+    let as_partner = node(
         &app,
-        "query($id: ID!) { node(id: $id) { ... on Account { asPartner { relationships { totalCount } } } } }",
-        json!({"id": hub}),
+        &hub,
+        "... on Account { asPartner { relationships { totalCount } } }",
     )
     .await;
-    assert_eq!(
-        as_partner["node"]["asPartner"]["relationships"]["totalCount"],
-        5
-    );
+    assert_eq!(as_partner["asPartner"]["relationships"]["totalCount"], 5);
 
     // Pages of two walk the whole list once, in order.
     let mut seen = Vec::new();
@@ -527,13 +509,13 @@ async fn only_managers_and_admins_may_create_update_or_delete_relationships() {
         (sides_of(&app, &gsi).await, sides_of(&app, &abc).await),
         before
     );
-    let record = admin_ok(
+    let record = node(
         &app,
-        "query($id: ID!) { node(id: $id) { ... on AccountRelationship { order validTo } } }",
-        json!({"id": existing}),
+        &existing,
+        "... on AccountRelationship { order validTo }",
     )
     .await;
-    assert_eq!(record["node"], json!({"order": null, "validTo": null}));
+    assert_eq!(record, json!({"order": null, "validTo": null}));
 
     // Both allowed roles can do all three.
     for token in [manager(&app), app.admin()] {

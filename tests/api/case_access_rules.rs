@@ -8,11 +8,11 @@ use serde_json::{Value, json};
 
 use crate::support::{
     AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, CUSTOMER_CASE_MANAGER, MANAGER, PARTNER,
-    PARTNER_ADMIN, RELATIONSHIP_AGENT, TestApp, account, assert_error, assign_role, check,
-    consumer, contact, create_case, create_case_as, create_type, customer, customer_under,
-    explain_for, granting_rules, household, id, link, may_create_for, member, node_visible,
-    partner, partner_account_type, relate, relationship_agent, represent, responsibility,
-    team_member, try_create_case, visible_cases,
+    PARTNER_ADMIN, PortalContact, RELATIONSHIP_AGENT, TestApp, account, affiliate_type,
+    assert_error, assign_role, check, consumer, contact, create_case, create_case_as, customer,
+    customer_under, explain_for, granting_rules, household, id, link, may_create_for, member,
+    node_visible, partner, partner_account_type, relate, relationship_agent, represent,
+    responsibility, team_member, try_create_case, visible_cases,
 };
 
 /// Someone who asks: a token, and the stored record when there is one.
@@ -32,15 +32,7 @@ async fn every_rule_allows_and_refuses_through_the_api() {
     let gamma = customer(&app, "gamma").await;
     let pco = partner(&app, "partner co").await;
     relate(&app, &partner_account_type(&app).await, &pco, &acme).await;
-    let affiliate = create_type(
-        &app,
-        "Affiliate",
-        "ACCOUNT",
-        "ACCOUNT",
-        "Affiliate of",
-        "Affiliated with",
-    )
-    .await;
+    let affiliate = affiliate_type(&app).await;
     relate(&app, &affiliate, &beta, &gamma).await;
     let authorized = responsibility(&app, "Authorized Contact").await;
 
@@ -338,10 +330,12 @@ async fn a_partner_contact_and_a_partner_admin_differ_on_cases_outside_their_cus
     let app = TestApp::spawn().await;
     let pco = account(&app, "partner co", false, true, None).await;
     let beta = customer(&app, "beta").await;
-    let paul = contact(&app, &pco, "paul", Some("paul")).await;
-    assign_role(&app, &paul, PARTNER).await;
-    let pam = contact(&app, &pco, "pam", Some("pam")).await;
-    assign_role(&app, &pam, PARTNER_ADMIN).await;
+    let paul = PortalContact::new(&app, &pco, "paul", "paul", PARTNER)
+        .await
+        .id;
+    let pam = PortalContact::partner_admin(&app, &pco, "pam", "pam")
+        .await
+        .id;
     let worked_by_paul = id(&create_case(
         &app,
         json!({"shortDescription": "paul works it", "accountId": beta, "partnerId": pco, "partnerContactId": paul}),

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    CONSUMER, CUSTOMER, Reply, TestApp, assert_error, assert_refused_writing_nothing, assign_role,
+    CONSUMER, PortalContact, Reply, TestApp, assert_error, assert_refused_writing_nothing,
     audit_entries, case_number, change_state, comment, consumer, contact, create_case,
     create_case_as, create_case_query, customer, finish, household, id, member, node_visible,
     partner, try_create_case, update_case, visible_numbers,
@@ -249,9 +249,8 @@ async fn portal_users_comment_resolve_and_close_while_staff_change_the_rest() {
     let admin = app.admin();
     let acme = customer(&app, "acme").await;
     let pco = partner(&app, "partner co").await;
-    let alice = contact(&app, &acme, "alice", Some("alice")).await;
-    assign_role(&app, &alice, CUSTOMER).await;
-    let token = app.token("alice", &[CUSTOMER]);
+    let PortalContact { id: _alice, token } =
+        PortalContact::customer(&app, &acme, "alice", "alice").await;
 
     // A contact opening a case for its own account becomes its contact.
     let opened = create_case_as(

@@ -7,32 +7,26 @@ use serde_json::{Value, json};
 use crate::support::{
     CREATE_CONSUMER_RELATIONSHIP, TestApp, admin_ok, assert_audited,
     assert_each_refused_writing_nothing, assert_refused_writing_nothing, consumer, day, household,
-    member, membership_of, represent, responsibility,
+    member, membership_of, node, represent, responsibility,
 };
 
 /// A consumer's relationships as it reads them.
 async fn sides_of(app: &TestApp, consumer: &str) -> Value {
-    let data = admin_ok(app, "query($c: ID!) { node(id: $c) { ... on Consumer { relationships {
+    let data = node(app, &consumer, "... on Consumer { relationships {
                 totalCount
                 nodes { direction label otherConsumer { name } household { name } responsibility { name }
                         validFrom validTo isCurrent relationship { id consumer { name } relatedConsumer { name } } }
-            } } } }",
-            json!({ "c": consumer }),
-        )
-        .await;
-    data["node"]["relationships"].clone()
+            } }").await;
+    data["relationships"].clone()
 }
 
 /// A household's member relationships.
 async fn member_links_of(app: &TestApp, household: &str) -> Value {
-    let data = admin_ok(app, "query($h: ID!) { node(id: $h) { ... on Household { memberRelationships {
+    let data = node(app, &household, "... on Household { memberRelationships {
                 totalCount
                 nodes { id consumer { name } relatedConsumer { name } household { name } responsibility { name } isCurrent }
-            } } } }",
-            json!({ "h": household }),
-        )
-        .await;
-    data["node"]["memberRelationships"].clone()
+            } }").await;
+    data["memberRelationships"].clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,8 +6,8 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::support::{
-    PortalConsumer, PortalContact, StaffUser, TestApp, account_case, check, consumer,
-    consumer_case, create_type, customer, day, explain_for, link_with, node_visible, partner,
+    PortalConsumer, PortalContact, StaffUser, TestApp, account_case, affiliate_type, check,
+    consumer, consumer_case, customer, day, explain_for, link_with, node_visible, partner,
     partner_account_type, relate, relate_with, represent_with, responsibility, team_member_with,
     visible_cases,
 };
@@ -126,15 +126,7 @@ async fn a_contact_relationship_grants_only_within_its_dates() {
     let app = TestApp::spawn().await;
     let beta = customer(&app, "beta").await;
     let gamma = customer(&app, "gamma").await;
-    let affiliate = create_type(
-        &app,
-        "Affiliate",
-        "ACCOUNT",
-        "ACCOUNT",
-        "Affiliate of",
-        "Affiliated with",
-    )
-    .await;
+    let affiliate = affiliate_type(&app).await;
     relate(&app, &affiliate, &beta, &gamma).await;
     let eve = PortalContact::customer(&app, &beta, "eve", "eve").await;
     let authorized = responsibility(&app, "Authorized Contact").await;

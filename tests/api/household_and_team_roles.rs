@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    CONSUMER, RELATIONSHIP_AGENT, TestApp, admin_ok, agent, assert_audited,
+    CONSUMER, RELATIONSHIP_AGENT, SET_PRIMARY_HOUSEHOLD, TestApp, admin_ok, agent, assert_audited,
     assert_refused_writing_nothing, consumer, customer, day, define_responsibility, household,
     manager, member, membership_of, relationship_agent, removed, represent, sorted_field,
     sorted_names, team_member,
@@ -65,7 +65,7 @@ fn mutations(w: &World) -> Vec<(&'static str, Value)> {
             json!({ "i": { "id": w.ann, "name": "Ann Fischer-Ng" } }),
         ),
         (
-            "mutation($i: SetPrimaryHouseholdInput!) { setPrimaryHousehold(input: $i) { consumer { id } } }",
+            SET_PRIMARY_HOUSEHOLD,
             json!({ "i": { "consumerId": w.ann, "householdId": w.home } }),
         ),
         (
@@ -214,7 +214,7 @@ async fn managers_and_admins_create_update_and_delete() {
         .await;
         app.ok(
             token,
-            "mutation($i: SetPrimaryHouseholdInput!) { setPrimaryHousehold(input: $i) { consumer { id } } }",
+            SET_PRIMARY_HOUSEHOLD,
             json!({ "i": { "consumerId": ben, "householdId": home } }),
         )
         .await;

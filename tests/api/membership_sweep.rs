@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use crate::support::{
     CONSUMER, RELATIONSHIP_AGENT, TestApp, admin_ok, agent, assert_audited,
     assert_refused_writing_nothing, audit_entries, consumer, day, expected, household, manager,
-    member, membership_of, relationship_agent, removed, represent, sorted_field, sorted_names,
+    member, membership_of, relationship_agent, relationship_ids, removed, represent,
+    set_primary_household, sorted_field, sorted_names,
 };
 
 const SWEEP: &str = "mutation { sweep { removed { kind count ids } } }";
@@ -38,17 +39,6 @@ async fn state(app: &TestApp, home: &str, consumer: &str, membership: &str, link
         json!({ "h": home, "c": consumer, "m": membership, "l": link }),
     )
     .await
-}
-
-fn relationship_ids(list: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["relationship"]["id"].as_str().unwrap().to_owned())
-        .collect();
-    ids.sort();
-    ids
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,12 +206,7 @@ async fn a_lapsed_head_and_primary_household_read_as_empty_and_the_sweep_clears_
     let home = household(&app, "Kowalski Home", Some(&ann)).await;
     member(&app, &home, &ben, None, None).await;
     for who in [&ann, &ben] {
-        app.ok(
-            &admin,
-            "mutation($i: SetPrimaryHouseholdInput!) { setPrimaryHousehold(input: $i) { consumer { id } } }",
-            json!({ "i": { "consumerId": who, "householdId": home } }),
-        )
-        .await;
+        set_primary_household(&app, who, &home).await;
     }
     let anns = membership_of(&app, &home, &ann).await;
     app.ok(

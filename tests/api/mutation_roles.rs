@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::support::{
     AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, PortalContact,
-    RELATIONSHIP_AGENT, TestApp, assign_role, consumer, customer, household, internal_user, member,
-    partner, snapshot,
+    RELATIONSHIP_AGENT, SET_PRIMARY_HOUSEHOLD, TestApp, assign_role, consumer, customer, household,
+    internal_user, member, partner, snapshot,
 };
 
 /// Every record the refusal table's mutations point at.
@@ -117,7 +117,7 @@ fn calls(w: &World) -> Vec<Call> {
         ),
         call(
             "setPrimaryHousehold",
-            "mutation($i: SetPrimaryHouseholdInput!) { setPrimaryHousehold(input: $i) { consumer { id } } }",
+            SET_PRIMARY_HOUSEHOLD,
             json!({"i": {"consumerId": w.consumer, "householdId": w.household}}),
             false,
         ),

@@ -5,8 +5,8 @@
 use serde_json::json;
 
 use crate::support::{
-    PARTNER_ADMIN, TestApp, account, admin_ok, assign_role, contact, create_type, customer, day,
-    id_of, manager, names, node_visible, nodes, partner, partner_account_type, relate, relate_with,
+    PARTNER_ADMIN, PortalContact, TestApp, account, admin_ok, create_type, customer, day, id_of,
+    manager, names, node, node_visible, nodes, partner, partner_account_type, relate, relate_with,
     relationship_type, side, sides_of, sorted, try_relate, visible_accounts,
 };
 
@@ -36,16 +36,17 @@ async fn a_partner_admin_sees_the_customer_a_manager_links_to_its_partner_until_
     );
 
     // Step 2: Peter Robinson on GSI Tech, with the Partner Administrator role.
-    let peter = contact(&app, &gsi, "Peter Robinson", Some("peter.robinson")).await;
-    assign_role(&app, &peter, PARTNER_ADMIN).await;
-    let stored = admin_ok(
+    let peter = PortalContact::partner_admin(&app, &gsi, "Peter Robinson", "peter.robinson")
+        .await
+        .id;
+    let stored = node(
         &app,
-        "query($id: ID!) { node(id: $id) { ... on Contact { name subject roles account { name } } } }",
-        json!({"id": peter}),
+        &peter,
+        "... on Contact { name subject roles account { name } }",
     )
     .await;
     assert_eq!(
-        stored["node"],
+        stored,
         json!({"name": "Peter Robinson", "subject": "peter.robinson",
                "roles": [PARTNER_ADMIN], "account": {"name": "GSI Tech"}})
     );

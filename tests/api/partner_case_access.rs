@@ -8,10 +8,10 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use crate::support::{
-    CUSTOMER, PARTNER_ADMIN, TestApp, account_case, admin_ok, assert_error, assign_role, check,
-    comment, contact, create_case, create_case_as, customer, id, id_of, may_create_for,
-    node_visible, partner, partner_account_type, relate, relationship_type, set_policy,
-    try_create_case, unrelate, visible_cases,
+    PortalContact, TestApp, account_case, assert_error, check, comment, create_case,
+    create_case_as, customer, id, id_of, may_create_for, node, node_visible, partner,
+    partner_account_type, relate, relationship_type, set_policy, try_create_case, unrelate,
+    visible_cases,
 };
 
 fn set(ids: &[&String]) -> BTreeSet<String> {
@@ -24,11 +24,11 @@ async fn peter_robinson_works_abc_corp_cases_through_the_partner_relationship() 
     let gsi = partner(&app, "GSI Tech").await;
     let abc = customer(&app, "ABC Corp").await;
     let xyz = customer(&app, "XYZ Ltd").await;
-    let peter = contact(&app, &gsi, "Peter Robinson", Some("peter.robinson")).await;
-    assign_role(&app, &peter, PARTNER_ADMIN).await;
-    let token = app.token("peter.robinson", &[PARTNER_ADMIN]);
-    let alan = contact(&app, &abc, "Alan Buyer", Some("alan.buyer")).await;
-    assign_role(&app, &alan, CUSTOMER).await;
+    let PortalContact { id: peter, token } =
+        PortalContact::partner_admin(&app, &gsi, "Peter Robinson", "peter.robinson").await;
+    let alan = PortalContact::customer(&app, &abc, "Alan Buyer", "alan.buyer")
+        .await
+        .id;
 
     // Cases opened before any relationship exists: one plain, one already stamped with GSI Tech.
     let older = id(&create_case(
@@ -70,11 +70,13 @@ async fn peter_robinson_works_abc_corp_cases_through_the_partner_relationship() 
     let kind = relationship_type(&app, "Partner Account").await;
     assert_eq!(kind["grantsPartnerCaseAccess"], true);
     let type_id = partner_account_type(&app).await;
-    let policy = admin_ok(&app, "query($id: ID!) { node(id: $id) { ... on AccountRelationshipType { partnerAccessPolicy } } }",
-            json!({"id": type_id}),
-        )
-        .await;
-    assert_eq!(policy["node"]["partnerAccessPolicy"], "DERIVED");
+    let policy = node(
+        &app,
+        &type_id,
+        "... on AccountRelationshipType { partnerAccessPolicy }",
+    )
+    .await;
+    assert_eq!(policy["partnerAccessPolicy"], "DERIVED");
     let link = relate(&app, &id_of(&kind["id"]), &gsi, &abc).await;
 
     // DERIVED: every ABC Corp case, the older ones too; nothing of XYZ Ltd.
@@ -197,9 +199,8 @@ async fn stamped_from_the_start_never_shows_older_unstamped_cases() {
     let app = TestApp::spawn().await;
     let gsi = partner(&app, "GSI Tech").await;
     let abc = customer(&app, "ABC Corp").await;
-    let peter = contact(&app, &gsi, "Peter Robinson", Some("peter.robinson")).await;
-    assign_role(&app, &peter, PARTNER_ADMIN).await;
-    let token = app.token("peter.robinson", &[PARTNER_ADMIN]);
+    let PortalContact { id: _peter, token } =
+        PortalContact::partner_admin(&app, &gsi, "Peter Robinson", "peter.robinson").await;
     let type_id = partner_account_type(&app).await;
     set_policy(&app, &type_id, "STAMPED").await;
     let older = account_case(&app, &abc, "Before the link").await;

@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, RELATIONSHIP_AGENT,
-    TestApp, account, admin_ok, assign_role, consumer, contact, customer, customer_under,
+    ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, PortalContact,
+    RELATIONSHIP_AGENT, TestApp, account, admin_ok, consumer, contact, customer, customer_under,
     household, internal_user, member, node_visible,
 };
 
@@ -49,10 +49,12 @@ async fn portal(app: &TestApp) -> Portal {
     let acme_child = customer_under(app, "ACMEKID", &acme).await;
     let other = customer(app, "OTHERCO").await;
     let partner = account(app, "PARTNERCO", false, true, None).await;
-    let carl = contact(app, &acme, "CARL", Some("carl.contact")).await;
-    assign_role(app, &carl, CUSTOMER).await;
-    let alice = contact(app, &acme, "ALICE", Some("alice.contact")).await;
-    assign_role(app, &alice, CUSTOMER_ADMIN).await;
+    let carl = PortalContact::customer(app, &acme, "CARL", "carl.contact")
+        .await
+        .id;
+    let alice = PortalContact::new(app, &acme, "ALICE", "alice.contact", CUSTOMER_ADMIN)
+        .await
+        .id;
     let bob = contact(app, &other, "BOB", Some("bob.contact")).await;
     let pat = contact(app, &partner, "PAT", Some("pat.partner")).await;
     contact(app, &acme_child, "KIDCONTACT", None).await;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     ADMIN, AGENT, CREATE_DEFINITION, TestApp, admin_ok, assert_only_roles, assert_refused, contact,
-    customer, define_responsibility, definition_count, id_of, link, link_count, manager,
+    customer, define_responsibility, definition_count, id_of, link, link_count, manager, node,
     node_visible, nodes, partner, partner_account_type, relate, responsibility,
 };
 
@@ -98,25 +98,22 @@ async fn admin_creates_updates_and_validates_definitions() {
     assert_eq!(created["isUnique"], true);
     assert_eq!(created["requiredRole"], "sn_customerservice.customer_admin");
     let id = id_of(&created["id"]);
-    let read = admin_ok(
+    let read = node(
         &app,
-        "query($id: ID!) { node(id: $id) { ... on ResponsibilityDefinition { name description } } }",
-        json!({"id": id}),
+        &id,
+        "... on ResponsibilityDefinition { name description }",
     )
     .await;
-    assert_eq!(
-        read["node"]["description"],
-        "Who we call when a case escalates."
-    );
+    assert_eq!(read["description"], "Who we call when a case escalates.");
     let defaults = define_responsibility(&app, "Plain", "ACCOUNT", false, None).await;
-    let read = admin_ok(
+    let read = node(
         &app,
-        "query($id: ID!) { node(id: $id) { ... on ResponsibilityDefinition { isUnique requiredRole description } } }",
-        json!({"id": defaults}),
+        &defaults,
+        "... on ResponsibilityDefinition { isUnique requiredRole description }",
     )
     .await;
     assert_eq!(
-        read["node"],
+        read,
         json!({"isUnique": false, "requiredRole": null, "description": null})
     );
 

@@ -7,9 +7,9 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    ADMIN, CUSTOMER, PortalContact, StaffUser, TestApp, admin_ok, assign_role, comment, consumer,
-    contact, create_case_as, customer, customer_under, household, id, member, partner,
-    partner_account_type, relate, relationship_agent, represent, team_member,
+    ADMIN, CUSTOMER, PortalContact, StaffUser, TestApp, assign_role, comment, consumer, contact,
+    create_case_as, customer, customer_under, household, id, member, partner, partner_account_type,
+    relate, relationship_agent, represent, set_primary_household, team_member,
 };
 
 /// How many parents (and households) the nested-page tests create: more than the largest page.
@@ -160,10 +160,7 @@ async fn thirty_households(app: &TestApp) {
         let b = consumer(app, &format!("Member {n:02} B"), None).await;
         let home = household(app, &format!("Household {n:02}"), Some(&a)).await;
         member(app, &home, &b, None, None).await;
-        admin_ok(app, "mutation($i: SetPrimaryHouseholdInput!) { setPrimaryHousehold(input: $i) { consumer { id } } }",
-            json!({ "i": { "consumerId": a, "householdId": home } }),
-        )
-        .await;
+        set_primary_household(app, &a, &home).await;
         represent(app, &a, &b, Some(&home)).await;
         team_member(app, &rita, &home, None).await;
         team_member(app, &rita, &a, None).await;

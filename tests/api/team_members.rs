@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::support::{
     ADD_TEAM_MEMBER, RELATIONSHIP_AGENT, TestApp, admin_ok, assert_audited,
     assert_each_refused_writing_nothing, assert_refused_writing_nothing, consumer, customer, day,
-    define_responsibility, household, internal_user, relationship_agent, responsibility,
+    define_responsibility, household, internal_user, node, relationship_agent, responsibility,
     team_member,
 };
 
@@ -27,15 +27,12 @@ async fn team_of(app: &TestApp, target: &str) -> Value {
 
 /// Reads a user's teams of all three kinds.
 async fn teams_of_user(app: &TestApp, user: &str) -> Value {
-    let data = admin_ok(app, "query($u: ID!) { node(id: $u) { ... on InternalUser {
+    let data = node(app, &user, "... on InternalUser {
                 accountTeams { totalCount nodes { id account { name } responsibility { name } } }
                 consumerTeams { totalCount nodes { id consumer { name } responsibility { name } } }
                 householdTeams { totalCount nodes { id household { name } responsibility { name } } }
-            } } }",
-            json!({ "u": user }),
-        )
-        .await;
-    data["node"].clone()
+            }").await;
+    data.clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

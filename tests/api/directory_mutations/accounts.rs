@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::{
     CREATE_ACCOUNT, DELETE_ACCOUNT, DELETE_CONTACT, UPDATE_ACCOUNT, refused, refused_each, run,
+    run_object,
 };
 
 use crate::support::{
@@ -15,13 +16,13 @@ use crate::support::{
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_account_generates_numbers_and_is_audited() {
     let app = TestApp::spawn().await;
-    let first = run(
+    let first = run_object(
         &app,
         CREATE_ACCOUNT,
         json!({"i": {"name": "  ACME  ", "isCustomer": true}}),
+        "account",
     )
-    .await["account"]
-        .clone();
+    .await;
     assert_eq!(first["__typename"], "Account");
     assert_eq!(first["number"], "ACC0000001");
     assert_eq!(first["name"], "ACME", "names are trimmed");
@@ -30,38 +31,32 @@ async fn create_account_generates_numbers_and_is_audited() {
     assert_eq!(first["parent"], Value::Null);
     assert_eq!(first["createdAt"], first["updatedAt"]);
 
-    let partner = run(
+    let partner = run_object(
         &app,
         CREATE_ACCOUNT,
         json!({"i": {"name": "GSI", "isPartner": true}}),
+        "account",
     )
-    .await["account"]
-        .clone();
+    .await;
     assert_eq!(
         partner["__typename"], "Partner",
         "a partner-only account comes back as Partner"
     );
     assert_eq!(partner["number"], "ACC0000002");
 
-    let explicit = run(
-        &app,
-        CREATE_ACCOUNT,
-        json!({"i": {"name": "EXPLICIT", "number": " X-100 ", "isCustomer": true, "isPartner": true, "parentId": first["id"]}}),
-    )
-    .await["account"]
-        .clone();
+    let explicit = run_object(&app, CREATE_ACCOUNT, json!({"i": {"name": "EXPLICIT", "number": " X-100 ", "isCustomer": true, "isPartner": true, "parentId": first["id"]}}), "account").await;
     assert_eq!(explicit["number"], "X-100");
     assert_eq!(explicit["isPartner"], true);
     assert_eq!(explicit["parent"]["id"], first["id"]);
 
     // An explicit number does not use up a generated one.
-    let next = run(
+    let next = run_object(
         &app,
         CREATE_ACCOUNT,
         json!({"i": {"name": "NEXT", "isCustomer": true}}),
+        "account",
     )
-    .await["account"]
-        .clone();
+    .await;
     assert_eq!(next["number"], "ACC0000003");
 
     // A manager's create is audited under the manager's subject.
@@ -119,13 +114,13 @@ async fn create_account_generates_numbers_and_is_audited() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn account_input_rules_refuse_with_the_field() {
     let app = TestApp::spawn().await;
-    let taken = run(
+    let taken = run_object(
         &app,
         CREATE_ACCOUNT,
         json!({"i": {"name": "TAKEN", "number": "N-1", "isCustomer": true}}),
+        "account",
     )
-    .await["account"]
-        .clone();
+    .await;
     let id = taken["id"].as_str().unwrap().to_owned();
 
     let create = |input: Value| json!({"i": input});
@@ -325,13 +320,13 @@ async fn update_account_changes_fields_and_face() {
     let app = TestApp::spawn().await;
     let id = customer(&app, "OLD").await;
     app.clock.advance(chrono::Duration::minutes(5));
-    let updated = run(
+    let updated = run_object(
         &app,
         UPDATE_ACCOUNT,
         json!({"i": {"id": id, "name": " NEW ", "isPartner": true}}),
+        "account",
     )
-    .await["account"]
-        .clone();
+    .await;
     assert_eq!(updated["__typename"], "Account");
     assert_eq!(updated["name"], "NEW");
     assert_eq!(updated["isCustomer"], true);
@@ -342,13 +337,13 @@ async fn update_account_changes_fields_and_face() {
     );
 
     // No longer a customer: the organisation is only reachable as a Partner now.
-    let updated = run(
+    let updated = run_object(
         &app,
         UPDATE_ACCOUNT,
         json!({"i": {"id": id, "isCustomer": false}}),
+        "account",
     )
-    .await["account"]
-        .clone();
+    .await;
     assert_eq!(updated["__typename"], "Partner");
     assert_eq!(updated["name"], "NEW", "absent fields stay");
     assert_eq!(node(&app, &id, "id").await, Value::Null);
@@ -359,13 +354,13 @@ async fn update_account_changes_fields_and_face() {
     );
 
     // A Partner ID works for updates too.
-    let updated = run(
+    let updated = run_object(
         &app,
         UPDATE_ACCOUNT,
         json!({"i": {"id": partner, "name": "NEWER"}}),
+        "account",
     )
-    .await["account"]
-        .clone();
+    .await;
     assert_eq!(updated["name"], "NEWER");
     let entries = audit_log(&app).await;
     assert_eq!(entries.iter().filter(|e| e.action == "update").count(), 3);

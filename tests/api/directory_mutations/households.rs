@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{
     ADD_MEMBER, CREATE_CONSUMER, CREATE_HOUSEHOLD, DELETE_CONSUMER, DELETE_HOUSEHOLD,
     END_MEMBERSHIP, REMOVE_MEMBERSHIP, SET_PRIMARY, UPDATE_CONSUMER, UPDATE_HOUSEHOLD, refused,
-    refused_each, run,
+    refused_each, run, run_object,
 };
 
 use crate::support::{
@@ -19,25 +19,25 @@ use crate::support::{
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consumers_are_changed_and_deleted_and_their_primary_household_must_be_current() {
     let app = TestApp::spawn().await;
-    let consumer = run(
+    let consumer = run_object(
         &app,
         CREATE_CONSUMER,
         json!({"i": {"name": "KIM", "email": "kim@example.com", "subject": "kim.consumer"}}),
+        "consumer",
     )
-    .await["consumer"]
-        .clone();
+    .await;
     let id = consumer["id"].as_str().unwrap().to_owned();
     assert_eq!(
         consumer,
         json!({"id": id, "name": "KIM", "email": "kim@example.com", "subject": "kim.consumer", "primaryHousehold": null})
     );
-    let updated = run(
+    let updated = run_object(
         &app,
         UPDATE_CONSUMER,
         json!({"i": {"id": id, "name": "KIMBERLY", "email": ""}}),
+        "consumer",
     )
-    .await["consumer"]
-        .clone();
+    .await;
     assert_eq!(updated["name"], "KIMBERLY");
     assert_eq!(updated["email"], Value::Null);
     assert_eq!(updated["subject"], "kim.consumer");
@@ -149,13 +149,13 @@ async fn consumers_are_changed_and_deleted_and_their_primary_household_must_be_c
 async fn a_new_household_has_its_head_as_a_current_member() {
     let app = TestApp::spawn().await;
     let head = consumer(&app, "HEAD", None).await;
-    let household = run(
+    let household = run_object(
         &app,
         CREATE_HOUSEHOLD,
         json!({"i": {"name": " SMITHS ", "headId": head}}),
+        "household",
     )
-    .await["household"]
-        .clone();
+    .await;
     let id = household["id"].as_str().unwrap().to_owned();
     assert_eq!(household["name"], "SMITHS");
     assert_eq!(household["head"]["id"], head);
@@ -179,8 +179,13 @@ async fn a_new_household_has_its_head_as_a_current_member() {
         ADMIN_SUBJECT,
     );
 
-    let empty =
-        run(&app, CREATE_HOUSEHOLD, json!({"i": {"name": "EMPTY"}})).await["household"].clone();
+    let empty = run_object(
+        &app,
+        CREATE_HOUSEHOLD,
+        json!({"i": {"name": "EMPTY"}}),
+        "household",
+    )
+    .await;
     assert_eq!(empty["head"], Value::Null);
     assert_eq!(empty["members"]["nodes"], json!([]));
 
@@ -208,13 +213,13 @@ async fn memberships_have_periods_that_must_not_overlap() {
     let kim = consumer(&app, "KIM", None).await;
     let add = |start: Value, end: Value| json!({"i": {"householdId": home, "consumerId": kim, "startDate": start, "endDate": end}});
 
-    let past = run(
+    let past = run_object(
         &app,
         ADD_MEMBER,
         add(json!("2020-01-01"), json!("2020-12-31")),
+        "membership",
     )
-    .await["membership"]
-        .clone();
+    .await;
     assert_eq!(past["startDate"], "2020-01-01");
     assert_eq!(past["endDate"], "2020-12-31");
     assert_eq!(past["isCurrent"], false);
@@ -268,8 +273,13 @@ async fn memberships_have_periods_that_must_not_overlap() {
     .await;
 
     // The day after the old period ends, a new open-ended one may start.
-    let current =
-        run(&app, ADD_MEMBER, add(json!("2021-01-01"), json!(null))).await["membership"].clone();
+    let current = run_object(
+        &app,
+        ADD_MEMBER,
+        add(json!("2021-01-01"), json!(null)),
+        "membership",
+    )
+    .await;
     assert_eq!(current["isCurrent"], true);
     refused(
         &app,
@@ -328,13 +338,13 @@ async fn ending_a_membership_keeps_it_as_history() {
 
     // Ended today: still a member until the day is over.
     let before = audit_log(&app).await.len();
-    let ended = run(
+    let ended = run_object(
         &app,
         END_MEMBERSHIP,
         json!({"i": {"membershipId": membership}}),
+        "membership",
     )
-    .await["membership"]
-        .clone();
+    .await;
     assert_eq!(ended["endDate"], today(&app));
     assert_eq!(ended["startDate"], "2020-01-01");
     assert_eq!(ended["isCurrent"], true);
@@ -451,13 +461,13 @@ async fn households_are_renamed_re_headed_and_deleted() {
     .await;
 
     // A new head who is not yet a member becomes one.
-    let updated = run(
+    let updated = run_object(
         &app,
         UPDATE_HOUSEHOLD,
         json!({"i": {"id": home, "name": "RENAMED", "headId": kim}}),
+        "household",
     )
-    .await["household"]
-        .clone();
+    .await;
     assert_eq!(updated["name"], "RENAMED");
     assert_eq!(updated["head"]["id"], kim);
     assert_eq!(
@@ -465,25 +475,25 @@ async fn households_are_renamed_re_headed_and_deleted() {
         json!([{"id": lee}, {"id": kim}])
     );
     // A head who is already a member gets no second membership.
-    let updated = run(
+    let updated = run_object(
         &app,
         UPDATE_HOUSEHOLD,
         json!({"i": {"id": home, "headId": lee}}),
+        "household",
     )
-    .await["household"]
-        .clone();
+    .await;
     assert_eq!(updated["head"]["id"], lee);
     assert_eq!(
         updated["members"]["nodes"],
         json!([{"id": lee}, {"id": kim}])
     );
-    let cleared = run(
+    let cleared = run_object(
         &app,
         UPDATE_HOUSEHOLD,
         json!({"i": {"id": home, "clearHead": true}}),
+        "household",
     )
-    .await["household"]
-        .clone();
+    .await;
     assert_eq!(cleared["head"], Value::Null);
     assert_eq!(cleared["name"], "RENAMED");
     assert_eq!(

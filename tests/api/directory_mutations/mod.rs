@@ -72,6 +72,11 @@ async fn run(app: &TestApp, query: &str, variables: Value) -> Value {
     payload.clone()
 }
 
+/// Runs a mutation as admin and returns the `object` its payload carries.
+async fn run_object(app: &TestApp, query: &str, variables: Value, object: &str) -> Value {
+    run(app, query, variables).await[object].clone()
+}
+
 /// Asserts the admin's mutation is refused with `code` on `field` and that nothing was written.
 async fn refused(app: &TestApp, query: &str, variables: Value, code: &str, field: Option<&str>) {
     let before = snapshot(app).await;

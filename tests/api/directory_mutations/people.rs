@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{
     ASSIGN_ROLE, CREATE_CONSUMER, CREATE_CONTACT, CREATE_USER, DELETE_CONTACT, DELETE_USER,
     REVOKE_ROLE, UPDATE_CONSUMER, UPDATE_CONTACT, UPDATE_USER, refused, refused_each, run,
-    stored_roles,
+    run_object, stored_roles,
 };
 
 use crate::support::{
@@ -23,13 +23,7 @@ async fn contacts_are_created_changed_moved_and_deleted() {
     let home = customer(&app, "HOME").await;
     let away = account(&app, "AWAY", false, true, None).await;
 
-    let contact = run(
-        &app,
-        CREATE_CONTACT,
-        json!({"i": {"accountId": home, "name": " Carl ", "email": "carl@example.com", "phone": "+1 555", "subject": " carl.contact "}}),
-    )
-    .await["contact"]
-        .clone();
+    let contact = run_object(&app, CREATE_CONTACT, json!({"i": {"accountId": home, "name": " Carl ", "email": "carl@example.com", "phone": "+1 555", "subject": " carl.contact "}}), "contact").await;
     let id = contact["id"].as_str().unwrap().to_owned();
     assert_eq!(
         contact,
@@ -37,13 +31,13 @@ async fn contacts_are_created_changed_moved_and_deleted() {
                "subject": "carl.contact", "roles": [], "account": {"id": home}})
     );
 
-    let updated = run(
+    let updated = run_object(
         &app,
         UPDATE_CONTACT,
         json!({"i": {"id": id, "email": "", "phone": "+1 556", "accountId": away}}),
+        "contact",
     )
-    .await["contact"]
-        .clone();
+    .await;
     assert_eq!(updated["email"], Value::Null, "empty text clears");
     assert_eq!(updated["phone"], "+1 556");
     assert_eq!(updated["name"], "Carl", "absent fields stay");
@@ -199,25 +193,25 @@ async fn a_subject_belongs_to_one_person_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn internal_users_are_created_changed_and_deleted_with_their_roles() {
     let app = TestApp::spawn().await;
-    let user = run(
+    let user = run_object(
         &app,
         CREATE_USER,
         json!({"i": {"name": " Uma ", "email": "uma@example.com", "subject": "uma.user"}}),
+        "internalUser",
     )
-    .await["internalUser"]
-        .clone();
+    .await;
     let id = user["id"].as_str().unwrap().to_owned();
     assert_eq!(
         user,
         json!({"id": id, "name": "Uma", "email": "uma@example.com", "subject": "uma.user", "roles": []})
     );
-    let updated = run(
+    let updated = run_object(
         &app,
         UPDATE_USER,
         json!({"i": {"id": id, "name": "UMA", "email": ""}}),
+        "internalUser",
     )
-    .await["internalUser"]
-        .clone();
+    .await;
     assert_eq!(updated["name"], "UMA");
     assert_eq!(updated["email"], Value::Null);
     assert_eq!(updated["subject"], "uma.user");

@@ -135,6 +135,17 @@ pub fn sorted_names(list: &Value) -> Vec<String> {
     sorted_field(list, "name")
 }
 
+/// The sorted `relationship.id` of each node of a list of relationship sides.
+pub fn relationship_ids(sides: &Value) -> Vec<String> {
+    let ids = sides
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {sides}"))
+        .iter()
+        .map(|n| id(&n["relationship"]))
+        .collect();
+    sorted(ids)
+}
+
 /// Owned strings from literals.
 pub fn strings(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()

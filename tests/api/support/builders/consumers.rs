@@ -100,3 +100,16 @@ pub async fn represent_with(app: &TestApp, input: Value) -> String {
     let data = admin_ok(app, CREATE_CONSUMER_RELATIONSHIP, json!({ "i": input })).await;
     id_at(&data, "/createConsumerRelationship/consumerRelationship/id")
 }
+
+/// `setPrimaryHousehold`, reading back the consumer's ID.
+pub const SET_PRIMARY_HOUSEHOLD: &str = "mutation($i: SetPrimaryHouseholdInput!) { setPrimaryHousehold(input: $i) { consumer { id } } }";
+
+/// Makes `household` (one the consumer currently belongs to) the consumer's primary household.
+pub async fn set_primary_household(app: &TestApp, consumer: &str, household: &str) {
+    admin_ok(
+        app,
+        SET_PRIMARY_HOUSEHOLD,
+        json!({ "i": { "consumerId": consumer, "householdId": household } }),
+    )
+    .await;
+}

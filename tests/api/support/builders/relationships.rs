@@ -56,6 +56,19 @@ pub async fn create_type(
     .await
 }
 
+/// Creates the ACCOUNT -> ACCOUNT "Affiliate" type ("Affiliate of" / "Affiliated with").
+pub async fn affiliate_type(app: &TestApp) -> String {
+    create_type(
+        app,
+        "Affiliate",
+        "ACCOUNT",
+        "ACCOUNT",
+        "Affiliate of",
+        "Affiliated with",
+    )
+    .await
+}
+
 /// Creates a partner-granting PARTNER -> ACCOUNT type with `policy` (DERIVED or STAMPED) and
 /// returns its ID.
 pub async fn partner_type(app: &TestApp, name: &str, forward: &str, policy: &str) -> String {
