@@ -160,7 +160,7 @@ async fn ancestors_and_descendants_are_complete_and_cost_the_same_anywhere_in_a_
     assert_eq!(at_depth(4), BTreeSet::from([level(8)]));
 
     // Backward: the last three are the three deepest levels.
-    let data = node(&app, &root, "... on Account { descendants(last: 3) { totalCount pageInfo { hasNextPage hasPreviousPage } nodes { depth account { name } } } }").await;
+    let data = node(&app, root, "... on Account { descendants(last: 3) { totalCount pageInfo { hasNextPage hasPreviousPage } nodes { depth account { name } } } }").await;
     let page = &data["descendants"];
     assert_eq!(page["pageInfo"]["hasPreviousPage"], true);
     assert_eq!(page["pageInfo"]["hasNextPage"], false);

@@ -12,7 +12,7 @@ use crate::support::{
 
 /// A consumer's relationships as it reads them.
 async fn sides_of(app: &TestApp, consumer: &str) -> Value {
-    let data = node(app, &consumer, "... on Consumer { relationships {
+    let data = node(app, consumer, "... on Consumer { relationships {
                 totalCount
                 nodes { direction label otherConsumer { name } household { name } responsibility { name }
                         validFrom validTo isCurrent relationship { id consumer { name } relatedConsumer { name } } }
@@ -22,7 +22,7 @@ async fn sides_of(app: &TestApp, consumer: &str) -> Value {
 
 /// A household's member relationships.
 async fn member_links_of(app: &TestApp, household: &str) -> Value {
-    let data = node(app, &household, "... on Household { memberRelationships {
+    let data = node(app, household, "... on Household { memberRelationships {
                 totalCount
                 nodes { id consumer { name } relatedConsumer { name } household { name } responsibility { name } isCurrent }
             } }").await;

@@ -5,10 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    CONSUMER, RELATIONSHIP_AGENT, SET_PRIMARY_HOUSEHOLD, TestApp, admin_ok, agent, assert_audited,
-    assert_refused_writing_nothing, consumer, customer, day, define_responsibility, household,
-    manager, member, membership_of, relationship_agent, removed, represent, sorted_field,
-    sorted_names, team_member,
+    CONSUMER, HouseholdHead, RELATIONSHIP_AGENT, SET_PRIMARY_HOUSEHOLD, TestApp, admin_ok, agent,
+    assert_audited, assert_refused_writing_nothing, consumer, customer, day, define_responsibility,
+    household, manager, member, membership_of, relationship_agent, removed, represent,
+    sorted_field, sorted_names, team_member,
 };
 
 /// One record of every household, team and consumer-relationship kind, for trying every mutation on.
@@ -413,9 +413,12 @@ async fn a_consumer_reads_its_own_households_and_relationships_only() {
     let w = world(&app).await;
     let eve = consumer(&app, "Eve Fischer", None).await;
     let plain = represent(&app, &w.ann, &eve, None).await;
-    let cleo = consumer(&app, "Cleo Lambert", Some("cleo")).await;
+    let HouseholdHead {
+        id: cleo,
+        household: other,
+        token: cleos_token,
+    } = HouseholdHead::new(&app, "Lambert Home", "Cleo Lambert", "cleo").await;
     let dora = consumer(&app, "Dora Lambert", None).await;
-    let other = household(&app, "Lambert Home", Some(&cleo)).await;
     member(&app, &other, &dora, None, None).await;
     let other_link = represent(&app, &cleo, &dora, Some(&other)).await;
     admin_ok(
@@ -473,7 +476,7 @@ async fn a_consumer_reads_its_own_households_and_relationships_only() {
     // Cleo sees her own household, not Ann's.
     let cleos = app
         .ok(
-            &app.token("cleo", &[CONSUMER]),
+            &cleos_token,
             "{ households { nodes { name memberRelationships { totalCount } } } }",
             json!({}),
         )

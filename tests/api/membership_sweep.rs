@@ -5,10 +5,10 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::support::{
-    CONSUMER, RELATIONSHIP_AGENT, TestApp, admin_ok, agent, assert_audited,
+    PortalConsumer, StaffUser, TestApp, admin_ok, agent, assert_audited,
     assert_refused_writing_nothing, audit_entries, consumer, day, expected, household, manager,
-    member, membership_of, relationship_agent, relationship_ids, removed, represent,
-    set_primary_household, sorted_field, sorted_names,
+    member, membership_of, relationship_ids, removed, represent, set_primary_household,
+    sorted_field, sorted_names,
 };
 
 const SWEEP: &str = "mutation { sweep { removed { kind count ids } } }";
@@ -241,13 +241,9 @@ async fn a_lapsed_head_and_primary_household_read_as_empty_and_the_sweep_clears_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_managers_and_admins_may_sweep() {
     let app = TestApp::spawn().await;
-    relationship_agent(&app, "Rita Shah", Some("rita")).await;
-    consumer(&app, "Ann Kowalski", Some("ann")).await;
-    for token in [
-        agent(&app),
-        app.token("rita", &[RELATIONSHIP_AGENT]),
-        app.token("ann", &[CONSUMER]),
-    ] {
+    let rita = StaffUser::relationship_agent(&app, "Rita Shah", "rita").await;
+    let ann = PortalConsumer::new(&app, "Ann Kowalski", "ann").await;
+    for token in [agent(&app), rita.token, ann.token] {
         assert_refused_writing_nothing(&app, Some(&token), SWEEP, json!({}), "FORBIDDEN", None)
             .await;
     }

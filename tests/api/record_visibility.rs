@@ -5,9 +5,9 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, PortalContact,
-    RELATIONSHIP_AGENT, TestApp, account, admin_ok, consumer, contact, customer, customer_under,
-    household, internal_user, member, node_visible,
+    ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, HouseholdHead, MANAGER, PARTNER_ADMIN,
+    PortalContact, RELATIONSHIP_AGENT, TestApp, account, admin_ok, consumer, contact, customer,
+    customer_under, day, household, internal_user, member, node_visible,
 };
 
 const LISTS: &str = "{
@@ -192,10 +192,13 @@ async fn a_moved_contact_sees_its_new_account() {
 async fn a_consumer_sees_itself_and_its_current_household_only_while_a_member() {
     let app = TestApp::spawn().await;
     let kim = consumer(&app, "KIM", Some("kim.consumer")).await;
-    let lee = consumer(&app, "LEE", Some("lee.consumer")).await;
+    let HouseholdHead {
+        id: lee,
+        household: home,
+        ..
+    } = HouseholdHead::new(&app, "HOME", "LEE", "lee.consumer").await;
     let max = consumer(&app, "MAX", None).await;
     let ned = consumer(&app, "NED", None).await;
-    let home = household(&app, "HOME", Some(&lee)).await;
     let kims = member(&app, &home, &kim, None, None).await;
     let away = household(&app, "AWAY", Some(&max)).await;
     // Lee also lives elsewhere, which Kim must not see.
@@ -203,8 +206,7 @@ async fn a_consumer_sees_itself_and_its_current_household_only_while_a_member() 
     // Ned was a member long ago.
     member(&app, &home, &ned, Some("2000-01-01"), Some("2000-12-31")).await;
     // Kim joins AWAY in three days.
-    let in_three_days = (app.clock.today() + chrono::Duration::days(3)).to_string();
-    member(&app, &away, &kim, Some(&in_three_days), None).await;
+    member(&app, &away, &kim, Some(&day(&app, 3)), None).await;
     let account = customer(&app, "ACME").await;
     contact(&app, &account, "CARL", None).await;
 

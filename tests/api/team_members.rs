@@ -27,7 +27,7 @@ async fn team_of(app: &TestApp, target: &str) -> Value {
 
 /// Reads a user's teams of all three kinds.
 async fn teams_of_user(app: &TestApp, user: &str) -> Value {
-    let data = node(app, &user, "... on InternalUser {
+    let data = node(app, user, "... on InternalUser {
                 accountTeams { totalCount nodes { id account { name } responsibility { name } } }
                 consumerTeams { totalCount nodes { id consumer { name } responsibility { name } } }
                 householdTeams { totalCount nodes { id household { name } responsibility { name } } }
