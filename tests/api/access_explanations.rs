@@ -8,30 +8,20 @@ use serde_json::{Value, json};
 
 use crate::support::{
     ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_CASE_MANAGER, EXPLANATION, PARTNER_ADMIN,
-    PortalContact, RELATIONSHIP_AGENT, TestApp, account_case, admin_ok, assert_error, assign_role,
-    consumer, consumer_case, contact, create_case, customer, customer_under, day, explain_for,
-    explanation, household, id, manager, partner, partner_account_type, relationship_agent,
-    represent, set_policy, team_member, try_relate, unrelate,
+    PortalContact, RELATIONSHIP_AGENT, StaffUser, TestApp, account_case, admin_ok, assert_error,
+    assign_role, consumer, consumer_case, contact, create_case, customer, customer_under, day,
+    explain_for, explanation, household, id, manager, partner, partner_account_type,
+    relationship_agent, represent, set_policy, team_member, try_relate, unrelate,
 };
 
-/// The grant for `rule` in an explanation.
-fn grant<'a>(explanation: &'a Value, rule: &str) -> &'a Value {
-    explanation["grants"]
+/// The entry for `rule` in an explanation's `list` (`grants` or `denials`).
+fn entry<'a>(explanation: &'a Value, list: &str, rule: &str) -> &'a Value {
+    explanation[list]
         .as_array()
-        .expect("grants")
+        .unwrap_or_else(|| panic!("no {list} in {explanation}"))
         .iter()
         .find(|g| g["rule"] == rule)
-        .unwrap_or_else(|| panic!("no {rule} grant in {explanation}"))
-}
-
-/// The denial for `rule` in an explanation.
-fn denial<'a>(explanation: &'a Value, rule: &str) -> &'a Value {
-    explanation["denials"]
-        .as_array()
-        .expect("denials")
-        .iter()
-        .find(|d| d["rule"] == rule)
-        .unwrap_or_else(|| panic!("no {rule} denial in {explanation}"))
+        .unwrap_or_else(|| panic!("no {rule} in the {list} of {explanation}"))
 }
 
 /// The viewer's own explanation of a case it can read.
@@ -87,7 +77,7 @@ async fn a_grant_names_the_rule_the_role_and_the_relationship_path() {
     assert_eq!(mine["subject"], "peter.robinson");
     assert_eq!(mine["roles"], json!([PARTNER_ADMIN]));
     assert_eq!(mine["grants"].as_array().map(Vec::len), Some(1), "{mine}");
-    let g = grant(&mine, "PARTNER_RELATIONSHIP");
+    let g = entry(&mine, "grants", "PARTNER_RELATIONSHIP");
     assert_eq!(g["role"], PARTNER_ADMIN);
     let path = g["path"].as_array().expect("path");
     assert_eq!(path.len(), 1, "{g}");
@@ -134,12 +124,10 @@ async fn a_grant_names_the_rule_the_role_and_the_relationship_path() {
     // A customer_case_manager's grant follows the hierarchy; a consumer's the relationships.
     let group = customer(app, "ABC Group").await;
     let child = customer_under(app, "ABC Labs", &group).await;
-    let _carl = PortalContact::new(app, &group, "Carl Manager", "carl", CUSTOMER_CASE_MANAGER)
-        .await
-        .id;
+    PortalContact::new(app, &group, "Carl Manager", "carl", CUSTOMER_CASE_MANAGER).await;
     let lab_case = account_case(app, &child, "lab").await;
     let carls = own(app, &app.token("carl", &[CUSTOMER_CASE_MANAGER]), &lab_case).await;
-    let g = grant(&carls, "DESCENDANT_ACCOUNT");
+    let g = entry(&carls, "grants", "DESCENDANT_ACCOUNT");
     assert_eq!(g["role"], CUSTOMER_CASE_MANAGER);
     let labels: Vec<&str> = g["path"]
         .as_array()
@@ -155,7 +143,7 @@ async fn a_grant_names_the_rule_the_role_and_the_relationship_path() {
     let rel = represent(app, &rex, &cora, None).await;
     let coras = consumer_case(app, &cora, "cora's").await;
     let rexs = own(app, &app.token("rex", &[CONSUMER]), &coras).await;
-    let g = grant(&rexs, "REPRESENTATIVE");
+    let g = entry(&rexs, "grants", "REPRESENTATIVE");
     assert_eq!(g["role"], CONSUMER);
     assert_eq!(g["path"][0]["kind"], "CONSUMER_RELATIONSHIP");
     assert_eq!(g["path"][0]["recordId"], rel);
@@ -169,7 +157,7 @@ async fn a_grant_names_the_rule_the_role_and_the_relationship_path() {
     let ravi = relationship_agent(app, "ravi", Some("ravi")).await;
     let team = team_member(app, &ravi, &cora, None).await;
     let ravis = own(app, &app.token("ravi", &[RELATIONSHIP_AGENT]), &coras).await;
-    let g = grant(&ravis, "TEAM_MEMBER");
+    let g = entry(&ravis, "grants", "TEAM_MEMBER");
     assert_eq!(g["role"], RELATIONSHIP_AGENT);
     assert_eq!(g["path"][0]["kind"], "TEAM_MEMBER");
     assert_eq!(g["path"][0]["recordId"], team);
@@ -186,13 +174,13 @@ async fn a_refusal_lists_what_is_missing_or_lapsed() {
     assert_eq!(none["allowed"], false);
     assert_eq!(none["grants"], json!([]));
     for rule in ["OWN_ACCOUNT", "PARTNER_RELATIONSHIP"] {
-        let d = denial(&none, rule);
+        let d = entry(&none, "denials", rule);
         assert_eq!(d["role"], PARTNER_ADMIN);
         assert!(!d["reason"].as_str().expect("reason").is_empty(), "{d}");
         assert_eq!(d["lapsed"], json!([]));
     }
     assert!(
-        denial(&none, "OWN_ACCOUNT")["reason"]
+        entry(&none, "denials", "OWN_ACCOUNT")["reason"]
             .as_str()
             .expect("reason")
             .contains("another account")
@@ -217,7 +205,7 @@ async fn a_refusal_lists_what_is_missing_or_lapsed() {
     let record = link(&s, Some(-10), Some(-1)).await;
     let expired = explain_for(app, &case, &s.peter).await;
     assert_eq!(expired["allowed"], false);
-    let lapsed = &denial(&expired, "PARTNER_RELATIONSHIP")["lapsed"];
+    let lapsed = &entry(&expired, "denials", "PARTNER_RELATIONSHIP")["lapsed"];
     assert_eq!(lapsed.as_array().map(Vec::len), Some(1), "{expired}");
     assert_eq!(lapsed[0]["recordId"], record);
     assert_eq!(lapsed[0]["validTo"], day(app, -1));
@@ -234,7 +222,7 @@ async fn a_refusal_lists_what_is_missing_or_lapsed() {
     set_policy(app, &partner_account_type(app).await, "STAMPED").await;
     let stamped_out = explain_for(app, &case, &s.peter).await;
     assert_eq!(stamped_out["allowed"], false, "{stamped_out}");
-    let reason = denial(&stamped_out, "PARTNER_RELATIONSHIP")["reason"]
+    let reason = entry(&stamped_out, "denials", "PARTNER_RELATIONSHIP")["reason"]
         .as_str()
         .expect("reason");
     assert!(reason.contains("STAMPED"), "{reason}");
@@ -321,33 +309,13 @@ async fn who_can_access_lists_exactly_the_principals_with_access() {
     .await;
     let other = customer(app, "Other Co").await;
 
-    let alice = contact(app, &s.abc, "Alice Buyer", Some("alice")).await;
-    assign_role(app, &alice, CUSTOMER).await;
+    let alice = PortalContact::customer(app, &s.abc, "Alice Buyer", "alice").await;
     // Bob (not the case's contact), Olga (another account) and Rita (on no team) have no access.
-    let bob = contact(app, &s.abc, "Bob Buyer", Some("bob")).await;
-    assign_role(app, &bob, CUSTOMER).await;
-    let _carl = PortalContact::new(app, &group, "Carl Manager", "carl", CUSTOMER_CASE_MANAGER)
-        .await
-        .id;
-    let _olga = PortalContact::new(app, &other, "Olga Other", "olga", CUSTOMER_CASE_MANAGER)
-        .await
-        .id;
-    let staff = admin_ok(app, "mutation { createInternalUser(input: {name: \"Staff One\", subject: \"staff.one\"}) { internalUser { id } } }",
-            json!({}),
-        )
-        .await;
-    let staff = id(&staff["createInternalUser"]["internalUser"]);
-    assign_role(app, &staff, ADMIN).await;
-    let agent = admin_ok(app, "mutation { createInternalUser(input: {name: \"Agent One\", subject: \"agent.one\"}) { internalUser { id } } }",
-            json!({}),
-        )
-        .await;
-    assign_role(
-        app,
-        &id(&agent["createInternalUser"]["internalUser"]),
-        AGENT,
-    )
-    .await;
+    PortalContact::customer(app, &s.abc, "Bob Buyer", "bob").await;
+    PortalContact::new(app, &group, "Carl Manager", "carl", CUSTOMER_CASE_MANAGER).await;
+    PortalContact::new(app, &other, "Olga Other", "olga", CUSTOMER_CASE_MANAGER).await;
+    StaffUser::new(app, "Staff One", "staff.one", ADMIN).await;
+    StaffUser::new(app, "Agent One", "agent.one", AGENT).await;
     let ravi = relationship_agent(app, "ravi", Some("ravi")).await;
     team_member(app, &ravi, &s.abc, None).await;
     relationship_agent(app, "rita", Some("rita")).await;
@@ -356,7 +324,7 @@ async fn who_can_access_lists_exactly_the_principals_with_access() {
 
     let case = id(&create_case(
         app,
-        json!({"shortDescription": "printer", "accountId": s.abc, "contactId": alice}),
+        json!({"shortDescription": "printer", "accountId": s.abc, "contactId": alice.id}),
     )
     .await);
     let query = "query($c: ID!) { node(id: $c) { ... on Case { whoCanAccess(first: 100) { totalCount nodes { subject roles rules principal { id } } } } } }";
@@ -399,7 +367,7 @@ async fn who_can_access_lists_exactly_the_principals_with_access() {
         app.token("test.agent", &[AGENT]),
         app.token("ravi", &[RELATIONSHIP_AGENT]),
         s.token.clone(),
-        app.token("alice", &[CUSTOMER]),
+        alice.token.clone(),
     ] {
         let reply = app.gql(Some(&token), query, json!({"c": case})).await;
         assert_error(&reply, "FORBIDDEN", None);

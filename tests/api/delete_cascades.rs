@@ -170,7 +170,6 @@ async fn deleting_a_consumer_responsibility_removes_the_consumer_relationships_u
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_consumer_removes_its_memberships_relationships_and_team() {
     let app = TestApp::spawn().await;
-    let _admin = app.admin();
     let ann = consumer(&app, "Ann Dubois", None).await;
     let ben = consumer(&app, "Ben Dubois", None).await;
     let cleo = consumer(&app, "Cleo Dubois", None).await;
@@ -248,7 +247,6 @@ async fn deleting_a_consumer_removes_its_memberships_relationships_and_team() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_household_removes_its_memberships_member_relationships_and_team() {
     let app = TestApp::spawn().await;
-    let _admin = app.admin();
     let ann = consumer(&app, "Ann Dubois", None).await;
     let ben = consumer(&app, "Ben Dubois", None).await;
     let cleo = consumer(&app, "Cleo Dubois", None).await;

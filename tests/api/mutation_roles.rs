@@ -212,6 +212,16 @@ fn schema_mutations() -> BTreeSet<String> {
         .collect()
 }
 
+/// A caller `who` signing in as `subject` with `roles`, whom every call must refuse as FORBIDDEN.
+fn forbidden(
+    app: &TestApp,
+    who: &'static str,
+    subject: &str,
+    roles: &[&str],
+) -> (&'static str, Option<String>, &'static str) {
+    (who, Some(app.token(subject, roles)), "FORBIDDEN")
+}
+
 /// Runs every call as each caller and checks the refusal code and that nothing was written.
 async fn assert_refused_for(
     app: &TestApp,
@@ -326,47 +336,25 @@ async fn anonymous_callers_are_refused_every_mutation() {
 async fn non_manager_roles_are_refused_every_mutation() {
     let app = TestApp::spawn().await;
     let callers = [
-        (
-            "agent",
-            Some(app.token("agnes.agent", &[AGENT])),
-            "FORBIDDEN",
-        ),
-        (
+        forbidden(&app, "agent", "agnes.agent", &[AGENT]),
+        forbidden(
+            &app,
             "relationship agent",
-            Some(app.token("rita.relationship", &[RELATIONSHIP_AGENT])),
-            "FORBIDDEN",
+            "rita.relationship",
+            &[RELATIONSHIP_AGENT],
         ),
-        (
+        forbidden(
+            &app,
             "agent and relationship agent",
-            Some(app.token("agnes.agent", &[AGENT, RELATIONSHIP_AGENT])),
-            "FORBIDDEN",
+            "agnes.agent",
+            &[AGENT, RELATIONSHIP_AGENT],
         ),
-        (
-            "customer",
-            Some(app.token("carl.contact", &[CUSTOMER])),
-            "FORBIDDEN",
-        ),
-        (
-            "customer admin",
-            Some(app.token("carl.contact", &[CUSTOMER_ADMIN])),
-            "FORBIDDEN",
-        ),
-        (
-            "partner admin",
-            Some(app.token("pat.partner", &[PARTNER_ADMIN])),
-            "FORBIDDEN",
-        ),
-        (
-            "consumer",
-            Some(app.token("kim.consumer", &[CONSUMER])),
-            "FORBIDDEN",
-        ),
-        ("no roles", Some(app.token("uma.user", &[])), "FORBIDDEN"),
-        (
-            "unknown role",
-            Some(app.token("uma.user", &["superuser"])),
-            "FORBIDDEN",
-        ),
+        forbidden(&app, "customer", "carl.contact", &[CUSTOMER]),
+        forbidden(&app, "customer admin", "carl.contact", &[CUSTOMER_ADMIN]),
+        forbidden(&app, "partner admin", "pat.partner", &[PARTNER_ADMIN]),
+        forbidden(&app, "consumer", "kim.consumer", &[CONSUMER]),
+        forbidden(&app, "no roles", "uma.user", &[]),
+        forbidden(&app, "unknown role", "uma.user", &["superuser"]),
     ];
     assert_refused_for(&app, &callers, false).await;
 }
@@ -375,16 +363,8 @@ async fn non_manager_roles_are_refused_every_mutation() {
 async fn managers_are_refused_the_admin_only_mutations() {
     let app = TestApp::spawn().await;
     let callers = [
-        (
-            "manager",
-            Some(app.token("max.manager", &[MANAGER])),
-            "FORBIDDEN",
-        ),
-        (
-            "manager and agent",
-            Some(app.token("max.manager", &[MANAGER, AGENT])),
-            "FORBIDDEN",
-        ),
+        forbidden(&app, "manager", "max.manager", &[MANAGER]),
+        forbidden(&app, "manager and agent", "max.manager", &[MANAGER, AGENT]),
     ];
     assert_refused_for(&app, &callers, true).await;
 }
