@@ -7,8 +7,8 @@ use liaison::config::{JwtAlgorithm, JwtConfig};
 use serde_json::{Value, json};
 
 use crate::support::{
-    ADMIN, AGENT, AUDIENCE, ISSUER, SECRET, TestApp, admin_ok, consumer, contact, customer,
-    household, internal_user,
+    ADMIN, AGENT, AUDIENCE, ISSUER, ROOT_LISTS, SECRET, TestApp, admin_ok, consumer, contact,
+    customer, household, internal_user,
 };
 
 const PROBE: &str = "{ viewer { isAuthenticated subject } accounts { totalCount } }";
@@ -121,14 +121,7 @@ async fn missing_token_is_anonymous_and_sees_nothing() {
     assert_eq!(data["viewer"]["subject"], Value::Null);
     assert_eq!(data["viewer"]["roles"], json!([]));
     assert_eq!(data["viewer"]["node"], Value::Null);
-    for list in [
-        "accounts",
-        "partners",
-        "contacts",
-        "consumers",
-        "households",
-        "internalUsers",
-    ] {
+    for list in ROOT_LISTS {
         assert_eq!(data[list]["totalCount"], 0, "anonymous {list}: {data}");
     }
     assert_eq!(data["accounts"]["nodes"], json!([]));

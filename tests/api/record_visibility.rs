@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::support::{
     ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, HouseholdHead, MANAGER, PARTNER_ADMIN,
-    PortalContact, RELATIONSHIP_AGENT, TestApp, account, admin_ok, consumer, contact, customer,
-    customer_under, day, household, internal_user, member, node_visible,
+    PortalContact, RELATIONSHIP_AGENT, ROOT_LISTS, TestApp, account, admin_ok, consumer, contact,
+    customer, customer_under, day, household, internal_user, member, node_visible,
 };
 
 const LISTS: &str = "{
@@ -339,14 +339,7 @@ async fn a_portal_role_without_a_stored_person_sees_nothing() {
     ];
     for token in tokens {
         let data = app.ok(&token, LISTS, json!({})).await;
-        for list in [
-            "accounts",
-            "partners",
-            "contacts",
-            "consumers",
-            "households",
-            "internalUsers",
-        ] {
+        for list in ROOT_LISTS {
             assert_eq!(data[list]["totalCount"], 0, "{list}: {data}");
             assert_eq!(data[list]["nodes"], json!([]));
         }

@@ -69,6 +69,16 @@ impl TestApp {
     }
 }
 
+/// The root lists of directory records, each a connection with `totalCount`.
+pub const ROOT_LISTS: [&str; 6] = [
+    "accounts",
+    "partners",
+    "contacts",
+    "consumers",
+    "households",
+    "internalUsers",
+];
+
 /// Runs `query` as the admin and returns `data`.
 pub async fn admin_ok(app: &TestApp, query: &str, variables: Value) -> Value {
     app.ok(&app.admin(), query, variables).await
