@@ -4,13 +4,12 @@
 
 use serde_json::{Value, json};
 
-use crate::fixtures3::{
-    admin_ok, assert_only_roles, assert_refused, contact, create_account, create_type, customer,
-    days_from_today, deleted_account, id_of, link, manager, node_visible, nodes, partner,
-    partner_account_type, relate, relate_with, relationship_count, responsibility, side, sides_of,
-    try_relate,
+use crate::support::{
+    ADMIN, CREATE_ACCOUNT_RELATIONSHIP, CREATE_TYPE, MANAGER, TestApp, account, admin_ok,
+    assert_only_roles, assert_refused, contact, create_type, customer, day, deleted_account, id_of,
+    link, manager, node, node_visible, nodes, partner, partner_account_type, relate, relate_with,
+    relationship_count, responsibility, side, sides_of, try_relate,
 };
-use crate::harness::{ADMIN, MANAGER, TestApp};
 
 const UPDATE_RELATIONSHIP: &str = "mutation($i: UpdateAccountRelationshipInput!) { updateAccountRelationship(input: $i) { accountRelationship { id order validFrom validTo isCurrent accountFrom { name } accountTo { name } } } }";
 const DELETE_RELATIONSHIP: &str =
@@ -46,7 +45,7 @@ async fn every_validation_rule_is_refused_with_its_code_and_field_and_nothing_is
     .await;
     let inactive = admin_ok(
         &app,
-        crate::fixtures3::CREATE_TYPE,
+        CREATE_TYPE,
         json!({"i": {"name": "Retired", "sourceKind": "ACCOUNT", "targetKind": "ACCOUNT",
                      "forwardLabel": "Old", "reverseLabel": "Older", "isActive": false}}),
     )
@@ -56,7 +55,7 @@ async fn every_validation_rule_is_refused_with_its_code_and_field_and_nothing_is
     let gsi = partner(&app, "GSITECH").await;
     let abc = customer(&app, "ABCCORP").await;
     let xyz = customer(&app, "XYZCORP").await;
-    let both = create_account(&app, "BOTHCO", true, true, None).await;
+    let both = account(&app, "BOTHCO", true, true, None).await;
     let gone = deleted_account(&app, "GONECO").await;
 
     // The records the duplicate rules collide with.
@@ -135,7 +134,7 @@ async fn every_validation_rule_is_refused_with_its_code_and_field_and_nothing_is
     .await;
     refused(
         &app,
-        json!({"typeId": parent, "fromId": abc, "toId": xyz, "validFrom": days_from_today(&app, 30)}),
+        json!({"typeId": parent, "fromId": abc, "toId": xyz, "validFrom": day(&app, 30)}),
         "CONFLICT",
         "toId",
     )
@@ -160,7 +159,7 @@ async fn every_validation_rule_is_refused_with_its_code_and_field_and_nothing_is
     refused(
         &app,
         json!({"typeId": parent, "fromId": xyz, "toId": abc,
-               "validFrom": days_from_today(&app, 10), "validTo": days_from_today(&app, 9)}),
+               "validFrom": day(&app, 10), "validTo": day(&app, 9)}),
         "BAD_USER_INPUT",
         "validTo",
     )
@@ -196,7 +195,7 @@ async fn every_validation_rule_is_refused_with_its_code_and_field_and_nothing_is
     let mirror = relate_with(
         &app,
         json!({"typeId": parent, "fromId": xyz, "toId": abc,
-               "validFrom": days_from_today(&app, 0), "validTo": days_from_today(&app, 0)}),
+               "validFrom": day(&app, 0), "validTo": day(&app, 0)}),
     )
     .await;
     assert!(node_visible(&app, &app.admin(), &mirror).await);
@@ -257,16 +256,16 @@ async fn updating_sets_order_and_validity_and_refuses_dates_out_of_order() {
     let id = relate_with(
         &app,
         json!({"typeId": kind, "fromId": gsi, "toId": abc, "order": 3,
-               "validFrom": days_from_today(&app, -10)}),
+               "validFrom": day(&app, -10)}),
     )
     .await;
     let manager = manager(&app);
-    let to = days_from_today(&app, -1);
+    let to = day(&app, -1);
     let updated = app
         .ok(
             &manager,
             UPDATE_RELATIONSHIP,
-            json!({"i": {"id": id, "order": 7, "validFrom": days_from_today(&app, -10), "validTo": to}}),
+            json!({"i": {"id": id, "order": 7, "validFrom": day(&app, -10), "validTo": to}}),
         )
         .await;
     let updated = &updated["updateAccountRelationship"]["accountRelationship"];
@@ -274,35 +273,25 @@ async fn updating_sets_order_and_validity_and_refuses_dates_out_of_order() {
     assert_eq!(updated["validTo"], to.as_str());
     assert_eq!(updated["isCurrent"], false);
     assert_eq!(updated["accountFrom"]["name"], "GSITECH");
-    let read = admin_ok(
-        &app,
-        "query($id: ID!) { node(id: $id) { ... on Account { relationships { nodes { order validTo isCurrent } } current: relationships(filter: {currentOnly: true}) { totalCount } } } }",
-        json!({"id": abc}),
-    )
-    .await;
+    let read = node(&app, &abc, "... on Account { relationships { nodes { order validTo isCurrent } } current: relationships(filter: {currentOnly: true}) { totalCount } }").await;
     assert_eq!(
-        nodes(&read["node"]["relationships"])[0],
+        nodes(&read["relationships"])[0],
         json!({"order": 7, "validTo": to, "isCurrent": false}),
         "the target side shows the change too"
     );
-    assert_eq!(read["node"]["current"]["totalCount"], 0);
+    assert_eq!(read["current"]["totalCount"], 0);
 
     // Dates out of order are refused and nothing changes.
     let reply = app
         .gql(
             Some(&manager),
             UPDATE_RELATIONSHIP,
-            json!({"i": {"id": id, "order": 1, "validFrom": days_from_today(&app, 5), "validTo": days_from_today(&app, 4)}}),
+            json!({"i": {"id": id, "order": 1, "validFrom": day(&app, 5), "validTo": day(&app, 4)}}),
         )
         .await;
     assert_refused(&reply, "BAD_USER_INPUT", Some("validTo"));
-    let read = admin_ok(
-        &app,
-        "query($id: ID!) { node(id: $id) { ... on AccountRelationship { order validTo } } }",
-        json!({"id": id}),
-    )
-    .await;
-    assert_eq!(read["node"], json!({"order": 7, "validTo": to}));
+    let read = node(&app, &id, "... on AccountRelationship { order validTo }").await;
+    assert_eq!(read, json!({"order": 7, "validTo": to}));
 
     // Absent fields clear: the relationship becomes open-ended and current again.
     let cleared = app
@@ -338,9 +327,7 @@ async fn deleting_a_relationship_removes_it_from_both_sides_only() {
     let xyz = customer(&app, "XYZCORP").await;
     let first = relate(&app, &kind, &gsi, &abc).await;
     relate(&app, &kind, &gsi, &xyz).await;
-    let deleted = app
-        .ok(&app.admin(), DELETE_RELATIONSHIP, json!({"id": first}))
-        .await;
+    let deleted = admin_ok(&app, DELETE_RELATIONSHIP, json!({"id": first})).await;
     assert_eq!(
         deleted["deleteAccountRelationship"]["deletedId"],
         first.as_str()
@@ -350,14 +337,9 @@ async fn deleting_a_relationship_removes_it_from_both_sides_only() {
         sides_of(&app, &gsi).await,
         vec![side("Partner of", "FORWARD", "XYZCORP")]
     );
-    let by_type = admin_ok(
-        &app,
-        "query($id: ID!) { node(id: $id) { ... on AccountRelationshipType { relationships { totalCount nodes { accountTo { name } } } } } }",
-        json!({"id": kind}),
-    )
-    .await;
+    let by_type = node(&app, &kind, "... on AccountRelationshipType { relationships { totalCount nodes { accountTo { name } } } }").await;
     assert_eq!(
-        by_type["node"]["relationships"],
+        by_type["relationships"],
         json!({"totalCount": 1, "nodes": [{"accountTo": {"name": "XYZCORP"}}]})
     );
     // Deleting again: the record no longer exists.
@@ -386,7 +368,7 @@ async fn an_account_lists_its_relationships_filtered_and_paginated() {
         "Subsidiary of",
     )
     .await;
-    let hub = create_account(&app, "HUBCO", true, true, None).await;
+    let hub = account(&app, "HUBCO", true, true, None).await;
     let p1 = partner(&app, "PARTNER1").await;
     let c1 = customer(&app, "CUSTOMER1").await;
     let c2 = customer(&app, "CUSTOMER2").await;
@@ -397,7 +379,7 @@ async fn an_account_lists_its_relationships_filtered_and_paginated() {
     relate(&app, &parent, &c3, &hub).await; // REVERSE
     relate_with(
         &app,
-        json!({"typeId": parent, "fromId": hub, "toId": c3, "validFrom": days_from_today(&app, 5)}),
+        json!({"typeId": parent, "fromId": hub, "toId": c3, "validFrom": day(&app, 5)}),
     )
     .await; // FORWARD, not yet in force
 
@@ -450,16 +432,13 @@ async fn an_account_lists_its_relationships_filtered_and_paginated() {
         ]
     );
     // The Partner face of the same organisation reads the same list.
-    let as_partner = admin_ok(
+    let as_partner = node(
         &app,
-        "query($id: ID!) { node(id: $id) { ... on Account { asPartner { relationships { totalCount } } } } }",
-        json!({"id": hub}),
+        &hub,
+        "... on Account { asPartner { relationships { totalCount } } }",
     )
     .await;
-    assert_eq!(
-        as_partner["node"]["asPartner"]["relationships"]["totalCount"],
-        5
-    );
+    assert_eq!(as_partner["asPartner"]["relationships"]["totalCount"], 5);
 
     // Pages of two walk the whole list once, in order.
     let mut seen = Vec::new();
@@ -507,7 +486,7 @@ async fn only_managers_and_admins_may_create_update_or_delete_relationships() {
     assert_only_roles(
         &app,
         &[ADMIN, MANAGER],
-        crate::fixtures3::CREATE_RELATIONSHIP,
+        CREATE_ACCOUNT_RELATIONSHIP,
         json!({"i": {"typeId": kind, "fromId": gsi, "toId": xyz}}),
     )
     .await;
@@ -515,7 +494,7 @@ async fn only_managers_and_admins_may_create_update_or_delete_relationships() {
         &app,
         &[ADMIN, MANAGER],
         UPDATE_RELATIONSHIP,
-        json!({"i": {"id": existing, "order": 9, "validTo": days_from_today(&app, -1)}}),
+        json!({"i": {"id": existing, "order": 9, "validTo": day(&app, -1)}}),
     )
     .await;
     assert_only_roles(
@@ -530,13 +509,13 @@ async fn only_managers_and_admins_may_create_update_or_delete_relationships() {
         (sides_of(&app, &gsi).await, sides_of(&app, &abc).await),
         before
     );
-    let record = admin_ok(
+    let record = node(
         &app,
-        "query($id: ID!) { node(id: $id) { ... on AccountRelationship { order validTo } } }",
-        json!({"id": existing}),
+        &existing,
+        "... on AccountRelationship { order validTo }",
     )
     .await;
-    assert_eq!(record["node"], json!({"order": null, "validTo": null}));
+    assert_eq!(record, json!({"order": null, "validTo": null}));
 
     // Both allowed roles can do all three.
     for token in [manager(&app), app.admin()] {

@@ -1,4 +1,4 @@
-//! Which accounts portal principals see (issue 3, item 7): their own, those related by a
+//! Which accounts portal principals see: their own, those related by a
 //! relationship in force in either direction, and (customer_case_manager, customer_admin) their
 //! descendants; never more, in any list, edge or `node` lookup. Staff see everything.
 
@@ -6,14 +6,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::fixtures3::{
-    CUSTOMER_CASE_MANAGER, PARTNER, contact, create_account, create_type, customer, customer_under,
-    days_from_today, names, node_visible, nodes, partner, partner_account_type, portal_contact,
-    relate, relate_with, sorted, strings, visible_accounts,
-};
-use crate::harness::{
-    ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, RELATIONSHIP_AGENT,
-    TestApp,
+use crate::support::{
+    ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, CUSTOMER_CASE_MANAGER, MANAGER, PARTNER,
+    PARTNER_ADMIN, PortalContact, RELATIONSHIP_AGENT, TestApp, account, assign_role, contact,
+    create_type, customer, customer_under, day, names, node_visible, nodes, partner,
+    partner_account_type, relate, relate_with, sorted, strings, visible_accounts,
 };
 
 /// OWN sits under ABOVE and has KID, which has GRANDKID. Around OWN:
@@ -70,18 +67,18 @@ async fn world(app: &TestApp) -> Ids {
     relate(app, &link, &fwd, &stranger).await;
     relate_with(
         app,
-        json!({"typeId": link, "fromId": own, "toId": endsoon, "validTo": days_from_today(app, 0)}),
+        json!({"typeId": link, "fromId": own, "toId": endsoon, "validTo": day(app, 0)}),
     )
     .await;
     relate_with(
         app,
         json!({"typeId": link, "fromId": own, "toId": past,
-               "validFrom": days_from_today(app, -20), "validTo": days_from_today(app, -1)}),
+               "validFrom": day(app, -20), "validTo": day(app, -1)}),
     )
     .await;
     relate_with(
         app,
-        json!({"typeId": link, "fromId": future, "toId": own, "validFrom": days_from_today(app, 5)}),
+        json!({"typeId": link, "fromId": future, "toId": own, "validFrom": day(app, 5)}),
     )
     .await;
     Ids {
@@ -99,14 +96,14 @@ async fn world(app: &TestApp) -> Ids {
 
 /// OWN's contact "me", stored with every portal role (tokens pick which one applies).
 async fn me(app: &TestApp, own: &str) {
-    let (id, _) = portal_contact(app, own, "OWNC", "me", CUSTOMER).await;
+    let id = PortalContact::customer(app, own, "OWNC", "me").await.id;
     for role in [
         CUSTOMER_CASE_MANAGER,
         CUSTOMER_ADMIN,
         PARTNER,
         PARTNER_ADMIN,
     ] {
-        crate::fixtures3::assign_role(app, &id, role).await;
+        assign_role(app, &id, role).await;
     }
 }
 
@@ -316,7 +313,7 @@ async fn staff_see_every_account_and_strangers_see_none() {
     let ids = world(&app).await;
     me(&app, &ids.own).await;
     // A customer-and-partner organisation shows in both lists.
-    create_account(&app, "BOTHCO", true, true, None).await;
+    account(&app, "BOTHCO", true, true, None).await;
     let all_customers = strings(&[
         "ABOVE", "BOTHCO", "ENDSOON", "FUTURE", "FWD", "GRANDKID", "KID", "OWN", "PAST", "REV",
         "STRANGER",

@@ -1,61 +1,46 @@
-//! Consumer relationships (issue 4): Consumer to Consumer and Household Member Relationships,
+//! Consumer relationships: Consumer to Consumer and Household Member Relationships,
 //! listed from both ends with their labels, changed, removed, and refused for every broken rule
 //! without writing anything.
 
 use serde_json::{Value, json};
 
-use crate::{
-    fixtures4::{
-        CREATE_RELATIONSHIP, assert_audited, assert_refused, consumer, day, household, member,
-        membership_of, relate, responsibility,
-    },
-    harness::TestApp,
+use crate::support::{
+    CREATE_CONSUMER_RELATIONSHIP, TestApp, admin_ok, assert_audited,
+    assert_each_refused_writing_nothing, assert_refused_writing_nothing, consumer, day, household,
+    member, membership_of, node, represent, responsibility,
 };
 
 /// A consumer's relationships as it reads them.
 async fn sides_of(app: &TestApp, consumer: &str) -> Value {
-    let data = app
-        .ok(
-            &app.admin(),
-            "query($c: ID!) { node(id: $c) { ... on Consumer { relationships {
+    let data = node(app, consumer, "... on Consumer { relationships {
                 totalCount
                 nodes { direction label otherConsumer { name } household { name } responsibility { name }
                         validFrom validTo isCurrent relationship { id consumer { name } relatedConsumer { name } } }
-            } } } }",
-            json!({ "c": consumer }),
-        )
-        .await;
-    data["node"]["relationships"].clone()
+            } }").await;
+    data["relationships"].clone()
 }
 
 /// A household's member relationships.
 async fn member_links_of(app: &TestApp, household: &str) -> Value {
-    let data = app
-        .ok(
-            &app.admin(),
-            "query($h: ID!) { node(id: $h) { ... on Household { memberRelationships {
+    let data = node(app, household, "... on Household { memberRelationships {
                 totalCount
                 nodes { id consumer { name } relatedConsumer { name } household { name } responsibility { name } isCurrent }
-            } } } }",
-            json!({ "h": household }),
-        )
-        .await;
-    data["node"]["memberRelationships"].clone()
+            } }").await;
+    data["memberRelationships"].clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consumer_to_consumer_is_listed_from_both_ends_with_labels() {
     let app = TestApp::spawn().await;
-    let ann = consumer(&app, "Ann Moreau").await;
-    let ben = consumer(&app, "Ben Moreau").await;
-    let created = app
-        .ok(
-            &app.admin(),
-            CREATE_RELATIONSHIP,
-            json!({ "i": { "consumerId": ann, "relatedConsumerId": ben, "order": 2,
+    let ann = consumer(&app, "Ann Moreau", None).await;
+    let ben = consumer(&app, "Ben Moreau", None).await;
+    let created = admin_ok(
+        &app,
+        CREATE_CONSUMER_RELATIONSHIP,
+        json!({ "i": { "consumerId": ann, "relatedConsumerId": ben, "order": 2,
                            "validFrom": day(&app, -3), "validTo": day(&app, 300) } }),
-        )
-        .await;
+    )
+    .await;
     let row = &created["createConsumerRelationship"]["consumerRelationship"];
     assert_eq!(row["consumer"]["name"], "Ann Moreau");
     assert_eq!(row["relatedConsumer"]["name"], "Ben Moreau");
@@ -97,7 +82,7 @@ async fn consumer_to_consumer_is_listed_from_both_ends_with_labels() {
     assert_eq!(side["validTo"], day(&app, 300));
 
     // The other direction is a different relationship, not a duplicate.
-    relate(&app, &ben, &ann, None).await;
+    represent(&app, &ben, &ann, None).await;
     let anns = sides_of(&app, &ann).await;
     assert_eq!(anns["totalCount"], 2);
     let mut labels: Vec<&str> = anns["nodes"]
@@ -120,9 +105,9 @@ async fn consumer_to_consumer_is_listed_from_both_ends_with_labels() {
 async fn broken_consumer_to_consumer_rules_are_refused_and_write_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    let ann = consumer(&app, "Ann Moreau").await;
-    let ben = consumer(&app, "Ben Moreau").await;
-    relate(&app, &ann, &ben, None).await;
+    let ann = consumer(&app, "Ann Moreau", None).await;
+    let ben = consumer(&app, "Ben Moreau", None).await;
+    represent(&app, &ann, &ben, None).await;
     let manager_duty = responsibility(&app, "Account Manager").await;
     let contact_duty = responsibility(&app, "Authorized Contact").await;
     let input = |extra: Value| {
@@ -133,32 +118,28 @@ async fn broken_consumer_to_consumer_rules_are_refused_and_write_nothing() {
         json!({ "i": input })
     };
 
-    // The same consumer on both ends.
-    assert_refused(
+    assert_each_refused_writing_nothing(
         &app,
-        &admin,
-        CREATE_RELATIONSHIP,
-        input(json!({ "relatedConsumerId": ann })),
-        "BAD_USER_INPUT",
-        Some("relatedConsumerId"),
-    )
-    .await;
-    // The same relationship again.
-    assert_refused(
-        &app,
-        &admin,
-        CREATE_RELATIONSHIP,
-        input(json!({})),
-        "CONFLICT",
-        None,
+        Some(&admin),
+        CREATE_CONSUMER_RELATIONSHIP,
+        [
+            // The same consumer on both ends.
+            (
+                input(json!({ "relatedConsumerId": ann })),
+                "BAD_USER_INPUT",
+                Some("relatedConsumerId"),
+            ),
+            // The same relationship again.
+            (input(json!({})), "CONFLICT", None),
+        ],
     )
     .await;
     // A responsibility consumers cannot carry (USER, CONTACT).
     for duty in [&manager_duty, &contact_duty] {
-        assert_refused(
+        assert_refused_writing_nothing(
             &app,
-            &admin,
-            CREATE_RELATIONSHIP,
+            Some(&admin),
+            CREATE_CONSUMER_RELATIONSHIP,
             input(json!({ "responsibilityId": duty })),
             "BAD_USER_INPUT",
             Some("responsibilityId"),
@@ -166,14 +147,7 @@ async fn broken_consumer_to_consumer_rules_are_refused_and_write_nothing() {
         .await;
     }
     // Dates out of order.
-    assert_refused(
-        &app,
-        &admin,
-        CREATE_RELATIONSHIP,
-        input(json!({ "relatedConsumerId": ann, "consumerId": ben, "validFrom": day(&app, 5), "validTo": day(&app, 4) })),
-        "BAD_USER_INPUT",
-        Some("validTo"),
-    )
+    assert_refused_writing_nothing(&app, Some(&admin), CREATE_CONSUMER_RELATIONSHIP, input(json!({ "relatedConsumerId": ann, "consumerId": ben, "validFrom": day(&app, 5), "validTo": day(&app, 4) })), "BAD_USER_INPUT", Some("validTo"))
     .await;
     assert_eq!(sides_of(&app, &ann).await["totalCount"], 1);
     assert_eq!(sides_of(&app, &ben).await["totalCount"], 1);
@@ -182,17 +156,16 @@ async fn broken_consumer_to_consumer_rules_are_refused_and_write_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_household_member_relationship_is_listed_on_the_household_and_both_consumers() {
     let app = TestApp::spawn().await;
-    let ann = consumer(&app, "Ann Moreau").await;
-    let ben = consumer(&app, "Ben Moreau").await;
+    let ann = consumer(&app, "Ann Moreau", None).await;
+    let ben = consumer(&app, "Ben Moreau", None).await;
     let home = household(&app, "Moreau Home", Some(&ann)).await;
-    member(&app, &home, &ben, Some(day(&app, -1)), None).await;
-    let created = app
-        .ok(
-            &app.admin(),
-            CREATE_RELATIONSHIP,
-            json!({ "i": { "consumerId": ann, "relatedConsumerId": ben, "householdId": home } }),
-        )
-        .await;
+    member(&app, &home, &ben, Some(&day(&app, -1)), None).await;
+    let created = admin_ok(
+        &app,
+        CREATE_CONSUMER_RELATIONSHIP,
+        json!({ "i": { "consumerId": ann, "relatedConsumerId": ben, "householdId": home } }),
+    )
+    .await;
     let row = &created["createConsumerRelationship"]["consumerRelationship"];
     assert_eq!(row["household"]["name"], "Moreau Home");
     assert_eq!(row["responsibility"]["name"], "Authorized Representative");
@@ -219,7 +192,7 @@ async fn a_household_member_relationship_is_listed_on_the_household_and_both_con
     assert_eq!(bens["nodes"][0]["otherConsumer"]["name"], "Ann Moreau");
 
     // The same pair outside the household is a separate Consumer to Consumer relationship.
-    let plain = relate(&app, &ann, &ben, None).await;
+    let plain = represent(&app, &ann, &ben, None).await;
     assert_eq!(sides_of(&app, &ann).await["totalCount"], 2);
     let links = member_links_of(&app, &home).await;
     assert_eq!(links["totalCount"], 1);
@@ -230,11 +203,11 @@ async fn a_household_member_relationship_is_listed_on_the_household_and_both_con
 async fn broken_household_member_rules_are_refused_and_write_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    let ann = consumer(&app, "Ann Moreau").await;
-    let ben = consumer(&app, "Ben Moreau").await;
-    let cleo = consumer(&app, "Cleo Moreau").await;
-    let dora = consumer(&app, "Dora Moreau").await;
-    let eli = consumer(&app, "Eli Moreau").await;
+    let ann = consumer(&app, "Ann Moreau", None).await;
+    let ben = consumer(&app, "Ben Moreau", None).await;
+    let cleo = consumer(&app, "Cleo Moreau", None).await;
+    let dora = consumer(&app, "Dora Moreau", None).await;
+    let eli = consumer(&app, "Eli Moreau", None).await;
     let home = household(&app, "Moreau Home", Some(&ann)).await;
     member(&app, &home, &ben, None, None).await;
     // Dora has left; Eli joins only next month; Cleo never joined.
@@ -242,12 +215,12 @@ async fn broken_household_member_rules_are_refused_and_write_nothing() {
         &app,
         &home,
         &dora,
-        Some(day(&app, -60)),
-        Some(day(&app, -1)),
+        Some(&day(&app, -60)),
+        Some(&day(&app, -1)),
     )
     .await;
-    member(&app, &home, &eli, Some(day(&app, 30)), None).await;
-    relate(&app, &ann, &ben, Some(&home)).await;
+    member(&app, &home, &eli, Some(&day(&app, 30)), None).await;
+    represent(&app, &ann, &ben, Some(&home)).await;
     let link = |from: &str, to: &str| json!({ "i": { "consumerId": from, "relatedConsumerId": to, "householdId": home } });
 
     for (from, to, field) in [
@@ -258,10 +231,10 @@ async fn broken_household_member_rules_are_refused_and_write_nothing() {
         (&eli, &ann, "consumerId"),
         (&ann, &eli, "relatedConsumerId"),
     ] {
-        assert_refused(
+        assert_refused_writing_nothing(
             &app,
-            &admin,
-            CREATE_RELATIONSHIP,
+            Some(&admin),
+            CREATE_CONSUMER_RELATIONSHIP,
             link(from, to),
             "BAD_USER_INPUT",
             Some(field),
@@ -269,10 +242,10 @@ async fn broken_household_member_rules_are_refused_and_write_nothing() {
         .await;
     }
     // The same member relationship again.
-    assert_refused(
+    assert_refused_writing_nothing(
         &app,
-        &admin,
-        CREATE_RELATIONSHIP,
+        Some(&admin),
+        CREATE_CONSUMER_RELATIONSHIP,
         link(&ann, &ben),
         "CONFLICT",
         None,
@@ -288,10 +261,10 @@ async fn broken_household_member_rules_are_refused_and_write_nothing() {
     )
     .await;
     app.clock.advance(chrono::Duration::days(1));
-    assert_refused(
+    assert_refused_writing_nothing(
         &app,
-        &admin,
-        CREATE_RELATIONSHIP,
+        Some(&admin),
+        CREATE_CONSUMER_RELATIONSHIP,
         link(&ben, &ann),
         "BAD_USER_INPUT",
         Some("consumerId"),
@@ -307,9 +280,9 @@ async fn broken_household_member_rules_are_refused_and_write_nothing() {
 async fn a_consumer_relationship_is_updated_and_deleted() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    let ann = consumer(&app, "Ann Moreau").await;
-    let ben = consumer(&app, "Ben Moreau").await;
-    let id = relate(&app, &ann, &ben, None).await;
+    let ann = consumer(&app, "Ann Moreau", None).await;
+    let ben = consumer(&app, "Ben Moreau", None).await;
+    let id = represent(&app, &ann, &ben, None).await;
     const UPDATE: &str = "mutation($i: UpdateConsumerRelationshipInput!) { updateConsumerRelationship(input: $i) { consumerRelationship { id order validFrom validTo isCurrent } } }";
 
     let updated = app
@@ -336,9 +309,9 @@ async fn a_consumer_relationship_is_updated_and_deleted() {
     assert_eq!(bens["totalCount"], 1);
     assert_eq!(bens["nodes"][0]["isCurrent"], false);
 
-    assert_refused(
+    assert_refused_writing_nothing(
         &app,
-        &admin,
+        Some(&admin),
         UPDATE,
         json!({ "i": { "id": id, "validFrom": day(&app, 2), "validTo": day(&app, 1) } }),
         "BAD_USER_INPUT",

@@ -6,14 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use crate::fixtures3::{
-    CREATE_LINK, CUSTOMER_CASE_MANAGER, admin_ok, agent, assert_only_roles, assert_refused,
-    contact, create_definition, create_type, customer, customer_under, days_from_today, id_of,
-    link, link_count, link_with, manager, node_visible, nodes, partner, partner_account_type,
-    portal_contact, relate, relate_with, responsibility, sorted, strings, try_link,
-    visible_accounts,
+use crate::support::{
+    ADMIN, CREATE_CONTACT_RELATIONSHIP, CUSTOMER, CUSTOMER_ADMIN, CUSTOMER_CASE_MANAGER, MANAGER,
+    PARTNER_ADMIN, PortalContact, TestApp, admin_ok, agent, assert_only_roles, assert_refused,
+    contact, create_type, customer, customer_under, day, define_responsibility, id_of, link,
+    link_count, link_with, manager, node, node_visible, nodes, partner, partner_account_type,
+    relate, relate_with, responsibility, sorted, strings, try_link, visible_accounts,
 };
-use crate::harness::{ADMIN, CUSTOMER, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, TestApp};
 
 const DELETE_LINK: &str = "mutation($id: ID!) { deleteContactRelationship(id: $id) { deletedId } }";
 
@@ -91,7 +90,7 @@ async fn world(app: &TestApp) -> World {
     relate_with(
         app,
         json!({"typeId": supplier, "fromId": accounts["TARGET"], "toId": accounts["EXP"],
-               "validFrom": days_from_today(app, -30), "validTo": days_from_today(app, -1)}),
+               "validFrom": day(app, -30), "validTo": day(app, -1)}),
     )
     .await;
     World {
@@ -234,7 +233,7 @@ async fn creating_refuses_every_broken_rule_with_its_code_and_field_and_writes_n
     let authorized = responsibility(&app, "Authorized Contact").await;
     let account_manager = responsibility(&app, "Account Manager").await;
     let representative = responsibility(&app, "Authorized Representative").await;
-    let unique = create_definition(&app, "Primary Escalation", "CONTACT", true).await;
+    let unique = define_responsibility(&app, "Primary Escalation", "CONTACT", true, None).await;
     let target = w.account("TARGET");
     link(&app, target, w.contact("SUPPC"), &authorized).await;
     link(&app, target, w.contact("ROOTC"), &unique).await;
@@ -243,10 +242,10 @@ async fn creating_refuses_every_broken_rule_with_its_code_and_field_and_writes_n
 
     let input = |contact: &str, responsibility: &str| json!({"accountId": target, "contactId": contact, "responsibilityId": responsibility});
     let mut dates = input(w.contact("SIBC"), &authorized);
-    dates["validFrom"] = json!(days_from_today(&app, 3));
-    dates["validTo"] = json!(days_from_today(&app, 2));
+    dates["validFrom"] = json!(day(&app, 3));
+    dates["validTo"] = json!(day(&app, 2));
     let mut duplicate_later = input(w.contact("SUPPC"), &authorized);
-    duplicate_later["validFrom"] = json!(days_from_today(&app, 100));
+    duplicate_later["validFrom"] = json!(day(&app, 100));
     let cases = [
         // Not a candidate: unrelated account, and a relationship no longer in force.
         (
@@ -308,7 +307,7 @@ async fn creating_refuses_every_broken_rule_with_its_code_and_field_and_writes_n
 
     // The same contact may hold another responsibility on the account, and a unique
     // responsibility may have a holder on each account.
-    let secondary = create_definition(&app, "Secondary Contact", "CONTACT", false).await;
+    let secondary = define_responsibility(&app, "Secondary Contact", "CONTACT", false, None).await;
     link(&app, target, w.contact("SUPPC"), &secondary).await;
     link(&app, w.account("SIB"), w.contact("TARGETC"), &unique).await;
     assert_eq!(link_count(&app).await, count + 2);
@@ -323,13 +322,13 @@ async fn the_account_and_the_contact_both_list_the_relationship() {
     let now = link_with(
         &app,
         json!({"accountId": target, "contactId": w.contact("PARTNERPC"), "responsibilityId": authorized,
-               "order": 2, "validFrom": days_from_today(&app, -5)}),
+               "order": 2, "validFrom": day(&app, -5)}),
     )
     .await;
     let later = link_with(
         &app,
         json!({"accountId": target, "contactId": w.contact("CHILDC"), "responsibilityId": authorized,
-               "validFrom": days_from_today(&app, 5)}),
+               "validFrom": day(&app, 5)}),
     )
     .await;
     // PARTNERP becomes ROOT's partner too, so its contact may act for ROOT as well.
@@ -435,13 +434,21 @@ async fn managers_and_admins_write_agents_only_read() {
     assert_eq!(data["r"]["id"], existing.as_str());
     // ... but may not write, and neither may anyone but managers and admins.
     let create = json!({"i": {"accountId": target, "contactId": w.contact("SIBC"), "responsibilityId": authorized}});
-    let reply = app.gql(Some(&agent), CREATE_LINK, create.clone()).await;
+    let reply = app
+        .gql(Some(&agent), CREATE_CONTACT_RELATIONSHIP, create.clone())
+        .await;
     assert_refused(&reply, "FORBIDDEN", None);
     let reply = app
         .gql(Some(&agent), DELETE_LINK, json!({"id": existing}))
         .await;
     assert_refused(&reply, "FORBIDDEN", None);
-    assert_only_roles(&app, &[ADMIN, MANAGER], CREATE_LINK, create.clone()).await;
+    assert_only_roles(
+        &app,
+        &[ADMIN, MANAGER],
+        CREATE_CONTACT_RELATIONSHIP,
+        create.clone(),
+    )
+    .await;
     assert_only_roles(
         &app,
         &[ADMIN, MANAGER],
@@ -454,7 +461,9 @@ async fn managers_and_admins_write_agents_only_read() {
 
     // Managers and admins create and delete.
     for token in [app.token("some.manager", &[MANAGER]), app.admin()] {
-        let reply = app.gql(Some(&token), CREATE_LINK, create.clone()).await;
+        let reply = app
+            .gql(Some(&token), CREATE_CONTACT_RELATIONSHIP, create.clone())
+            .await;
         let id = id_of(&reply.data()["createContactRelationship"]["contactRelationship"]["id"]);
         assert_eq!(link_count(&app).await, 2);
         app.ok(&token, DELETE_LINK, json!({"id": id})).await;
@@ -470,14 +479,16 @@ async fn a_portal_contact_sees_the_account_it_acts_for_while_the_relationship_is
     let target = customer_under(&app, "TARGET", &root).await;
     let sib = customer_under(&app, "SIB", &root).await;
     let later = customer_under(&app, "LATER", &root).await;
-    let (sib_admin, admin_token) =
-        portal_contact(&app, &sib, "SIBADMIN", "sib.admin", CUSTOMER_ADMIN).await;
+    let PortalContact {
+        id: sib_admin,
+        token: admin_token,
+    } = PortalContact::new(&app, &sib, "SIBADMIN", "sib.admin", CUSTOMER_ADMIN).await;
     let authorized = responsibility(&app, "Authorized Contact").await;
     assert_eq!(visible_accounts(&app, &admin_token).await, vec!["SIB"]);
     assert!(!node_visible(&app, &admin_token, &target).await);
 
     // In force for three more days.
-    let until = days_from_today(&app, 3);
+    let until = day(&app, 3);
     let held = link_with(
         &app,
         json!({"accountId": target, "contactId": sib_admin, "responsibilityId": authorized, "validTo": until}),
@@ -487,7 +498,7 @@ async fn a_portal_contact_sees_the_account_it_acts_for_while_the_relationship_is
     link_with(
         &app,
         json!({"accountId": later, "contactId": sib_admin, "responsibilityId": authorized,
-               "validFrom": days_from_today(&app, 5)}),
+               "validFrom": day(&app, 5)}),
     )
     .await;
     assert_eq!(
@@ -534,14 +545,11 @@ async fn a_portal_contact_sees_the_account_it_acts_for_while_the_relationship_is
     assert!(!node_visible(&app, &admin_token, &target).await);
     assert!(node_visible(&app, &admin_token, &later).await);
     // The ended one still exists for staff, no longer current.
-    let record = admin_ok(
+    let record = node(
         &app,
-        "query($id: ID!) { node(id: $id) { ... on ContactRelationship { isCurrent validTo } } }",
-        json!({"id": held}),
+        &held,
+        "... on ContactRelationship { isCurrent validTo }",
     )
     .await;
-    assert_eq!(
-        record["node"],
-        json!({"isCurrent": false, "validTo": until})
-    );
+    assert_eq!(record, json!({"isCurrent": false, "validTo": until}));
 }

@@ -3,7 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::{fixtures, harness::TestApp};
+use crate::support::{
+    Reply, TestApp, account, admin_ok, consumer, contact, customer, customer_under, household,
+    member,
+};
 
 /// The selection every paginated list in this module asks for; `key` identifies a row.
 const CONNECTION: &str = "totalCount edges { cursor node { key: id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }";
@@ -74,7 +77,7 @@ impl List {
     }
 
     /// The raw reply for page arguments `args` (merged with the list's own variables).
-    async fn reply(&self, app: &TestApp, args: Value) -> crate::harness::Reply {
+    async fn reply(&self, app: &TestApp, args: Value) -> Reply {
         let mut vars = self.vars.clone();
         for (k, v) in args.as_object().expect("object") {
             vars[k] = v.clone();
@@ -333,10 +336,10 @@ async fn accounts_page_both_ways_in_every_ordering() {
     let app = TestApp::spawn().await;
     let mut ids = Vec::new();
     for name in NAMES {
-        ids.push(fixtures::customer(&app, name, None).await);
+        ids.push(customer(&app, name).await);
     }
     // A partner-only account is not part of `accounts`.
-    fixtures::account(&app, "AAAPARTNER", false, true, None).await;
+    account(&app, "AAAPARTNER", false, true, None).await;
 
     let named = by_name(&ids, &NAMES);
     let cases = [
@@ -361,7 +364,7 @@ async fn accounts_boundaries_and_refusals() {
     let app = TestApp::spawn().await;
     let mut ids = Vec::new();
     for name in NAMES {
-        ids.push(fixtures::customer(&app, name, None).await);
+        ids.push(customer(&app, name).await);
     }
     let list = List::root("accounts", Some("AccountOrder"), order("NAME", "ASC"));
     check_boundaries(&app, &list, &by_name(&ids, &NAMES)).await;
@@ -376,12 +379,12 @@ async fn accounts_boundaries_and_refusals() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contacts_page_both_ways_with_boundaries_and_refusals() {
     let app = TestApp::spawn().await;
-    let first = fixtures::customer(&app, "FIRSTCO", None).await;
-    let second = fixtures::customer(&app, "SECONDCO", None).await;
+    let first = customer(&app, "FIRSTCO").await;
+    let second = customer(&app, "SECONDCO").await;
     let mut ids = Vec::new();
     for (i, name) in NAMES.iter().enumerate() {
         let account = if i % 2 == 0 { &first } else { &second };
-        ids.push(fixtures::contact(&app, account, name, None).await);
+        ids.push(contact(&app, account, name, None).await);
     }
     let named = by_name(&ids, &NAMES);
     for (ordering, expected) in [
@@ -405,19 +408,19 @@ async fn contacts_page_both_ways_with_boundaries_and_refusals() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn children_of_an_account_page_both_ways() {
     let app = TestApp::spawn().await;
-    let parent = fixtures::customer(&app, "PARENT", None).await;
-    let other = fixtures::customer(&app, "OTHER", None).await;
+    let parent = customer(&app, "PARENT").await;
+    let other = customer(&app, "OTHER").await;
     let mut ids = Vec::new();
     for (i, name) in NAMES.iter().enumerate() {
         // Children of both flavours: partner-only children are listed as `Partner`.
         let partner = i == 2;
-        let id = fixtures::account(&app, name, !partner, partner, Some(&parent)).await;
+        let id = account(&app, name, !partner, partner, Some(&parent)).await;
         ids.push(id);
         // Children of another account interleaved, which must not leak into this edge.
-        fixtures::customer(&app, name, Some(&other)).await;
+        customer_under(&app, name, &other).await;
     }
     // A grandchild is not a direct child.
-    fixtures::customer(&app, "AAAGRANDCHILD", Some(&ids[0])).await;
+    customer_under(&app, "AAAGRANDCHILD", &ids[0]).await;
 
     let named = by_name(&ids, &NAMES);
     for (ordering, expected) in [
@@ -459,12 +462,12 @@ async fn children_of_an_account_page_both_ways() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contacts_of_an_account_page_both_ways() {
     let app = TestApp::spawn().await;
-    let account = fixtures::customer(&app, "ACME", None).await;
-    let other = fixtures::customer(&app, "OTHER", None).await;
+    let account = customer(&app, "ACME").await;
+    let other = customer(&app, "OTHER").await;
     let mut ids = Vec::new();
     for name in NAMES {
-        ids.push(fixtures::contact(&app, &account, name, None).await);
-        fixtures::contact(&app, &other, name, None).await;
+        ids.push(contact(&app, &account, name, None).await);
+        contact(&app, &other, name, None).await;
     }
     let named = by_name(&ids, &NAMES);
     for (ordering, expected) in [
@@ -500,20 +503,20 @@ async fn contacts_of_an_account_page_both_ways() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_of_a_household_page_both_ways() {
     let app = TestApp::spawn().await;
-    let head = fixtures::consumer(&app, "HEAD", None).await;
-    let home = fixtures::household(&app, "HOME", Some(&head)).await;
-    let other_home = fixtures::household(&app, "OTHERHOME", None).await;
+    let head = consumer(&app, "HEAD", None).await;
+    let home = household(&app, "HOME", Some(&head)).await;
+    let other_home = household(&app, "OTHERHOME", None).await;
     // Members are listed in the order they joined; the head joined first.
     let mut ids = vec![head];
     for name in ["ZULU", "ALPHA", "MIKE", "BRAVO", "YANKEE", "ALPHA"] {
-        let consumer = fixtures::consumer(&app, name, None).await;
-        fixtures::member(&app, &home, &consumer, None, None).await;
-        fixtures::member(&app, &other_home, &consumer, None, None).await;
+        let consumer = consumer(&app, name, None).await;
+        member(&app, &home, &consumer, None, None).await;
+        member(&app, &other_home, &consumer, None, None).await;
         ids.push(consumer);
     }
     // A past member is not a current member.
-    let former = fixtures::consumer(&app, "FORMER", None).await;
-    fixtures::member(&app, &home, &former, Some("2000-01-01"), Some("2000-12-31")).await;
+    let former = consumer(&app, "FORMER", None).await;
+    member(&app, &home, &former, Some("2000-01-01"), Some("2000-12-31")).await;
 
     let list = List::edge("Household", "members", &home, None, json!(null));
     for size in [1, 2, 3] {
@@ -526,18 +529,15 @@ async fn members_of_a_household_page_both_ways() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edge_over_many_parents_pages_each_parent_separately() {
     let app = TestApp::spawn().await;
-    let big = fixtures::customer(&app, "BIG", None).await;
-    let small = fixtures::customer(&app, "SMALL", None).await;
-    let lonely = fixtures::customer(&app, "LONELY", None).await;
+    let big = customer(&app, "BIG").await;
+    let small = customer(&app, "SMALL").await;
+    let lonely = customer(&app, "LONELY").await;
     let mut big_children = Vec::new();
     for name in ["B1", "B2", "B3", "B4", "B5"] {
-        big_children.push(fixtures::customer(&app, name, Some(&big)).await);
+        big_children.push(customer_under(&app, name, &big).await);
     }
-    let small_child = fixtures::customer(&app, "S1", Some(&small)).await;
-    let data = app
-        .ok(
-            &app.admin(),
-            "{ accounts(filter: {rootsOnly: true}) { nodes { id name
+    let small_child = customer_under(&app, "S1", &small).await;
+    let data = admin_ok(&app, "{ accounts(filter: {rootsOnly: true}) { nodes { id name
                  children(first: 2) { totalCount nodes { id } pageInfo { hasNextPage hasPreviousPage } }
                  last: children(last: 2) { nodes { id } pageInfo { hasNextPage hasPreviousPage } } } } }",
             json!({}),
@@ -572,29 +572,22 @@ async fn an_edge_over_many_parents_pages_each_parent_separately() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_and_maximum_page_sizes() {
     let app = TestApp::spawn().await;
-    let account = fixtures::customer(&app, "ACME", None).await;
+    let account = customer(&app, "ACME").await;
     for i in 0..25 {
-        fixtures::contact(&app, &account, &format!("C{i:02}"), None).await;
+        contact(&app, &account, &format!("C{i:02}"), None).await;
     }
     // Without first or last, a page holds the default 20 rows.
-    let data = app
-        .ok(
-            &app.admin(),
-            "{ contacts { totalCount nodes { id } pageInfo { hasNextPage } } }",
-            json!({}),
-        )
-        .await;
+    let data = admin_ok(
+        &app,
+        "{ contacts { totalCount nodes { id } pageInfo { hasNextPage } } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(data["contacts"]["totalCount"], 25);
     assert_eq!(data["contacts"]["nodes"].as_array().unwrap().len(), 20);
     assert_eq!(data["contacts"]["pageInfo"]["hasNextPage"], true);
     // 100 is allowed, 101 is not.
-    let data = app
-        .ok(
-            &app.admin(),
-            "{ contacts(first: 100) { nodes { id } } }",
-            json!({}),
-        )
-        .await;
+    let data = admin_ok(&app, "{ contacts(first: 100) { nodes { id } } }", json!({})).await;
     assert_eq!(data["contacts"]["nodes"].as_array().unwrap().len(), 25);
     let reply = app
         .gql(

@@ -12,8 +12,8 @@ use std::{
 
 use serde_json::{Value, json};
 
-use crate::harness::{
-    ADMIN, AGENT, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, RELATIONSHIP_AGENT, TestApp,
+use crate::support::{
+    ADMIN, AGENT, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, RELATIONSHIP_AGENT, TestApp, admin_ok,
 };
 
 /// Kills the server and removes its database when the test ends, passing or failing.
@@ -217,7 +217,7 @@ async fn seed_demo_twice_loads_the_data_once() {
     tokio::task::spawn_blocking(move || seed_demo(&url))
         .await
         .unwrap();
-    let once = app.ok(&app.admin(), COUNTS, json!({})).await;
+    let once = admin_ok(&app, COUNTS, json!({})).await;
     let audit_once = app.audit_count().await;
     assert_eq!(
         once,
@@ -243,7 +243,7 @@ async fn seed_demo_twice_loads_the_data_once() {
     tokio::task::spawn_blocking(move || seed_demo(&url))
         .await
         .unwrap();
-    assert_eq!(app.ok(&app.admin(), COUNTS, json!({})).await, once);
+    assert_eq!(admin_ok(&app, COUNTS, json!({})).await, once);
     assert_eq!(
         app.audit_count().await,
         audit_once,

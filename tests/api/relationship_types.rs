@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::fixtures3::{
-    CREATE_TYPE, admin_ok, assert_only_roles, assert_refused, create_type, customer, id_of,
-    manager, node_visible, nodes, partner, partner_account_type, relate, relationship_count,
-    relationship_type, relationship_types, side, sides_of, type_count,
+use crate::support::{
+    ADMIN, CREATE_TYPE, CUSTOMER, TestApp, admin_ok, assert_only_roles, assert_refused,
+    create_type, customer, id_of, manager, node, node_visible, nodes, partner,
+    partner_account_type, relate, relationship_count, relationship_type, relationship_types, side,
+    sides_of, type_count,
 };
-use crate::harness::{ADMIN, TestApp};
 
 const UPDATE_TYPE: &str = "mutation($i: UpdateAccountRelationshipTypeInput!) { updateAccountRelationshipType(input: $i) { accountRelationshipType { id name sourceKind targetKind forwardLabel reverseLabel isActive grantsPartnerCaseAccess partnerAccessPolicy isSymmetric } } }";
 const DELETE_TYPE: &str = "mutation($id: ID!, $dry: Boolean!) { deleteAccountRelationshipType(id: $id, dryRun: $dry) { dryRun deletedId removed { kind count ids } } }";
@@ -36,7 +36,7 @@ async fn the_partner_account_type_ships_with_every_database() {
             "relationships": {"totalCount": 0}}]})
     );
     // Any signed-in principal may read types; anonymous callers may not.
-    let portal = app.token("someone", &[crate::harness::CUSTOMER]);
+    let portal = app.token("someone", &[CUSTOMER]);
     let reply = app
         .gql(
             Some(&portal),
@@ -85,14 +85,9 @@ async fn admin_creates_types_and_filters_them_by_active() {
     assert_eq!(dormant["isActive"], false);
     assert_eq!(dormant["isSymmetric"], false);
     let dormant_id = id_of(&dormant["id"]);
-    let read = admin_ok(
-        &app,
-        "query($id: ID!) { node(id: $id) { ... on AccountRelationshipType { name sourceKind targetKind grantsPartnerCaseAccess partnerAccessPolicy } } }",
-        json!({"id": dormant_id}),
-    )
-    .await;
+    let read = node(&app, &dormant_id, "... on AccountRelationshipType { name sourceKind targetKind grantsPartnerCaseAccess partnerAccessPolicy }").await;
     assert_eq!(
-        read["node"],
+        read,
         json!({"name": "Dormant", "sourceKind": "ACCOUNT", "targetKind": "PARTNER",
                "grantsPartnerCaseAccess": true, "partnerAccessPolicy": "STAMPED"})
     );
@@ -175,14 +170,9 @@ async fn relabelling_a_type_shows_at_once_on_every_record_from_both_sides() {
         vec![side("Buys through", "REVERSE", "PARTNER1")]
     );
     // The type reached through a side shows the new labels too.
-    let through = admin_ok(
-        &app,
-        "query($id: ID!) { node(id: $id) { ... on Account { relationships { nodes { type { forwardLabel reverseLabel } relationship { type { forwardLabel } } } } } } }",
-        json!({"id": c2}),
-    )
-    .await;
+    let through = node(&app, &c2, "... on Account { relationships { nodes { type { forwardLabel reverseLabel } relationship { type { forwardLabel } } } } }").await;
     assert_eq!(
-        nodes(&through["node"]["relationships"])[0],
+        nodes(&through["relationships"])[0],
         json!({"type": {"forwardLabel": "Reseller for", "reverseLabel": "Buys through"},
                "relationship": {"type": {"forwardLabel": "Reseller for"}}})
     );

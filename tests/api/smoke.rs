@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::harness::TestApp;
+use crate::support::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_creates_and_reads_an_account() {
