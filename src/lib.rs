@@ -1,7 +1,8 @@
 //! Liaison: a GraphQL API over the relationship model of a customer-service platform.
 //!
 //! Layers, each depending only on the ones below it:
-//! `http` (axum server) -> `graphql` (schema, loaders) -> `domain` (rules, access engine) -> `entity`.
+//! `http` (axum server) -> `graphql` (schema, loaders) -> `domain` (rules, access engine) -> `entity`;
+//! `pagination` (keyset pages) sits beside `domain`, used by it and by `graphql`.
 
 pub mod auth;
 pub mod bench;
@@ -10,3 +11,4 @@ pub mod db;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod pagination;

@@ -13,10 +13,11 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue};
+
 use super::{
     Ctx, DomainError, DomainResult, access, audit, cascade,
     impact::{self, AccessChange, Impact},
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue},
     relationship_types::{AccountKind, is_symmetric},
     rows,
     validity::{Validity, in_force},

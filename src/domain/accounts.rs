@@ -10,11 +10,9 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    Ctx, DomainError, DomainResult, access, audit, hierarchy, identity,
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
-    rows, sequences,
-};
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+
+use super::{Ctx, DomainError, DomainResult, access, audit, hierarchy, identity, rows, sequences};
 
 impl Pageable for account::Entity {
     fn id_column() -> account::Column {

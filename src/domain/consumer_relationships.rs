@@ -15,10 +15,11 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue};
+
 use super::{
     Ctx, DomainError, DomainResult, access, audit, cascade,
     impact::{AccessChange, Impact},
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue},
     principal::Identity,
     responsibilities::ResponsibilityKind,
     rows,

@@ -13,12 +13,13 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::pagination::{self as page, Cursor, Page, PageArgs, Pageable, Sort, SortValue};
+
 use super::{
     Ctx, DomainError, DomainResult, access,
     account_relationships::Direction,
     audit, cascade, hierarchy,
     impact::{self, AccessChange, Impact},
-    page::{self, Cursor, Page, PageArgs, Pageable, Sort, SortValue},
     responsibilities::ResponsibilityKind,
     rows,
     validity::{Validity, in_force},

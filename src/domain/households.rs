@@ -13,11 +13,12 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+
 use super::{
     Ctx, DomainError, DomainResult, access, audit, cascade,
     identity::required_name,
     impact::{self, AccessChange, Impact},
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
     validity::Removal,
 };

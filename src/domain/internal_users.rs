@@ -9,10 +9,11 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+
 use super::{
     Ctx, DomainResult, access, audit,
     identity::{self, optional_text, required_name},
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
 };
 

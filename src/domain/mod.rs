@@ -21,7 +21,6 @@ pub mod households;
 pub mod identity;
 pub mod impact;
 pub mod internal_users;
-pub mod page;
 pub mod principal;
 pub mod relationship_types;
 pub mod responsibilities;

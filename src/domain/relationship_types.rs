@@ -10,12 +10,10 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+
 use super::{
-    Ctx, DomainError, DomainResult, access, audit,
-    identity::required_name,
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
-    rows,
-    validity::Removal,
+    Ctx, DomainError, DomainResult, access, audit, identity::required_name, rows, validity::Removal,
 };
 
 /// Which account flag a side of a relationship requires.

@@ -13,10 +13,11 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+
 use super::{
     Ctx, DomainError, DomainResult, access, audit, cascade,
     identity::{optional_text, required_name},
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     principal::Role,
     rows,
     validity::Removal,

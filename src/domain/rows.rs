@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::{DomainResult, access::Scope, page::Pageable};
+use crate::pagination::Pageable;
+
+use super::{DomainResult, access::Scope};
 
 /// The rows among `ids` that `scope` lets the caller see, keyed by id.
 pub async fn by_ids<E: Pageable>(

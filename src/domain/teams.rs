@@ -10,10 +10,11 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue};
+
 use super::{
     Ctx, DomainError, DomainResult, access, audit, cascade,
     impact::{AccessChange, Impact},
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue},
     principal::Identity,
     responsibilities::ResponsibilityKind,
     rows,

@@ -65,7 +65,7 @@ pub async fn set<E>(
     audit_kind: &str,
 ) -> DomainResult<E::Model>
 where
-    E: super::page::Pageable,
+    E: crate::pagination::Pageable,
     E::Column: std::str::FromStr,
 {
     use sea_orm::{QueryFilter, sea_query::Expr};

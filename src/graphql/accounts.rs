@@ -24,7 +24,7 @@ use crate::domain::accounts::{
     self as service, AccountFilter as Filter, AccountOrder as Order, AccountPatch, NewAccount,
 };
 use crate::domain::contact_relationships::LinkSide;
-use crate::domain::page::{Cursor, SortValue};
+use crate::pagination::{Cursor, SortValue};
 
 /// Which face of an organisation a GraphQL type shows.
 pub trait Side: Send + Sync + 'static {
@@ -256,7 +256,7 @@ impl<S: Side> Org<S> {
                 params,
             })
             .await?
-            .unwrap_or_else(crate::domain::page::Page::empty);
+            .unwrap_or_else(crate::pagination::Page::empty);
         Ok(Connection::from_page(page, Organization::from_model))
     }
     /// The contacts who belong to this account.
@@ -283,7 +283,7 @@ impl<S: Side> Org<S> {
                 params,
             })
             .await?
-            .unwrap_or_else(crate::domain::page::Page::empty);
+            .unwrap_or_else(crate::pagination::Page::empty);
         Ok(Connection::from_page(page, Contact))
     }
     /// This account's relationships, each labelled as this account reads it.
@@ -459,7 +459,7 @@ impl<S: Side> Org<S> {
             .collect::<Vec<_>>();
         // `slice` cuts by cursor (depth, id), so the list must be in that order before it is cut.
         items.sort_by(|a, b| a.1.depth.cmp(&b.1.depth).then(a.0.id.cmp(&b.0.id)));
-        let page = crate::domain::page::slice(items, &args, "DEPTH")?;
+        let page = crate::pagination::slice(items, &args, "DEPTH")?;
         Ok(Connection::from_page(page, |m| m))
     }
     /// Contacts of other accounts who carry a responsibility on this account.

@@ -29,9 +29,9 @@ use crate::domain::{
         self as service, CaseFilter as Filter, CaseOrder, CaseParent, CasePatch,
         CaseState as State, NewCase,
     },
-    page::Page,
     principal::{Identity, Principal, Role},
 };
+use crate::pagination::Page;
 
 /// The life-cycle state of a case.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,9 +240,9 @@ impl Case {
             .into_iter()
             .filter_map(|(principal, rules)| {
                 let (kind, id) = identity_node(principal.identity)?;
-                let cursor = crate::domain::page::Cursor {
+                let cursor = crate::pagination::Cursor {
                     order: "HOLDER".into(),
-                    value: Some(crate::domain::page::SortValue::Text(kind.name().into())),
+                    value: Some(crate::pagination::SortValue::Text(kind.name().into())),
                     id,
                 };
                 Some((
@@ -258,7 +258,7 @@ impl Case {
             .collect::<Vec<_>>();
         let mut items = items;
         items.sort_by_key(|a| (a.0.value.clone(), a.0.id));
-        let page = crate::domain::page::slice(items, &args, "HOLDER")?;
+        let page = crate::pagination::slice(items, &args, "HOLDER")?;
         Ok(Connection::from_page(page, |h| h))
     }
     /// What the viewer may do with this case.

@@ -4,10 +4,8 @@ use std::borrow::Cow;
 
 use async_graphql::{Context, Object, OutputType, SimpleObject, TypeName};
 
-use crate::domain::{
-    DomainResult,
-    page::{Page, PageArgs, Wants},
-};
+use crate::domain::DomainResult;
+use crate::pagination::{Page, PageArgs, Wants};
 
 use super::state;
 

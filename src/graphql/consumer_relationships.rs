@@ -21,9 +21,9 @@ use super::{
 };
 use crate::domain::{
     consumer_relationships::{self as service, NewConsumerRelationship},
-    page::Page,
     validity::Validity,
 };
+use crate::pagination::Page;
 
 async fn consumer(ctx: &Context<'_>, id: Uuid) -> Result<Option<Consumer>> {
     Ok(state(ctx)

@@ -179,10 +179,8 @@ impl Consumer {
 }
 
 /// Drops rows the viewer may not see from a page built by a second lookup.
-pub fn filter_visible<T>(
-    page: crate::domain::page::Page<Option<T>>,
-) -> crate::domain::page::Page<T> {
-    crate::domain::page::Page {
+pub fn filter_visible<T>(page: crate::pagination::Page<Option<T>>) -> crate::pagination::Page<T> {
+    crate::pagination::Page {
         items: page
             .items
             .into_iter()

@@ -15,10 +15,8 @@ use super::{
     relationships::{CascadeDeletePayload, RemovedRecords, removed_records},
     state,
 };
-use crate::domain::{
-    households::{self as service, MembershipSide, is_current},
-    page::Page,
-};
+use crate::domain::households::{self as service, MembershipSide, is_current};
+use crate::pagination::Page;
 
 /// Loads one parent's page of memberships through the request's dataloader.
 pub async fn memberships_page(

@@ -24,11 +24,10 @@ use uuid::Uuid;
 
 use crate::domain::{
     Ctx, DomainError, account_relationships, accounts, consumers, contact_relationships, contacts,
-    hierarchy, households, internal_users,
-    page::{Page, PageArgs},
-    relationship_types, responsibilities,
+    hierarchy, households, internal_users, relationship_types, responsibilities,
     roles::{self, Holder},
 };
+use crate::pagination::{Page, PageArgs};
 
 /// Loads rows and pages for one request, with that request's access scope.
 pub struct Batch {

@@ -19,10 +19,10 @@ use super::{
 };
 use crate::domain::{
     account_relationships::{self as records, Direction, NewRelationship, SideFilter},
-    page::Page,
     relationship_types::{self as types, AccountKind as Kind_, NewType, PartnerPolicy, TypePatch},
     validity::{Removal, Validity},
 };
+use crate::pagination::Page;
 
 /// Which account flag a side of a relationship type requires.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,10 +18,10 @@ use super::{
 use crate::domain::{
     account_relationships::Direction,
     contact_relationships::{self as links, Candidate, CandidateReason, LinkSide, NewLink},
-    page::Page,
     responsibilities::{self as service, DefinitionInput, ResponsibilityKind as Kind_},
     validity::Validity,
 };
+use crate::pagination::Page;
 
 /// Who can carry a responsibility.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]

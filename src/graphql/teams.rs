@@ -22,10 +22,10 @@ use super::{
 };
 use crate::domain::{
     DomainError,
-    page::Page,
     teams::{self as service, NewTeamMember, TargetKind},
     validity::Validity,
 };
+use crate::pagination::Page;
 
 /// What a team serves.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
