@@ -12,3 +12,4 @@ pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod pagination;
+pub mod sql;

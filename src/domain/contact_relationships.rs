@@ -7,13 +7,14 @@ use entity::{
     responsibility_definition as definition,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, Statement, Value,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    Statement, Value,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::pagination::{self as page, Cursor, Page, PageArgs, Pageable, Sort, SortValue};
+use crate::sql::mark_list;
 
 use super::{
     Ctx, DomainError, DomainResult, access,
@@ -196,21 +197,14 @@ async fn subtrees(ctx: &Ctx, roots: &[Uuid]) -> DomainResult<HashMap<Uuid, Vec<U
         return Ok(HashMap::new());
     }
     let backend = ctx.backend();
-    let marks: Vec<String> = (1..=roots.len())
-        .map(|i| {
-            if backend == DbBackend::Postgres {
-                format!("${i}")
-            } else {
-                "?".into()
-            }
-        })
-        .collect();
+    // Raw SQL (the same on SQLite and PostgreSQL) walking down from every bound root at once;
+    // UNION (not UNION ALL) drops repeated rows, so the walk also ends on cyclic data.
     let sql = format!(
         "WITH RECURSIVE tree(root_id, id) AS (\
            SELECT id, id FROM accounts WHERE id IN ({}) \
            UNION SELECT tree.root_id, a.id FROM accounts a JOIN tree ON a.parent_id = tree.id) \
          SELECT root_id, id FROM tree",
-        marks.join(", ")
+        mark_list(backend, roots.len())
     );
     let values: Vec<Value> = roots.iter().map(|r| (*r).into()).collect();
     let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();

@@ -10,19 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{Ctx, DomainError, DomainResult, access};
-
-fn placeholders(backend: DbBackend, count: usize) -> String {
-    (1..=count)
-        .map(|i| {
-            if backend == DbBackend::Postgres {
-                format!("${i}")
-            } else {
-                "?".to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+use crate::sql::mark_list;
 
 /// For each account, its ancestors nearest first (parent, grandparent, ..., root), in one statement.
 pub async fn ancestor_chains(
@@ -33,6 +21,8 @@ pub async fn ancestor_chains(
         return Ok(HashMap::new());
     }
     let backend = db.get_database_backend();
+    // Raw SQL (the same on SQLite and PostgreSQL): walks up from every start account at once;
+    // the ids are bound, and the depth bound stops a walk should the data ever hold a cycle.
     let sql = format!(
         "WITH RECURSIVE chain(start_id, id, parent_id, depth) AS (\
            SELECT id, id, parent_id, 0 FROM accounts WHERE id IN ({}) \
@@ -40,7 +30,7 @@ pub async fn ancestor_chains(
            SELECT chain.start_id, a.id, a.parent_id, chain.depth + 1 FROM accounts a JOIN chain ON a.id = chain.parent_id \
            WHERE chain.depth < 10000) \
          SELECT start_id, id FROM chain WHERE depth > 0 ORDER BY start_id, depth",
-        placeholders(backend, ids.len())
+        mark_list(backend, ids.len())
     );
     let values: Vec<Value> = ids.iter().map(|id| (*id).into()).collect();
     let mut chains: HashMap<Uuid, Vec<Uuid>> = ids.iter().map(|id| (*id, Vec::new())).collect();
@@ -67,6 +57,8 @@ pub async fn ancestor_ids(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<V
     Ok(chain)
 }
 
+/// Raw SQL (the same on SQLite and PostgreSQL) walking down from `count` bound root ids at once,
+/// with each row's depth below its root; the depth bound stops a walk on cyclic data.
 fn subtree_sql(backend: DbBackend, count: usize) -> String {
     format!(
         "WITH RECURSIVE tree(root_id, id, depth) AS (\
@@ -75,7 +67,7 @@ fn subtree_sql(backend: DbBackend, count: usize) -> String {
            SELECT tree.root_id, a.id, tree.depth + 1 FROM accounts a JOIN tree ON a.parent_id = tree.id \
            WHERE tree.depth < 10000) \
          SELECT root_id, id, depth FROM tree WHERE depth > 0",
-        placeholders(backend, count)
+        mark_list(backend, count)
     )
 }
 
@@ -109,10 +101,11 @@ pub async fn descendants(
     if places.is_empty() {
         return Ok(out);
     }
+    // The same walk as a bound condition on `accounts`, so the access scope can filter the rows.
     let subtree = Expr::cust_with_values(
         format!(
             r#""accounts"."id" IN (WITH RECURSIVE tree(id) AS (SELECT id FROM accounts WHERE id IN ({}) UNION ALL SELECT a.id FROM accounts a JOIN tree ON a.parent_id = tree.id) SELECT id FROM tree)"#,
-            placeholders(backend, roots.len())
+            mark_list(backend, roots.len())
         ),
         values,
     );
