@@ -290,7 +290,7 @@ pub struct ConsumerRelationshipPayload {
     /// Whether this was only a preview.
     pub dry_run: bool,
     /// Principals whose readable cases change (reported on create), with how many they gain or lose.
-    pub access_changes: Vec<super::cases::AccessChange>,
+    pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
 /// Consumer relationship mutations (manager or admin).
@@ -333,7 +333,7 @@ impl ConsumerRelationshipsMutation {
         Ok(ConsumerRelationshipPayload {
             consumer_relationship: ConsumerRelationship(model),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 
@@ -364,13 +364,13 @@ impl ConsumerRelationshipsMutation {
         ctx: &Context<'_>,
         id: ID,
         #[graphql(default)] dry_run: bool,
-    ) -> Result<super::cases::AccessDeletePayload> {
+    ) -> Result<super::access_changes::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::ConsumerRelationship], "id")?;
         let (_, changes) = service::delete(domain(ctx), uuid, dry_run).await?;
-        Ok(super::cases::AccessDeletePayload {
+        Ok(super::access_changes::AccessDeletePayload {
             deleted_id: (!dry_run).then(|| ids::encode(Kind::ConsumerRelationship, uuid)),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 }

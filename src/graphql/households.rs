@@ -323,7 +323,7 @@ pub struct EndMembershipPayload {
     /// Member relationships removed because the consumer is no longer a current member.
     pub removed: Vec<RemovedRecords>,
     /// Principals whose readable cases change, with how many they gain or lose.
-    pub access_changes: Vec<super::cases::AccessChange>,
+    pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
 /// Result of a sweep.
@@ -448,7 +448,7 @@ impl HouseholdsMutation {
         Ok(EndMembershipPayload {
             dry_run: input.dry_run,
             removed: removed_records(removal),
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
             membership: HouseholdMembership(model),
         })
     }

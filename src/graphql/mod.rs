@@ -1,5 +1,6 @@
 //! The GraphQL layer: schema, types per domain area, the dataloader and error mapping.
 
+pub mod access_changes;
 pub mod accounts;
 pub mod cases;
 pub mod connection;
@@ -89,7 +90,8 @@ pub struct Query(
     users::UsersQuery,
     relationships::RelationshipsQuery,
     responsibilities::ResponsibilitiesQuery,
-    cases::CasesQuery,
+    cases::list::CasesQuery,
+    cases::access::AccessCheckQuery,
 );
 
 /// All mutations; each runs in one transaction and writes its audit entry.
@@ -105,7 +107,7 @@ pub struct Mutation(
     responsibilities::ResponsibilitiesMutation,
     teams::TeamsMutation,
     consumer_relationships::ConsumerRelationshipsMutation,
-    cases::CasesMutation,
+    cases::mutations::CasesMutation,
 );
 
 /// The executable schema.

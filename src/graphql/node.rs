@@ -2,6 +2,10 @@
 
 use async_graphql::{Context, ID, Interface, Object, Result};
 
+use uuid::Uuid;
+
+use crate::domain::principal::Identity;
+
 use super::{
     accounts::{Account, Partner},
     consumers::Consumer,
@@ -108,6 +112,16 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: uuid::Uuid) -> Result<Optio
             .map(|m| Node::Case(super::cases::Case(m))),
         Kind::CaseComment => None,
     })
+}
+
+/// The node kind and id a principal signs in as; none for anonymous and unregistered callers.
+pub fn identity_node(identity: Identity) -> Option<(Kind, Uuid)> {
+    match identity {
+        Identity::InternalUser { id } => Some((Kind::InternalUser, id)),
+        Identity::Contact { id, .. } => Some((Kind::Contact, id)),
+        Identity::Consumer { id } => Some((Kind::Consumer, id)),
+        Identity::Anonymous | Identity::Unregistered => None,
+    }
 }
 
 /// `node` and `nodes`.

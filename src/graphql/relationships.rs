@@ -488,7 +488,7 @@ pub struct AccountRelationshipPayload {
     /// Whether this was only a preview.
     pub dry_run: bool,
     /// Principals whose readable cases change (reported on create), with how many they gain or lose.
-    pub access_changes: Vec<super::cases::AccessChange>,
+    pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
 /// Records of one kind removed (or, on a dry run, to be removed) by a cascade.
@@ -631,7 +631,7 @@ impl RelationshipsMutation {
         Ok(AccountRelationshipPayload {
             account_relationship: AccountRelationship(model),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 
@@ -662,13 +662,13 @@ impl RelationshipsMutation {
         ctx: &Context<'_>,
         id: ID,
         #[graphql(default)] dry_run: bool,
-    ) -> Result<super::cases::AccessDeletePayload> {
+    ) -> Result<super::access_changes::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::AccountRelationship], "id")?;
         let (_, changes) = records::delete(domain(ctx), uuid, dry_run).await?;
-        Ok(super::cases::AccessDeletePayload {
+        Ok(super::access_changes::AccessDeletePayload {
             deleted_id: (!dry_run).then(|| ids::encode(Kind::AccountRelationship, uuid)),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 }

@@ -358,7 +358,7 @@ pub struct ContactRelationshipPayload {
     /// Whether this was only a preview.
     pub dry_run: bool,
     /// Principals whose readable cases change, with how many they gain or lose.
-    pub access_changes: Vec<super::cases::AccessChange>,
+    pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
 /// Responsibility and contact relationship mutations.
@@ -450,7 +450,7 @@ impl ResponsibilitiesMutation {
         Ok(ContactRelationshipPayload {
             contact_relationship: ContactRelationship(model),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 
@@ -460,13 +460,13 @@ impl ResponsibilitiesMutation {
         ctx: &Context<'_>,
         id: ID,
         #[graphql(default)] dry_run: bool,
-    ) -> Result<super::cases::AccessDeletePayload> {
+    ) -> Result<super::access_changes::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::ContactRelationship], "id")?;
         let (_, changes) = links::delete(domain(ctx), uuid, dry_run).await?;
-        Ok(super::cases::AccessDeletePayload {
+        Ok(super::access_changes::AccessDeletePayload {
             deleted_id: (!dry_run).then(|| ids::encode(Kind::ContactRelationship, uuid)),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 }

@@ -186,7 +186,7 @@ pub struct TeamMemberPayload {
     /// Whether this was only a preview.
     pub dry_run: bool,
     /// Principals whose readable cases change (reported on create), with how many they gain or lose.
-    pub access_changes: Vec<super::cases::AccessChange>,
+    pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
 /// Team mutations (manager or admin).
@@ -234,7 +234,7 @@ impl TeamsMutation {
         Ok(TeamMemberPayload {
             team_member: TeamMember(model),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 
@@ -263,13 +263,13 @@ impl TeamsMutation {
         ctx: &Context<'_>,
         id: ID,
         #[graphql(default)] dry_run: bool,
-    ) -> Result<super::cases::AccessDeletePayload> {
+    ) -> Result<super::access_changes::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::TeamMember], "id")?;
         let (_, changes) = service::delete(domain(ctx), uuid, dry_run).await?;
-        Ok(super::cases::AccessDeletePayload {
+        Ok(super::access_changes::AccessDeletePayload {
             deleted_id: (!dry_run).then(|| ids::encode(Kind::TeamMember, uuid)),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 }
