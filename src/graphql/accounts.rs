@@ -2,27 +2,23 @@
 
 use std::{borrow::Cow, marker::PhantomData};
 
-use async_graphql::{
-    Context, Enum, ID, InputObject, Interface, Object, Result, SimpleObject, TypeName,
-};
+use async_graphql::{Context, Enum, ID, InputObject, Interface, Object, Result, TypeName};
 use chrono::{DateTime, Utc};
 use entity::account;
 
 use super::{
     NameOrder, OrderDirection,
+    account_relationships::{self, AccountRelationshipFilter, AccountRelationshipSide},
     connection::{Connection, cost, page_args, wants},
+    contact_relationships::{self, ContactRelationship, ContactRelationshipCandidate},
     contacts::Contact,
     domain,
     ids::{self, Kind},
     loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf, EdgeKey},
-    relationships::{self, AccountRelationshipFilter, AccountRelationshipSide},
-    responsibilities::{self, ContactRelationship, ContactRelationshipCandidate},
     state,
 };
 use crate::domain::account_relationships::Direction;
-use crate::domain::accounts::{
-    self as service, AccountFilter as Filter, AccountOrder as Order, AccountPatch, NewAccount,
-};
+use crate::domain::accounts::{self as service, AccountFilter as Filter, AccountOrder as Order};
 use crate::domain::contact_relationships::LinkSide;
 use crate::pagination::{Cursor, SortValue};
 
@@ -298,8 +294,13 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<AccountRelationshipSide>> {
-        relationships::relationships_of(ctx, self.model.id, filter, (first, after, last, before))
-            .await
+        account_relationships::relationships_of(
+            ctx,
+            self.model.id,
+            filter,
+            (first, after, last, before),
+        )
+        .await
     }
     /// Partner accounts linked to this account by a PARTNER-to-ACCOUNT relationship type.
     #[allow(clippy::too_many_arguments)]
@@ -314,7 +315,7 @@ impl<S: Side> Org<S> {
         before: Option<String>,
     ) -> Result<Connection<Partner>> {
         let page = (first, after, last, before);
-        relationships::partner_links(
+        account_relationships::partner_links(
             ctx,
             self.model.id,
             Direction::Reverse,
@@ -337,7 +338,7 @@ impl<S: Side> Org<S> {
         before: Option<String>,
     ) -> Result<Connection<Account>> {
         let page = (first, after, last, before);
-        relationships::partner_links(
+        account_relationships::partner_links(
             ctx,
             self.model.id,
             Direction::Forward,
@@ -358,9 +359,9 @@ impl<S: Side> Org<S> {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
+    ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = (first, after, last, before);
-        super::teams::team_edge(
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Account),
             self.model.id,
@@ -475,7 +476,8 @@ impl<S: Side> Org<S> {
         before: Option<String>,
     ) -> Result<Connection<ContactRelationship>> {
         let page = (first, after, last, before);
-        responsibilities::links_of(ctx, LinkSide::Account, self.model.id, current_only, page).await
+        contact_relationships::links_of(ctx, LinkSide::Account, self.model.id, current_only, page)
+            .await
     }
     /// Contacts that may be given a responsibility on this account, each with why it qualifies.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -487,7 +489,7 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<ContactRelationshipCandidate>> {
-        responsibilities::candidates_of(ctx, self.model.id, (first, after, last, before)).await
+        contact_relationships::candidates_of(ctx, self.model.id, (first, after, last, before)).await
     }
 }
 
@@ -583,140 +585,5 @@ impl AccountsQuery {
             (first, after, last, before),
         )
         .await
-    }
-}
-
-/// Input of `createAccount`.
-#[derive(InputObject)]
-pub struct CreateAccountInput {
-    /// Display name.
-    pub name: String,
-    /// Account number; generated (ACC0000001, ...) when absent.
-    pub number: Option<String>,
-    /// Customer flag.
-    #[graphql(default)]
-    pub is_customer: bool,
-    /// Partner flag.
-    #[graphql(default)]
-    pub is_partner: bool,
-    /// Parent account in the hierarchy.
-    pub parent_id: Option<ID>,
-}
-
-/// Input of `updateAccount`; absent fields stay as they are.
-#[derive(InputObject)]
-pub struct UpdateAccountInput {
-    /// The account to change.
-    pub id: ID,
-    pub name: Option<String>,
-    pub is_customer: Option<bool>,
-    pub is_partner: Option<bool>,
-    /// New parent account.
-    pub parent_id: Option<ID>,
-    /// Remove the parent (makes the account a root).
-    #[graphql(default)]
-    pub clear_parent: bool,
-}
-
-/// Result of a mutation that returns an organisation.
-pub struct AccountPayload {
-    model: account::Model,
-}
-
-#[Object]
-impl AccountPayload {
-    /// The organisation after the change.
-    async fn account(&self) -> Organization {
-        Organization::from_model(self.model.clone())
-    }
-}
-
-/// Result of a delete: the ID that no longer exists.
-#[derive(SimpleObject)]
-pub struct DeletePayload {
-    /// Global ID of the deleted record.
-    pub deleted_id: ID,
-}
-
-/// Account mutations (admin or manager).
-#[derive(Default)]
-pub struct AccountsMutation;
-
-#[Object]
-impl AccountsMutation {
-    /// Creates a customer and/or partner account.
-    async fn create_account(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateAccountInput,
-    ) -> Result<AccountPayload> {
-        let parent_id = input
-            .parent_id
-            .as_ref()
-            .map(|id| ids::decode(id, ids::ORGANIZATION, "parentId"))
-            .transpose()?;
-        let model = service::create(
-            domain(ctx),
-            NewAccount {
-                name: input.name,
-                number: input.number,
-                is_customer: input.is_customer,
-                is_partner: input.is_partner,
-                parent_id,
-            },
-        )
-        .await?;
-        Ok(AccountPayload { model })
-    }
-
-    /// Changes an account's name, flags or place in the hierarchy (cycles are refused).
-    async fn update_account(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateAccountInput,
-    ) -> Result<AccountPayload> {
-        let id = ids::decode(&input.id, ids::ORGANIZATION, "id")?;
-        let parent = input
-            .parent_id
-            .as_ref()
-            .map(|id| ids::decode(id, ids::ORGANIZATION, "parentId"))
-            .transpose()?;
-        let parent_id = match (parent, input.clear_parent) {
-            (Some(_), true) => {
-                return Err(crate::domain::DomainError::invalid(
-                    "clearParent",
-                    "give parentId or clearParent, not both",
-                )
-                .into());
-            }
-            (Some(parent), false) => Some(Some(parent)),
-            (None, true) => Some(None),
-            (None, false) => None,
-        };
-        let patch = AccountPatch {
-            name: input.name,
-            is_customer: input.is_customer,
-            is_partner: input.is_partner,
-            parent_id,
-        };
-        Ok(AccountPayload {
-            model: service::update(domain(ctx), id, patch).await?,
-        })
-    }
-
-    /// Deletes an account without contacts or child accounts.
-    async fn delete_account(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
-        let uuid = ids::decode(&id, ids::ORGANIZATION, "id")?;
-        let model = service::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload {
-            deleted_id: ids::encode(
-                if model.is_customer {
-                    Kind::Account
-                } else {
-                    Kind::Partner
-                },
-                uuid,
-            ),
-        })
     }
 }

@@ -6,6 +6,7 @@ use entity::{consumer_relationship as link, consumer_relationship_side as side};
 use uuid::Uuid;
 
 use super::{
+    account_relationships::RelationshipDirection,
     connection::{Connection, page_args},
     consumers::Consumer,
     domain,
@@ -15,8 +16,7 @@ use super::{
         ConsumerId, ConsumerSidesParams, CurrentMember, EdgeKey, HouseholdId, MemberLinksParams,
         ResponsibilityId,
     },
-    relationships::RelationshipDirection,
-    responsibilities::ResponsibilityDefinition,
+    responsibility_definitions::ResponsibilityDefinition,
     state,
 };
 use crate::domain::{

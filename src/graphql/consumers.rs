@@ -7,11 +7,11 @@ use entity::consumer;
 use super::{
     NameOrder,
     connection::{Connection, cost, page_args, wants},
+    deletions::CascadeDeletePayload,
     domain,
     households::{Household, HouseholdMembership, memberships_page},
     ids::{self, Kind},
     loaders::{HouseholdId, MembershipParams},
-    relationships::CascadeDeletePayload,
     state,
 };
 use crate::domain::{
@@ -113,9 +113,9 @@ impl Consumer {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
+    ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = (first, after, last, before);
-        super::teams::team_edge(
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Consumer),
             self.0.id,

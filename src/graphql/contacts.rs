@@ -6,8 +6,9 @@ use entity::contact;
 
 use super::{
     NameOrder,
-    accounts::{DeletePayload, Organization},
+    accounts::Organization,
     connection::{Connection, cost, page_args, wants},
+    deletions::DeletePayload,
     domain,
     ids::{self, Kind},
     loaders::{AccountId, RolesOf},
@@ -71,9 +72,9 @@ impl Contact {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::responsibilities::ContactRelationship>> {
+    ) -> Result<Connection<super::contact_relationships::ContactRelationship>> {
         let page = (first, after, last, before);
-        super::responsibilities::links_of(
+        super::contact_relationships::links_of(
             ctx,
             crate::domain::contact_relationships::LinkSide::Contact,
             self.0.id,

@@ -9,10 +9,10 @@ use super::{
     NameOrder,
     connection::{Connection, cost, page_args, wants},
     consumers::{Consumer, NameFilter, filter_visible},
+    deletions::{CascadeDeletePayload, RemovedRecords, removed_records},
     domain,
     ids::{self, Kind},
     loaders::{ConsumerId, EdgeKey, HouseholdId, MembershipParams},
-    relationships::{CascadeDeletePayload, RemovedRecords, removed_records},
     state,
 };
 use crate::domain::households::{self as service, MembershipSide, is_current};
@@ -119,9 +119,9 @@ impl Household {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
+    ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = (first, after, last, before);
-        super::teams::team_edge(
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Household),
             self.0.id,

@@ -1,22 +1,26 @@
 //! The GraphQL layer: schema, types per domain area, the dataloader and error mapping.
 
 pub mod access_changes;
+pub mod account_mutations;
+pub mod account_relationships;
 pub mod accounts;
 pub mod cases;
 pub mod connection;
 pub mod consumer_relationships;
 pub mod consumers;
+pub mod contact_relationships;
 pub mod contacts;
+pub mod deletions;
 pub mod error;
 pub mod households;
 pub mod ids;
+pub mod internal_users;
 pub mod limits;
 pub mod loaders;
 pub mod node;
-pub mod relationships;
-pub mod responsibilities;
-pub mod teams;
-pub mod users;
+pub mod relationship_types;
+pub mod responsibility_definitions;
+pub mod team_members;
 pub mod viewer;
 
 use std::sync::Arc;
@@ -87,9 +91,9 @@ pub struct Query(
     contacts::ContactsQuery,
     consumers::ConsumersQuery,
     households::HouseholdsQuery,
-    users::UsersQuery,
-    relationships::RelationshipsQuery,
-    responsibilities::ResponsibilitiesQuery,
+    internal_users::InternalUsersQuery,
+    relationship_types::RelationshipTypesQuery,
+    responsibility_definitions::ResponsibilityDefinitionsQuery,
     cases::list::CasesQuery,
     cases::access::AccessCheckQuery,
 );
@@ -98,14 +102,16 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct Mutation(
-    accounts::AccountsMutation,
+    account_mutations::AccountsMutation,
     contacts::ContactsMutation,
     consumers::ConsumersMutation,
     households::HouseholdsMutation,
-    users::UsersMutation,
-    relationships::RelationshipsMutation,
-    responsibilities::ResponsibilitiesMutation,
-    teams::TeamsMutation,
+    internal_users::InternalUsersMutation,
+    relationship_types::RelationshipTypesMutation,
+    account_relationships::AccountRelationshipsMutation,
+    responsibility_definitions::ResponsibilityDefinitionsMutation,
+    contact_relationships::ContactRelationshipsMutation,
+    team_members::TeamMembersMutation,
     consumer_relationships::ConsumerRelationshipsMutation,
     cases::mutations::CasesMutation,
 );

@@ -7,19 +7,21 @@ use uuid::Uuid;
 use crate::domain::principal::Identity;
 
 use super::{
+    account_relationships::AccountRelationship,
     accounts::{Account, Partner},
     consumers::Consumer,
+    contact_relationships::ContactRelationship,
     contacts::Contact,
     households::{Household, HouseholdMembership},
     ids::{self, Kind},
+    internal_users::InternalUser,
     loaders::{
         AccountId, ConsumerId, ContactId, ContactRelationshipId, HouseholdId, InternalUserId,
         MembershipId, RelationshipId, RelationshipTypeId, ResponsibilityId,
     },
-    relationships::{AccountRelationship, AccountRelationshipType},
-    responsibilities::{ContactRelationship, ResponsibilityDefinition},
+    relationship_types::AccountRelationshipType,
+    responsibility_definitions::ResponsibilityDefinition,
     state,
-    users::InternalUser,
 };
 
 /// An object with a global ID.
@@ -41,7 +43,7 @@ pub enum Node {
     AccountRelationship(AccountRelationship),
     ResponsibilityDefinition(ResponsibilityDefinition),
     ContactRelationship(ContactRelationship),
-    TeamMember(super::teams::TeamMember),
+    TeamMember(super::team_members::TeamMember),
     ConsumerRelationship(super::consumer_relationships::ConsumerRelationship),
     Case(super::cases::Case),
 }
@@ -99,7 +101,7 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: uuid::Uuid) -> Result<Optio
         Kind::TeamMember => loaders
             .load_one(super::loaders::TeamMemberId(id))
             .await?
-            .map(|m| Node::TeamMember(super::teams::TeamMember(m))),
+            .map(|m| Node::TeamMember(super::team_members::TeamMember(m))),
         Kind::ConsumerRelationship => loaders
             .load_one(super::loaders::ConsumerRelationshipId(id))
             .await?

@@ -12,13 +12,13 @@ use super::{
     domain,
     households::Household,
     ids::{self, Kind},
+    internal_users::InternalUser,
     loaders::{
         AccountId, ConsumerId, EdgeKey, HouseholdId, InternalUserId, ResponsibilityId, TeamParams,
         TeamSide,
     },
-    responsibilities::ResponsibilityDefinition,
+    responsibility_definitions::ResponsibilityDefinition,
     state,
-    users::InternalUser,
 };
 use crate::domain::{
     DomainError,
@@ -191,10 +191,10 @@ pub struct TeamMemberPayload {
 
 /// Team mutations (manager or admin).
 #[derive(Default)]
-pub struct TeamsMutation;
+pub struct TeamMembersMutation;
 
 #[Object]
-impl TeamsMutation {
+impl TeamMembersMutation {
     /// Puts an internal user on the team of an account, consumer or household.
     async fn add_team_member(
         &self,

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use entity::internal_user;
 
 use super::{
-    accounts::DeletePayload,
     connection::{Connection, cost, page_args, wants},
     consumers::NameFilter,
+    deletions::DeletePayload,
     domain,
     ids::{self, Kind},
     loaders::RolesOf,
@@ -61,9 +61,9 @@ impl InternalUser {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
+    ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = (first, after, last, before);
-        super::teams::team_edge(
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Account),
             self.0.id,
@@ -83,9 +83,9 @@ impl InternalUser {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
+    ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = (first, after, last, before);
-        super::teams::team_edge(
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Consumer),
             self.0.id,
@@ -105,9 +105,9 @@ impl InternalUser {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
+    ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = (first, after, last, before);
-        super::teams::team_edge(
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Household),
             self.0.id,
@@ -128,10 +128,10 @@ impl InternalUser {
 
 /// Internal user queries.
 #[derive(Default)]
-pub struct UsersQuery;
+pub struct InternalUsersQuery;
 
 #[Object]
-impl UsersQuery {
+impl InternalUsersQuery {
     /// Internal users (staff only), by name.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn internal_users(
@@ -215,10 +215,10 @@ fn role_input(input: &RoleInput) -> Result<(Holder, Role)> {
 
 /// Internal user and role mutations (admin only).
 #[derive(Default)]
-pub struct UsersMutation;
+pub struct InternalUsersMutation;
 
 #[Object]
-impl UsersMutation {
+impl InternalUsersMutation {
     /// Creates an internal user.
     async fn create_internal_user(
         &self,
