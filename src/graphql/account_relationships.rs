@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{
     access_changes::{AccessChange, AccessDeletePayload, access_changes},
     accounts::Organization,
-    connection::{Connection, page_args},
+    connection::{Connection, RelayArgs},
     consumers::filter_visible,
     domain,
     ids::{self, Kind},
@@ -202,11 +202,11 @@ pub async fn sides(
     ctx: &Context<'_>,
     account: Uuid,
     filter: SideFilter,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Page<side::Model>> {
     let params = SidesParams {
         filter,
-        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+        args: page.validate(ctx)?,
     };
     Ok(state(ctx)
         .loaders
@@ -223,7 +223,7 @@ pub async fn relationships_of(
     ctx: &Context<'_>,
     account: Uuid,
     filter: Option<AccountRelationshipFilter>,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<AccountRelationshipSide>> {
     let filter = filter.unwrap_or_default();
     let filter = SideFilter {
@@ -248,7 +248,7 @@ pub async fn partner_links<N>(
     account: Uuid,
     direction: Direction,
     current_only: bool,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
     face: impl Fn(entity::account::Model) -> Option<N>,
 ) -> Result<Connection<N>> {
     let filter = SideFilter {

@@ -9,7 +9,7 @@ use entity::account;
 use super::{
     NameOrder, OrderDirection,
     account_relationships::{self, AccountRelationshipFilter, AccountRelationshipSide},
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs, cost, wants},
     contact_relationships::{self, ContactRelationship, ContactRelationshipCandidate},
     contacts::Contact,
     domain,
@@ -241,7 +241,7 @@ impl<S: Side> Org<S> {
     ) -> Result<Connection<Organization>> {
         let (order, descending) = AccountOrder::domain(order_by);
         let params = ChildrenParams {
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
             order,
             descending,
         };
@@ -268,7 +268,7 @@ impl<S: Side> Org<S> {
     ) -> Result<Connection<Contact>> {
         let (by_name, descending) = NameOrder::domain(order_by);
         let params = ContactsParams {
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
             by_name,
             descending,
         };
@@ -298,7 +298,7 @@ impl<S: Side> Org<S> {
             ctx,
             self.model.id,
             filter,
-            (first, after, last, before),
+            RelayArgs::new(first, after, last, before),
         )
         .await
     }
@@ -314,7 +314,7 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<Partner>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         account_relationships::partner_links(
             ctx,
             self.model.id,
@@ -337,7 +337,7 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<Account>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         account_relationships::partner_links(
             ctx,
             self.model.id,
@@ -360,7 +360,7 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Account),
@@ -383,7 +383,7 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::cases::Case>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::cases::cases_of(
             ctx,
             crate::domain::cases::CaseParent::Account,
@@ -441,7 +441,7 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<HierarchyMember>> {
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let list = state(ctx)
             .loaders
             .load_one(DescendantsOf(self.model.id))
@@ -475,7 +475,7 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<ContactRelationship>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         contact_relationships::links_of(ctx, LinkSide::Account, self.model.id, current_only, page)
             .await
     }
@@ -489,7 +489,12 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<ContactRelationshipCandidate>> {
-        contact_relationships::candidates_of(ctx, self.model.id, (first, after, last, before)).await
+        contact_relationships::candidates_of(
+            ctx,
+            self.model.id,
+            RelayArgs::new(first, after, last, before),
+        )
+        .await
     }
 }
 
@@ -519,14 +524,14 @@ async fn list<S: Side>(
     ctx: &Context<'_>,
     mut filter: Filter,
     order_by: Option<AccountOrder>,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<Org<S>>> {
     let (order, descending) = AccountOrder::domain(order_by);
     match S::KIND {
         Kind::Partner => filter.is_partner = Some(true),
         _ => filter.is_customer = Some(true),
     }
-    let args = page_args(ctx, page.0, page.1, page.2, page.3)?;
+    let args = page.validate(ctx)?;
     let page = service::list(
         domain(ctx),
         &filter,
@@ -560,7 +565,7 @@ impl AccountsQuery {
             ctx,
             AccountFilter::domain(filter)?,
             order_by,
-            (first, after, last, before),
+            RelayArgs::new(first, after, last, before),
         )
         .await
     }
@@ -582,7 +587,7 @@ impl AccountsQuery {
             ctx,
             AccountFilter::domain(filter)?,
             order_by,
-            (first, after, last, before),
+            RelayArgs::new(first, after, last, before),
         )
         .await
     }

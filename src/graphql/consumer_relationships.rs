@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{
     account_relationships::RelationshipDirection,
-    connection::{Connection, page_args},
+    connection::{Connection, RelayArgs},
     consumers::Consumer,
     domain,
     households::Household,
@@ -215,11 +215,11 @@ pub async fn sides_of(
     ctx: &Context<'_>,
     consumer: Uuid,
     current_only: bool,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<ConsumerRelationshipSide>> {
     let params = ConsumerSidesParams {
         current_only,
-        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+        args: page.validate(ctx)?,
     };
     let page = state(ctx)
         .loaders
@@ -237,11 +237,11 @@ pub async fn member_links_of(
     ctx: &Context<'_>,
     household: Uuid,
     current_only: bool,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<ConsumerRelationship>> {
     let params = MemberLinksParams {
         current_only,
-        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+        args: page.validate(ctx)?,
     };
     let page = state(ctx)
         .loaders

@@ -6,7 +6,7 @@ use entity::consumer;
 
 use super::{
     NameOrder,
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs, cost, wants},
     deletions::CascadeDeletePayload,
     domain,
     households::{Household, HouseholdMembership, memberships_page},
@@ -70,7 +70,7 @@ impl Consumer {
         let params = MembershipParams {
             side: MembershipSide::Consumer,
             current_only,
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         let page = memberships_page(ctx, self.0.id, params).await?;
         let ids: Vec<HouseholdId> = page
@@ -95,7 +95,7 @@ impl Consumer {
         let params = MembershipParams {
             side: MembershipSide::Consumer,
             current_only: false,
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         Ok(Connection::from_page(
             memberships_page(ctx, self.0.id, params).await?,
@@ -114,7 +114,7 @@ impl Consumer {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Consumer),
@@ -140,7 +140,7 @@ impl Consumer {
             ctx,
             self.0.id,
             current_only,
-            (first, after, last, before),
+            RelayArgs::new(first, after, last, before),
         )
         .await
     }
@@ -157,7 +157,7 @@ impl Consumer {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::cases::Case>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::cases::cases_of(
             ctx,
             crate::domain::cases::CaseParent::Consumer,
@@ -220,7 +220,7 @@ impl ConsumersQuery {
     ) -> Result<Connection<Consumer>> {
         let name = filter.and_then(|f| f.name_contains);
         let (by_name, descending) = NameOrder::domain(order_by);
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let page = service::list(
             domain(ctx),
             name.as_deref(),

@@ -10,7 +10,7 @@ use super::{
     access_changes::{AccessChange, AccessDeletePayload, access_changes},
     account_relationships::{AccountRelationship, RelationshipDirection},
     accounts::Organization,
-    connection::{Connection, page_args},
+    connection::{Connection, RelayArgs},
     contacts::Contact,
     domain,
     ids::{self, Kind},
@@ -173,12 +173,12 @@ pub async fn links_of(
     by: LinkSide,
     key: Uuid,
     current_only: bool,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<ContactRelationship>> {
     let params = LinkParams {
         by,
         current_only,
-        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+        args: page.validate(ctx)?,
     };
     let page = state(ctx)
         .loaders
@@ -195,9 +195,9 @@ pub async fn links_of(
 pub async fn candidates_of(
     ctx: &Context<'_>,
     account: Uuid,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<ContactRelationshipCandidate>> {
-    let args = page_args(ctx, page.0, page.1, page.2, page.3)?;
+    let args = page.validate(ctx)?;
     let list = state(ctx)
         .loaders
         .load_one(super::loaders::CandidatesOf(account))

@@ -7,7 +7,7 @@ use entity::contact;
 use super::{
     NameOrder,
     accounts::Organization,
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs, cost, wants},
     deletions::DeletePayload,
     domain,
     ids::{self, Kind},
@@ -73,7 +73,7 @@ impl Contact {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::contact_relationships::ContactRelationship>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::contact_relationships::links_of(
             ctx,
             crate::domain::contact_relationships::LinkSide::Contact,
@@ -131,7 +131,7 @@ impl ContactsQuery {
                 .transpose()?,
         };
         let (by_name, descending) = NameOrder::domain(order_by);
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let page = service::list(
             domain(ctx),
             &filter,

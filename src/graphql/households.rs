@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{
     NameOrder,
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs, cost, wants},
     consumers::{Consumer, NameFilter, filter_visible},
     deletions::{CascadeDeletePayload, RemovedRecords, removed_records},
     domain,
@@ -74,7 +74,7 @@ impl Household {
         let params = MembershipParams {
             side: MembershipSide::Household,
             current_only,
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         let page = memberships_page(ctx, self.0.id, params).await?;
         let ids: Vec<ConsumerId> = page
@@ -101,7 +101,7 @@ impl Household {
         let params = MembershipParams {
             side: MembershipSide::Household,
             current_only,
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         Ok(Connection::from_page(
             memberships_page(ctx, self.0.id, params).await?,
@@ -120,7 +120,7 @@ impl Household {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Household),
@@ -146,7 +146,7 @@ impl Household {
             ctx,
             self.0.id,
             current_only,
-            (first, after, last, before),
+            RelayArgs::new(first, after, last, before),
         )
         .await
     }
@@ -163,7 +163,7 @@ impl Household {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::cases::Case>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::cases::cases_of(
             ctx,
             crate::domain::cases::CaseParent::Household,
@@ -244,7 +244,7 @@ impl HouseholdsQuery {
     ) -> Result<Connection<Household>> {
         let name = filter.and_then(|f| f.name_contains);
         let (by_name, descending) = NameOrder::domain(order_by);
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let page = service::list(
             domain(ctx),
             name.as_deref(),

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::internal_user;
 
 use super::{
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs, cost, wants},
     consumers::NameFilter,
     deletions::DeletePayload,
     domain,
@@ -62,7 +62,7 @@ impl InternalUser {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Account),
@@ -84,7 +84,7 @@ impl InternalUser {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Consumer),
@@ -106,7 +106,7 @@ impl InternalUser {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Household),
@@ -144,7 +144,7 @@ impl InternalUsersQuery {
         before: Option<String>,
     ) -> Result<Connection<InternalUser>> {
         let name = filter.and_then(|f| f.name_contains);
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let page = service::list(domain(ctx), name.as_deref(), &args, wants(ctx)).await?;
         Ok(Connection::from_page(page, InternalUser))
     }

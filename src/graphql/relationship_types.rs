@@ -6,7 +6,7 @@ use entity::account_relationship_type as rel_type;
 
 use super::{
     account_relationships::AccountRelationship,
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs, cost, wants},
     deletions::CascadeDeletePayload,
     domain,
     ids::{self, Kind},
@@ -120,7 +120,7 @@ impl AccountRelationshipType {
         before: Option<String>,
     ) -> Result<Connection<AccountRelationship>> {
         let params = TypeRecordsParams {
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         let page = state(ctx)
             .loaders
@@ -155,7 +155,7 @@ impl RelationshipTypesQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<AccountRelationshipType>> {
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let page = types::list(domain(ctx), active, &args, wants(ctx)).await?;
         Ok(Connection::from_page(page, AccountRelationshipType))
     }

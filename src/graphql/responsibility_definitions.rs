@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use entity::responsibility_definition as definition;
 
 use super::{
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs, cost, wants},
     deletions::CascadeDeletePayload,
     domain,
     ids::{self, Kind},
@@ -97,7 +97,7 @@ impl ResponsibilityDefinitionsQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<ResponsibilityDefinition>> {
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let page = service::list(
             domain(ctx),
             kind.map(ResponsibilityKind::domain),

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{
     accounts::Organization,
-    connection::{Connection, page_args},
+    connection::{Connection, RelayArgs},
     consumers::Consumer,
     domain,
     households::Household,
@@ -134,12 +134,12 @@ pub async fn team_edge(
     side: TeamSide,
     key: Uuid,
     current_only: bool,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<TeamMember>> {
     let params = TeamParams {
         side,
         current_only,
-        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+        args: page.validate(ctx)?,
     };
     let page = state(ctx)
         .loaders

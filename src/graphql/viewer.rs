@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object, Result};
 
-use super::{domain, ids::Kind, node};
+use super::{connection::RelayArgs, domain, ids::Kind, node};
 use crate::domain::principal::Identity;
 
 /// The caller of the request.
@@ -40,7 +40,13 @@ impl Viewer {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<super::connection::Connection<super::cases::Case>> {
-        super::cases::viewer_cases(ctx, filter, order_by, (first, after, last, before)).await
+        super::cases::viewer_cases(
+            ctx,
+            filter,
+            order_by,
+            RelayArgs::new(first, after, last, before),
+        )
+        .await
     }
     /// The contact, consumer or internal user the subject maps to.
     async fn node(&self, ctx: &Context<'_>) -> Result<Option<node::Node>> {

@@ -18,7 +18,7 @@ use crate::domain::{
 };
 use crate::graphql::{
     accounts::{Organization, Partner},
-    connection::{Connection, cost, page_args},
+    connection::{Connection, RelayArgs, cost},
     consumers::Consumer,
     contacts::Contact,
     domain,
@@ -166,7 +166,7 @@ impl Case {
         before: Option<String>,
     ) -> Result<Connection<CaseComment>> {
         let params = CommentParams {
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         let page = state(ctx)
             .loaders
@@ -229,7 +229,7 @@ impl Case {
             )
             .into());
         }
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let holders =
             case_explain::who_can_read(&domain(ctx).db, self.0.id, domain(ctx).clock.today())
                 .await?;

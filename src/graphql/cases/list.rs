@@ -8,7 +8,7 @@ use super::case::{Case, CaseState};
 use crate::domain::cases::{self as service, CaseFilter as Filter, CaseOrder, CaseParent};
 use crate::graphql::{
     OrderDirection,
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs, cost, wants},
     domain,
     ids::{self, Kind},
     loaders::{CaseEdgeParams, EdgeKey},
@@ -98,10 +98,10 @@ pub async fn viewer_cases(
     ctx: &Context<'_>,
     filter: Option<CaseFilter>,
     order_by: Option<CaseOrderBy>,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<Case>> {
     let (order, descending) = CaseOrderBy::domain(order_by);
-    let args = page_args(ctx, page.0, page.1, page.2, page.3)?;
+    let args = page.validate(ctx)?;
     let page = service::list(
         domain(ctx),
         &CaseFilter::domain(filter)?,
@@ -120,7 +120,7 @@ pub async fn cases_of(
     key: Uuid,
     filter: Option<CaseFilter>,
     order_by: Option<CaseOrderBy>,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<Case>> {
     let (order, descending) = CaseOrderBy::domain(order_by);
     let params = CaseEdgeParams {
@@ -128,7 +128,7 @@ pub async fn cases_of(
         filter: CaseFilter::domain(filter)?,
         order,
         descending,
-        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+        args: page.validate(ctx)?,
     };
     let page = state(ctx)
         .loaders
@@ -160,6 +160,12 @@ impl CasesQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<Case>> {
-        viewer_cases(ctx, filter, order_by, (first, after, last, before)).await
+        viewer_cases(
+            ctx,
+            filter,
+            order_by,
+            RelayArgs::new(first, after, last, before),
+        )
+        .await
     }
 }
