@@ -1,7 +1,7 @@
 //! Account relationships (managers): records stored once, and each account's two-sided view of them.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::{account_relationship as record, account_relationship_side as side};
 use uuid::Uuid;
 
@@ -15,6 +15,7 @@ use super::{
     loaders::{AccountId, EdgeKey, RelationshipTypeId, SidesParams},
     relationship_types::AccountRelationshipType,
     state,
+    validity::{InForce, Period, RelationshipFields},
 };
 use crate::domain::{
     account_relationships::{self as records, Direction, NewRelationship, SideFilter},
@@ -77,33 +78,19 @@ impl AccountRelationship {
     async fn account_to(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         load_org(ctx, self.0.to_id).await
     }
-    /// Optional display order.
-    async fn order(&self) -> Option<i32> {
-        self.0.sort_order
-    }
-    /// First day in force; absent means "since always".
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
-    }
-    /// Last day in force; absent means "open-ended".
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
-    }
-    /// Whether the relationship is in force today.
-    async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        validity(&self.0).covers(domain(ctx).clock.today())
-    }
-    /// When the relationship was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    #[graphql(flatten)]
+    async fn dated(&self) -> RelationshipFields {
+        RelationshipFields {
+            order: self.0.sort_order,
+            period: self.period(),
+            created_at: self.0.created_at,
+        }
     }
 }
 
-fn validity(model: &record::Model) -> Validity {
-    Validity {
-        sort_order: model.sort_order,
-        valid_from: model.valid_from,
-        valid_to: model.valid_to,
+impl InForce for AccountRelationship {
+    fn period(&self) -> Period {
+        Period::new(self.0.valid_from, self.0.valid_to)
     }
 }
 
@@ -162,26 +149,19 @@ impl AccountRelationshipSide {
     async fn r#type(&self, ctx: &Context<'_>) -> Result<Option<AccountRelationshipType>> {
         load_type(ctx, self.0.type_id).await
     }
-    /// Optional display order.
-    async fn order(&self) -> Option<i32> {
-        self.0.sort_order
+    #[graphql(flatten)]
+    async fn dated(&self) -> RelationshipFields {
+        RelationshipFields {
+            order: self.0.sort_order,
+            period: self.period(),
+            created_at: self.0.created_at,
+        }
     }
-    /// First day in force.
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
-    }
-    /// Last day in force.
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
-    }
-    /// Whether the relationship is in force today.
-    async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        let v = Validity {
-            sort_order: None,
-            valid_from: self.0.valid_from,
-            valid_to: self.0.valid_to,
-        };
-        v.covers(domain(ctx).clock.today())
+}
+
+impl InForce for AccountRelationshipSide {
+    fn period(&self) -> Period {
+        Period::new(self.0.valid_from, self.0.valid_to)
     }
 }
 

@@ -3,7 +3,6 @@
 use std::{borrow::Cow, marker::PhantomData};
 
 use async_graphql::{Context, Enum, ID, InputObject, Interface, Object, Result, TypeName};
-use chrono::{DateTime, Utc};
 use entity::account;
 
 use super::{
@@ -16,6 +15,7 @@ use super::{
     ids::{self, Kind},
     loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf, EdgeKey},
     state,
+    timestamps::Timestamps,
 };
 use crate::domain::account_relationships::Direction;
 use crate::domain::accounts::{self as service, AccountFilter as Filter, AccountOrder as Order};
@@ -201,13 +201,12 @@ impl<S: Side> Org<S> {
     pub async fn is_partner(&self) -> bool {
         self.model.is_partner
     }
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.model.created_at
-    }
-    /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.model.updated_at
+    #[graphql(flatten)]
+    async fn timestamps(&self) -> Timestamps {
+        Timestamps {
+            created_at: self.model.created_at,
+            updated_at: self.model.updated_at,
+        }
     }
     /// The same organisation as a customer account, when it is one.
     async fn as_account(&self) -> Option<Account> {

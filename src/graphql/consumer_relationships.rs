@@ -1,7 +1,7 @@
 //! Consumer relationships: consumer to consumer, and household member relationships.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::{consumer_relationship as link, consumer_relationship_side as side};
 use uuid::Uuid;
 
@@ -13,11 +13,11 @@ use super::{
     households::Household,
     ids::{self, Kind},
     loaders::{
-        ConsumerId, ConsumerSidesParams, CurrentMember, EdgeKey, HouseholdId, MemberLinksParams,
-        ResponsibilityId,
+        ConsumerId, ConsumerSidesParams, EdgeKey, HouseholdId, MemberLinksParams, ResponsibilityId,
     },
     responsibility_definitions::ResponsibilityDefinition,
     state,
+    validity::{InForce, Period, RelationshipFields},
 };
 use crate::domain::{
     consumer_relationships::{self as service, NewConsumerRelationship},
@@ -50,31 +50,6 @@ async fn responsibility(ctx: &Context<'_>, id: Uuid) -> Result<Option<Responsibi
         .map(ResponsibilityDefinition))
 }
 
-/// Whether a relationship is in force today: within its validity dates and, for a household
-/// member relationship, while both consumers are current members of the household.
-async fn is_current(
-    ctx: &Context<'_>,
-    valid_from: Option<NaiveDate>,
-    valid_to: Option<NaiveDate>,
-    household: Option<Uuid>,
-    consumers: [Uuid; 2],
-) -> Result<bool> {
-    let dated = Validity {
-        sort_order: None,
-        valid_from,
-        valid_to,
-    }
-    .covers(domain(ctx).clock.today());
-    let Some(household) = household.filter(|_| dated) else {
-        return Ok(dated);
-    };
-    let keys = consumers.map(|consumer| CurrentMember(household, consumer));
-    let found = state(ctx).loaders.load_many(keys).await?;
-    Ok(keys
-        .iter()
-        .all(|key| found.get(key).copied().unwrap_or(false)))
-}
-
 /// A consumer acting for another consumer; a household member relationship when it names a household.
 pub struct ConsumerRelationship(pub link::Model);
 
@@ -100,32 +75,13 @@ impl ConsumerRelationship {
     async fn responsibility(&self, ctx: &Context<'_>) -> Result<Option<ResponsibilityDefinition>> {
         responsibility(ctx, self.0.responsibility_id).await
     }
-    /// Optional display order.
-    async fn order(&self) -> Option<i32> {
-        self.0.sort_order
-    }
-    /// First day in force.
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
-    }
-    /// Last day in force.
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
-    }
-    /// Whether it is in force today (a member relationship also needs both consumers to be current members).
-    async fn is_current(&self, ctx: &Context<'_>) -> Result<bool> {
-        is_current(
-            ctx,
-            self.0.valid_from,
-            self.0.valid_to,
-            self.0.household_id,
-            [self.0.consumer_id, self.0.related_consumer_id],
-        )
-        .await
-    }
-    /// When it was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    #[graphql(flatten)]
+    async fn dated(&self) -> RelationshipFields {
+        RelationshipFields {
+            order: self.0.sort_order,
+            period: self.period(),
+            created_at: self.0.created_at,
+        }
     }
 }
 
@@ -189,24 +145,31 @@ impl ConsumerRelationshipSide {
     async fn responsibility(&self, ctx: &Context<'_>) -> Result<Option<ResponsibilityDefinition>> {
         responsibility(ctx, self.0.responsibility_id).await
     }
-    /// First day in force.
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
+    #[graphql(flatten)]
+    async fn dated(&self) -> RelationshipFields {
+        RelationshipFields {
+            order: self.0.sort_order,
+            period: self.period(),
+            created_at: self.0.created_at,
+        }
     }
-    /// Last day in force.
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
+}
+
+impl InForce for ConsumerRelationship {
+    fn period(&self) -> Period {
+        Period::new(self.0.valid_from, self.0.valid_to).within_household(
+            self.0.household_id,
+            [self.0.consumer_id, self.0.related_consumer_id],
+        )
     }
-    /// Whether it is in force today.
-    async fn is_current(&self, ctx: &Context<'_>) -> Result<bool> {
-        is_current(
-            ctx,
-            self.0.valid_from,
-            self.0.valid_to,
+}
+
+impl InForce for ConsumerRelationshipSide {
+    fn period(&self) -> Period {
+        Period::new(self.0.valid_from, self.0.valid_to).within_household(
             self.0.household_id,
             [self.0.consumer_id, self.0.other_consumer_id],
         )
-        .await
     }
 }
 

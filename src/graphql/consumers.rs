@@ -1,7 +1,6 @@
 //! Consumers: individual (B2C) customers.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::consumer;
 
 use super::{
@@ -13,6 +12,7 @@ use super::{
     ids::{self, Kind},
     loaders::{HouseholdId, MembershipParams},
     state,
+    timestamps::Timestamps,
 };
 use crate::domain::{
     consumers::{self as service, ConsumerInput},
@@ -168,13 +168,12 @@ impl Consumer {
         )
         .await
     }
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    #[graphql(flatten)]
+    async fn timestamps(&self) -> Timestamps {
+        Timestamps {
+            created_at: self.0.created_at,
+            updated_at: self.0.updated_at,
+        }
     }
 }
 

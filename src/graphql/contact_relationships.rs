@@ -2,7 +2,7 @@
 //! responsibility on another, and the candidates for one.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::contact_relationship as link;
 use uuid::Uuid;
 
@@ -17,6 +17,7 @@ use super::{
     loaders::{AccountId, ContactId, EdgeKey, LinkParams, ResponsibilityId},
     responsibility_definitions::ResponsibilityDefinition,
     state,
+    validity::{InForce, Period, RelationshipFields},
 };
 use crate::domain::{
     account_relationships::Direction,
@@ -58,30 +59,19 @@ impl ContactRelationship {
             .await?
             .map(ResponsibilityDefinition))
     }
-    /// Optional display order.
-    async fn order(&self) -> Option<i32> {
-        self.0.sort_order
+    #[graphql(flatten)]
+    async fn dated(&self) -> RelationshipFields {
+        RelationshipFields {
+            order: self.0.sort_order,
+            period: self.period(),
+            created_at: self.0.created_at,
+        }
     }
-    /// First day in force.
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
-    }
-    /// Last day in force.
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
-    }
-    /// Whether it is in force today.
-    async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        let v = Validity {
-            sort_order: None,
-            valid_from: self.0.valid_from,
-            valid_to: self.0.valid_to,
-        };
-        v.covers(domain(ctx).clock.today())
-    }
-    /// When it was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+}
+
+impl InForce for ContactRelationship {
+    fn period(&self) -> Period {
+        Period::new(self.0.valid_from, self.0.valid_to)
     }
 }
 

@@ -1,7 +1,6 @@
 //! Contacts: the people of an account who use the portal.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::contact;
 
 use super::{
@@ -13,6 +12,7 @@ use super::{
     ids::{self, Kind},
     loaders::{AccountId, RolesOf},
     state,
+    timestamps::Timestamps,
 };
 use crate::domain::{
     contacts::{self as service, ContactFilter as Filter, ContactPatch, NewContact},
@@ -83,13 +83,12 @@ impl Contact {
         )
         .await
     }
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    #[graphql(flatten)]
+    async fn timestamps(&self) -> Timestamps {
+        Timestamps {
+            created_at: self.0.created_at,
+            updated_at: self.0.updated_at,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Households and memberships: which consumers live together, since when and until when.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::{household, household_membership};
 use uuid::Uuid;
 
@@ -14,8 +14,10 @@ use super::{
     ids::{self, Kind},
     loaders::{ConsumerId, EdgeKey, HouseholdId, MembershipParams},
     state,
+    timestamps::Timestamps,
+    validity::{InForce, Period},
 };
-use crate::domain::households::{self as service, MembershipSide, is_current};
+use crate::domain::households::{self as service, MembershipSide};
 use crate::pagination::Page;
 
 /// Loads one parent's page of memberships through the request's dataloader.
@@ -174,13 +176,12 @@ impl Household {
         )
         .await
     }
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    #[graphql(flatten)]
+    async fn timestamps(&self) -> Timestamps {
+        Timestamps {
+            created_at: self.0.created_at,
+            updated_at: self.0.updated_at,
+        }
     }
 }
 
@@ -217,9 +218,15 @@ impl HouseholdMembership {
     async fn end_date(&self) -> Option<NaiveDate> {
         self.0.end_date
     }
-    /// Whether the membership is in force today.
-    async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        is_current(&self.0, domain(ctx).clock.today())
+    #[graphql(flatten)]
+    async fn validity(&self) -> Period {
+        self.period()
+    }
+}
+
+impl InForce for HouseholdMembership {
+    fn period(&self) -> Period {
+        Period::new(self.0.start_date, self.0.end_date)
     }
 }
 

@@ -1,7 +1,6 @@
 //! Internal users (staff) and stored role assignments.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::internal_user;
 
 use super::{
@@ -12,6 +11,7 @@ use super::{
     ids::{self, Kind},
     loaders::RolesOf,
     state,
+    timestamps::Timestamps,
 };
 use crate::domain::{
     DomainError,
@@ -116,13 +116,12 @@ impl InternalUser {
         )
         .await
     }
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    #[graphql(flatten)]
+    async fn timestamps(&self) -> Timestamps {
+        Timestamps {
+            created_at: self.0.created_at,
+            updated_at: self.0.updated_at,
+        }
     }
 }
 

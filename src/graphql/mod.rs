@@ -21,6 +21,8 @@ pub mod node;
 pub mod relationship_types;
 pub mod responsibility_definitions;
 pub mod team_members;
+pub mod timestamps;
+pub mod validity;
 pub mod viewer;
 
 use std::sync::Arc;
@@ -124,6 +126,7 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
+        .register_output_type::<validity::Validity>()
         .extension(limits::ErrorCodes {
             max_aliases: limits.max_aliases,
         });

@@ -1,7 +1,7 @@
 //! Team members: internal users on the team of an account, a consumer or a household.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::team_member;
 use uuid::Uuid;
 
@@ -19,6 +19,7 @@ use super::{
     },
     responsibility_definitions::ResponsibilityDefinition,
     state,
+    validity::{InForce, Period, RelationshipFields},
 };
 use crate::domain::{
     DomainError,
@@ -101,30 +102,19 @@ impl TeamMember {
             .await?
             .map(ResponsibilityDefinition))
     }
-    /// Optional display order.
-    async fn order(&self) -> Option<i32> {
-        self.0.sort_order
+    #[graphql(flatten)]
+    async fn dated(&self) -> RelationshipFields {
+        RelationshipFields {
+            order: self.0.sort_order,
+            period: self.period(),
+            created_at: self.0.created_at,
+        }
     }
-    /// First day in force.
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
-    }
-    /// Last day in force.
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
-    }
-    /// Whether it is in force today.
-    async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        let v = Validity {
-            sort_order: None,
-            valid_from: self.0.valid_from,
-            valid_to: self.0.valid_to,
-        };
-        v.covers(domain(ctx).clock.today())
-    }
-    /// When it was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+}
+
+impl InForce for TeamMember {
+    fn period(&self) -> Period {
+        Period::new(self.0.valid_from, self.0.valid_to)
     }
 }
 
