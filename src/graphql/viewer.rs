@@ -2,8 +2,7 @@
 
 use async_graphql::{Context, Object, Result};
 
-use super::{connection::RelayArgs, domain, ids::Kind, node};
-use crate::domain::principal::Identity;
+use super::{connection::RelayArgs, domain, node};
 
 /// The caller of the request.
 pub struct Viewer;
@@ -50,12 +49,7 @@ impl Viewer {
     }
     /// The contact, consumer or internal user the subject maps to.
     async fn node(&self, ctx: &Context<'_>) -> Result<Option<node::Node>> {
-        let target = match domain(ctx).principal.identity {
-            Identity::InternalUser { id } => Some((Kind::InternalUser, id)),
-            Identity::Contact { id, .. } => Some((Kind::Contact, id)),
-            Identity::Consumer { id } => Some((Kind::Consumer, id)),
-            Identity::Anonymous | Identity::Unregistered => None,
-        };
+        let target = node::identity_node(domain(ctx).principal.identity);
         match target {
             Some((kind, id)) => node::load(ctx, kind, id).await,
             None => Ok(None),
