@@ -80,11 +80,7 @@ impl AccountRelationship {
     }
     #[graphql(flatten)]
     async fn dated(&self) -> RelationshipFields {
-        RelationshipFields {
-            order: self.0.sort_order,
-            period: self.period(),
-            created_at: self.0.created_at,
-        }
+        RelationshipFields::of(self, self.0.sort_order, self.0.created_at)
     }
 }
 
@@ -151,11 +147,7 @@ impl AccountRelationshipSide {
     }
     #[graphql(flatten)]
     async fn dated(&self) -> RelationshipFields {
-        RelationshipFields {
-            order: self.0.sort_order,
-            period: self.period(),
-            created_at: self.0.created_at,
-        }
+        RelationshipFields::of(self, self.0.sort_order, self.0.created_at)
     }
 }
 

@@ -203,10 +203,7 @@ impl<S: Side> Org<S> {
     }
     #[graphql(flatten)]
     async fn timestamps(&self) -> Timestamps {
-        Timestamps {
-            created_at: self.model.created_at,
-            updated_at: self.model.updated_at,
-        }
+        Timestamps::new(self.model.created_at, self.model.updated_at)
     }
     /// The same organisation as a customer account, when it is one.
     async fn as_account(&self) -> Option<Account> {

@@ -77,11 +77,7 @@ impl ConsumerRelationship {
     }
     #[graphql(flatten)]
     async fn dated(&self) -> RelationshipFields {
-        RelationshipFields {
-            order: self.0.sort_order,
-            period: self.period(),
-            created_at: self.0.created_at,
-        }
+        RelationshipFields::of(self, self.0.sort_order, self.0.created_at)
     }
 }
 
@@ -147,11 +143,7 @@ impl ConsumerRelationshipSide {
     }
     #[graphql(flatten)]
     async fn dated(&self) -> RelationshipFields {
-        RelationshipFields {
-            order: self.0.sort_order,
-            period: self.period(),
-            created_at: self.0.created_at,
-        }
+        RelationshipFields::of(self, self.0.sort_order, self.0.created_at)
     }
 }
 

@@ -85,10 +85,7 @@ impl Contact {
     }
     #[graphql(flatten)]
     async fn timestamps(&self) -> Timestamps {
-        Timestamps {
-            created_at: self.0.created_at,
-            updated_at: self.0.updated_at,
-        }
+        Timestamps::new(self.0.created_at, self.0.updated_at)
     }
 }
 

@@ -104,11 +104,7 @@ impl TeamMember {
     }
     #[graphql(flatten)]
     async fn dated(&self) -> RelationshipFields {
-        RelationshipFields {
-            order: self.0.sort_order,
-            period: self.period(),
-            created_at: self.0.created_at,
-        }
+        RelationshipFields::of(self, self.0.sort_order, self.0.created_at)
     }
 }
 

@@ -11,3 +11,13 @@ pub struct Timestamps {
     /// When the record last changed.
     pub updated_at: DateTime<Utc>,
 }
+
+impl Timestamps {
+    /// The timestamps of a record.
+    pub fn new(created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> Self {
+        Self {
+            created_at,
+            updated_at,
+        }
+    }
+}

@@ -136,3 +136,14 @@ pub struct RelationshipFields {
     /// When it was created.
     pub created_at: DateTime<Utc>,
 }
+
+impl RelationshipFields {
+    /// The fields of `record`, with its display order and creation time.
+    pub fn of(record: &impl InForce, order: Option<i32>, created_at: DateTime<Utc>) -> Self {
+        Self {
+            order,
+            period: record.period(),
+            created_at,
+        }
+    }
+}

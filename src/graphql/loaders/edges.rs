@@ -4,13 +4,17 @@
 use std::{collections::HashMap, hash::Hash};
 
 use entity::{
-    account, account_relationship, account_relationship_side, contact, contact_relationship,
-    household_membership,
+    account, account_relationship, account_relationship_side, case, case_comment,
+    consumer_relationship, consumer_relationship_side, contact, contact_relationship,
+    household_membership, team_member,
 };
 use uuid::Uuid;
 
 use super::{Batch, Fetch, LoadResult};
-use crate::domain::{account_relationships, accounts, contact_relationships, contacts, households};
+use crate::domain::{
+    Ctx, DomainResult, account_relationships, accounts, cases, consumer_relationships,
+    contact_relationships, contacts, households, teams,
+};
 use crate::pagination::{Page, PageArgs};
 
 /// A list edge of one parent with its page arguments and ordering.
@@ -18,6 +22,33 @@ use crate::pagination::{Page, PageArgs};
 pub struct EdgeKey<P> {
     pub parent: Uuid,
     pub params: P,
+}
+
+/// The pages of many parents' edges, by parent.
+type Pages<T> = DomainResult<HashMap<Uuid, Page<T>>>;
+
+/// The parameters of one kind of list edge and the domain query that pages many parents at once.
+pub trait Edge: Clone + Eq + Hash + Send + Sync + 'static {
+    /// The rows the edge lists.
+    type Row: Clone + Send + Sync + 'static;
+
+    /// One page per parent in `parents`, in one statement.
+    fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> impl Future<Output = Pages<Self::Row>> + Send;
+}
+
+/// Runs each edge's query once per group of keys that share parameters and files the pages back
+/// under their keys.
+impl<P: Edge> Fetch<EdgeKey<P>> for Batch {
+    type Value = Page<P::Row>;
+
+    async fn fetch(&self, keys: &[EdgeKey<P>]) -> LoadResult<EdgeKey<P>, Page<P::Row>> {
+        let mut out = HashMap::new();
+        for (params, parents) in group(keys) {
+            let pages = params.pages(&self.ctx, &parents).await?;
+            ungroup(&mut out, &params, &parents, pages);
+        }
+        Ok(out)
+    }
 }
 
 /// Groups edge keys that share parameters, so each group is one statement.
@@ -30,25 +61,6 @@ fn group<P: Clone + Eq + Hash>(keys: &[EdgeKey<P>]) -> HashMap<P, Vec<Uuid>> {
             .push(key.parent);
     }
     groups
-}
-
-/// Runs `fetch` once per group of keys that share parameters (one statement each) and files the
-/// pages back under their keys.
-async fn by_parent<P, T, Fut>(
-    keys: &[EdgeKey<P>],
-    fetch: impl Fn(P, Vec<Uuid>) -> Fut,
-) -> LoadResult<EdgeKey<P>, Page<T>>
-where
-    P: Clone + Eq + Hash,
-    T: Clone,
-    Fut: Future<Output = crate::domain::DomainResult<HashMap<Uuid, Page<T>>>>,
-{
-    let mut out = HashMap::new();
-    for (params, parents) in group(keys) {
-        let pages = fetch(params.clone(), parents.clone()).await?;
-        ungroup(&mut out, &params, &parents, pages);
-    }
-    Ok(out)
 }
 
 /// Files each group's pages back under their keys; parents without rows get an empty page.
@@ -78,19 +90,12 @@ pub struct ChildrenParams {
     pub descending: bool,
 }
 
-impl Fetch<EdgeKey<ChildrenParams>> for Batch {
-    type Value = Page<account::Model>;
+impl Edge for ChildrenParams {
+    type Row = account::Model;
 
-    async fn fetch(
-        &self,
-        keys: &[EdgeKey<ChildrenParams>],
-    ) -> LoadResult<EdgeKey<ChildrenParams>, Self::Value> {
-        by_parent(keys, |params, parents| async move {
-            let sort = params.order.sort(params.descending);
-            let pages = accounts::children_pages(&self.ctx, &parents, sort, &params.args).await?;
-            Ok(pages)
-        })
-        .await
+    async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
+        let sort = self.order.sort(self.descending);
+        accounts::children_pages(ctx, parents, sort, &self.args).await
     }
 }
 
@@ -102,19 +107,12 @@ pub struct ContactsParams {
     pub descending: bool,
 }
 
-impl Fetch<EdgeKey<ContactsParams>> for Batch {
-    type Value = Page<contact::Model>;
+impl Edge for ContactsParams {
+    type Row = contact::Model;
 
-    async fn fetch(
-        &self,
-        keys: &[EdgeKey<ContactsParams>],
-    ) -> LoadResult<EdgeKey<ContactsParams>, Self::Value> {
-        by_parent(keys, |params, parents| async move {
-            let sort = contacts::sort(params.by_name, params.descending);
-            let pages = contacts::pages_by_account(&self.ctx, &parents, sort, &params.args).await?;
-            Ok(pages)
-        })
-        .await
+    async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
+        let sort = contacts::sort(self.by_name, self.descending);
+        contacts::pages_by_account(ctx, parents, sort, &self.args).await
     }
 }
 
@@ -126,25 +124,11 @@ pub struct MembershipParams {
     pub args: PageArgs,
 }
 
-impl Fetch<EdgeKey<MembershipParams>> for Batch {
-    type Value = Page<household_membership::Model>;
+impl Edge for MembershipParams {
+    type Row = household_membership::Model;
 
-    async fn fetch(
-        &self,
-        keys: &[EdgeKey<MembershipParams>],
-    ) -> LoadResult<EdgeKey<MembershipParams>, Self::Value> {
-        by_parent(keys, |params, parents| async move {
-            let pages = households::membership_pages(
-                &self.ctx,
-                params.side,
-                &parents,
-                params.current_only,
-                &params.args,
-            )
-            .await?;
-            Ok(pages)
-        })
-        .await
+    async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
+        households::membership_pages(ctx, self.side, parents, self.current_only, &self.args).await
     }
 }
 
@@ -155,24 +139,11 @@ pub struct SidesParams {
     pub args: PageArgs,
 }
 
-impl Fetch<EdgeKey<SidesParams>> for Batch {
-    type Value = Page<account_relationship_side::Model>;
+impl Edge for SidesParams {
+    type Row = account_relationship_side::Model;
 
-    async fn fetch(
-        &self,
-        keys: &[EdgeKey<SidesParams>],
-    ) -> LoadResult<EdgeKey<SidesParams>, Self::Value> {
-        by_parent(keys, |params, parents| async move {
-            let pages = account_relationships::side_pages(
-                &self.ctx,
-                &parents,
-                &params.filter,
-                &params.args,
-            )
-            .await?;
-            Ok(pages)
-        })
-        .await
+    async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
+        account_relationships::side_pages(ctx, parents, &self.filter, &self.args).await
     }
 }
 
@@ -182,19 +153,11 @@ pub struct TypeRecordsParams {
     pub args: PageArgs,
 }
 
-impl Fetch<EdgeKey<TypeRecordsParams>> for Batch {
-    type Value = Page<account_relationship::Model>;
+impl Edge for TypeRecordsParams {
+    type Row = account_relationship::Model;
 
-    async fn fetch(
-        &self,
-        keys: &[EdgeKey<TypeRecordsParams>],
-    ) -> LoadResult<EdgeKey<TypeRecordsParams>, Self::Value> {
-        by_parent(keys, |params, parents| async move {
-            let pages =
-                account_relationships::pages_by_type(&self.ctx, &parents, &params.args).await?;
-            Ok(pages)
-        })
-        .await
+    async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
+        account_relationships::pages_by_type(ctx, parents, &self.args).await
     }
 }
 
@@ -206,33 +169,19 @@ pub struct LinkParams {
     pub args: PageArgs,
 }
 
-impl Fetch<EdgeKey<LinkParams>> for Batch {
-    type Value = Page<contact_relationship::Model>;
+impl Edge for LinkParams {
+    type Row = contact_relationship::Model;
 
-    async fn fetch(
-        &self,
-        keys: &[EdgeKey<LinkParams>],
-    ) -> LoadResult<EdgeKey<LinkParams>, Self::Value> {
-        by_parent(keys, |params, parents| async move {
-            let pages = contact_relationships::pages(
-                &self.ctx,
-                params.by,
-                &parents,
-                params.current_only,
-                &params.args,
-            )
-            .await?;
-            Ok(pages)
-        })
-        .await
+    async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
+        contact_relationships::pages(ctx, self.by, parents, self.current_only, &self.args).await
     }
 }
 
 /// Whose team memberships an edge lists: a target's team, or a user's memberships of one kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TeamSide {
-    Target(crate::domain::teams::TargetKind),
-    User(crate::domain::teams::TargetKind),
+    Target(teams::TargetKind),
+    User(teams::TargetKind),
 }
 
 /// Parameters of a team edge.
@@ -243,39 +192,18 @@ pub struct TeamParams {
     pub args: PageArgs,
 }
 
-impl Fetch<EdgeKey<TeamParams>> for Batch {
-    type Value = Page<entity::team_member::Model>;
+impl Edge for TeamParams {
+    type Row = team_member::Model;
 
-    async fn fetch(
-        &self,
-        keys: &[EdgeKey<TeamParams>],
-    ) -> LoadResult<EdgeKey<TeamParams>, Self::Value> {
-        by_parent(keys, |params, parents| async move {
-            let pages = match params.side {
-                TeamSide::Target(kind) => {
-                    crate::domain::teams::pages_by_target(
-                        &self.ctx,
-                        kind,
-                        &parents,
-                        params.current_only,
-                        &params.args,
-                    )
-                    .await?
-                }
-                TeamSide::User(kind) => {
-                    crate::domain::teams::pages_by_user(
-                        &self.ctx,
-                        kind,
-                        &parents,
-                        params.current_only,
-                        &params.args,
-                    )
-                    .await?
-                }
-            };
-            Ok(pages)
-        })
-        .await
+    async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
+        match self.side {
+            TeamSide::Target(kind) => {
+                teams::pages_by_target(ctx, kind, parents, self.current_only, &self.args).await
+            }
+            TeamSide::User(kind) => {
+                teams::pages_by_user(ctx, kind, parents, self.current_only, &self.args).await
+            }
+        }
     }
 }
 
@@ -286,24 +214,11 @@ pub struct ConsumerSidesParams {
     pub args: PageArgs,
 }
 
-impl Fetch<EdgeKey<ConsumerSidesParams>> for Batch {
-    type Value = Page<entity::consumer_relationship_side::Model>;
+impl Edge for ConsumerSidesParams {
+    type Row = consumer_relationship_side::Model;
 
-    async fn fetch(
-        &self,
-        keys: &[EdgeKey<ConsumerSidesParams>],
-    ) -> LoadResult<EdgeKey<ConsumerSidesParams>, Self::Value> {
-        by_parent(keys, |params, parents| async move {
-            let pages = crate::domain::consumer_relationships::side_pages(
-                &self.ctx,
-                &parents,
-                params.current_only,
-                &params.args,
-            )
-            .await?;
-            Ok(pages)
-        })
-        .await
+    async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
+        consumer_relationships::side_pages(ctx, parents, self.current_only, &self.args).await
     }
 }
 
@@ -314,58 +229,31 @@ pub struct MemberLinksParams {
     pub args: PageArgs,
 }
 
-impl Fetch<EdgeKey<MemberLinksParams>> for Batch {
-    type Value = Page<entity::consumer_relationship::Model>;
+impl Edge for MemberLinksParams {
+    type Row = consumer_relationship::Model;
 
-    async fn fetch(
-        &self,
-        keys: &[EdgeKey<MemberLinksParams>],
-    ) -> LoadResult<EdgeKey<MemberLinksParams>, Self::Value> {
-        by_parent(keys, |params, parents| async move {
-            let pages = crate::domain::consumer_relationships::pages_by_household(
-                &self.ctx,
-                &parents,
-                params.current_only,
-                &params.args,
-            )
-            .await?;
-            Ok(pages)
-        })
-        .await
+    async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
+        consumer_relationships::pages_by_household(ctx, parents, self.current_only, &self.args)
+            .await
     }
 }
 
 /// Parameters of a `cases` edge of an account, consumer or household.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CaseEdgeParams {
-    pub parent: crate::domain::cases::CaseParent,
-    pub filter: crate::domain::cases::CaseFilter,
-    pub order: crate::domain::cases::CaseOrder,
+    pub parent: cases::CaseParent,
+    pub filter: cases::CaseFilter,
+    pub order: cases::CaseOrder,
     pub descending: bool,
     pub args: PageArgs,
 }
 
-impl Fetch<EdgeKey<CaseEdgeParams>> for Batch {
-    type Value = Page<entity::case::Model>;
+impl Edge for CaseEdgeParams {
+    type Row = case::Model;
 
-    async fn fetch(
-        &self,
-        keys: &[EdgeKey<CaseEdgeParams>],
-    ) -> LoadResult<EdgeKey<CaseEdgeParams>, Self::Value> {
-        by_parent(keys, |params, parents| async move {
-            let sort = params.order.sort(params.descending);
-            let pages = crate::domain::cases::pages_by_parent(
-                &self.ctx,
-                params.parent,
-                &parents,
-                &params.filter,
-                sort,
-                &params.args,
-            )
-            .await?;
-            Ok(pages)
-        })
-        .await
+    async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
+        let sort = self.order.sort(self.descending);
+        cases::pages_by_parent(ctx, self.parent, parents, &self.filter, sort, &self.args).await
     }
 }
 
@@ -375,18 +263,10 @@ pub struct CommentParams {
     pub args: PageArgs,
 }
 
-impl Fetch<EdgeKey<CommentParams>> for Batch {
-    type Value = Page<entity::case_comment::Model>;
+impl Edge for CommentParams {
+    type Row = case_comment::Model;
 
-    async fn fetch(
-        &self,
-        keys: &[EdgeKey<CommentParams>],
-    ) -> LoadResult<EdgeKey<CommentParams>, Self::Value> {
-        by_parent(keys, |params, parents| async move {
-            let pages =
-                crate::domain::cases::comment_pages(&self.ctx, &parents, &params.args).await?;
-            Ok(pages)
-        })
-        .await
+    async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
+        cases::comment_pages(ctx, parents, &self.args).await
     }
 }
