@@ -12,10 +12,10 @@ pub mod contact_relationships;
 pub mod contacts;
 pub mod deletions;
 pub mod error;
+pub mod error_codes;
 pub mod households;
 pub mod ids;
 pub mod internal_users;
-pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod relationship_types;
@@ -127,7 +127,7 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .register_output_type::<validity::Validity>()
-        .extension(limits::ErrorCodes {
+        .extension(error_codes::ErrorCodes {
             max_aliases: limits.max_aliases,
         });
     if !limits.introspection {
