@@ -19,6 +19,7 @@ use super::{
 use crate::domain::validity::Validity as Dates;
 
 /// A record in force between two optional dates (inclusive calendar days in UTC).
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
 #[graphql(
     field(
