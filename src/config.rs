@@ -86,54 +86,79 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
 }
 
+/// The default of every limit, stated once for the command line, `Limits::default()` and the
+/// GraphQL cost estimate.
+pub mod limit_defaults {
+    /// Largest accepted request body, in bytes.
+    pub const MAX_BODY_BYTES: usize = 256 * 1024;
+    /// Seconds before a request is cancelled.
+    pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
+    /// Deepest accepted selection set.
+    pub const MAX_DEPTH: usize = 15;
+    /// Highest accepted query cost.
+    pub const MAX_COMPLEXITY: usize = 50_000;
+    /// Most aliased fields in one document.
+    pub const MAX_ALIASES: usize = 30;
+    /// Most operations in one batched request.
+    pub const MAX_BATCH: usize = 10;
+    /// Largest `first`/`last` a connection accepts.
+    pub const MAX_PAGE_SIZE: u64 = 100;
+    /// Page size when neither `first` nor `last` is given.
+    pub const DEFAULT_PAGE_SIZE: u64 = 20;
+    /// Whether the schema may be introspected.
+    pub const INTROSPECTION: bool = true;
+    /// Whether /graphql responses carry an `x-sql-statements` header.
+    pub const STATEMENT_HEADER: bool = true;
+}
+
 /// Limits that protect the server from expensive or abusive requests.
 #[derive(Clone, Debug, clap::Args)]
 pub struct Limits {
     /// Largest accepted request body, in bytes.
-    #[arg(long, env = "LIAISON_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    #[arg(long, env = "LIAISON_MAX_BODY_BYTES", default_value_t = limit_defaults::MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
     /// Requests running longer are cancelled, in seconds.
-    #[arg(long, env = "LIAISON_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    #[arg(long, env = "LIAISON_REQUEST_TIMEOUT_SECONDS", default_value_t = limit_defaults::REQUEST_TIMEOUT_SECONDS)]
     pub request_timeout_seconds: u64,
     /// Deepest accepted selection set.
-    #[arg(long, env = "LIAISON_MAX_DEPTH", default_value_t = 15)]
+    #[arg(long, env = "LIAISON_MAX_DEPTH", default_value_t = limit_defaults::MAX_DEPTH)]
     pub max_depth: usize,
     /// Highest accepted query cost; list fields cost their page size times their children.
-    #[arg(long, env = "LIAISON_MAX_COMPLEXITY", default_value_t = 50_000)]
+    #[arg(long, env = "LIAISON_MAX_COMPLEXITY", default_value_t = limit_defaults::MAX_COMPLEXITY)]
     pub max_complexity: usize,
     /// Most aliased fields accepted in one document.
-    #[arg(long, env = "LIAISON_MAX_ALIASES", default_value_t = 30)]
+    #[arg(long, env = "LIAISON_MAX_ALIASES", default_value_t = limit_defaults::MAX_ALIASES)]
     pub max_aliases: usize,
     /// Most operations accepted in one batched request.
-    #[arg(long, env = "LIAISON_MAX_BATCH", default_value_t = 10)]
+    #[arg(long, env = "LIAISON_MAX_BATCH", default_value_t = limit_defaults::MAX_BATCH)]
     pub max_batch: usize,
     /// Largest `first`/`last` a connection accepts.
-    #[arg(long, env = "LIAISON_MAX_PAGE_SIZE", default_value_t = 100)]
+    #[arg(long, env = "LIAISON_MAX_PAGE_SIZE", default_value_t = limit_defaults::MAX_PAGE_SIZE)]
     pub max_page_size: u64,
     /// Page size when neither `first` nor `last` is given.
-    #[arg(long, env = "LIAISON_DEFAULT_PAGE_SIZE", default_value_t = 20)]
+    #[arg(long, env = "LIAISON_DEFAULT_PAGE_SIZE", default_value_t = limit_defaults::DEFAULT_PAGE_SIZE)]
     pub default_page_size: u64,
     /// Whether the schema may be introspected (switch off in production if wanted).
-    #[arg(long, env = "LIAISON_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, env = "LIAISON_INTROSPECTION", default_value_t = limit_defaults::INTROSPECTION, action = clap::ArgAction::Set)]
     pub introspection: bool,
     /// Whether /graphql responses carry an `x-sql-statements` header (for tests and benchmarks).
-    #[arg(long, env = "LIAISON_STATEMENT_HEADER", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, env = "LIAISON_STATEMENT_HEADER", default_value_t = limit_defaults::STATEMENT_HEADER, action = clap::ArgAction::Set)]
     pub statement_header: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_body_bytes: 256 * 1024,
-            request_timeout_seconds: 30,
-            max_depth: 15,
-            max_complexity: 50_000,
-            max_aliases: 30,
-            max_batch: 10,
-            max_page_size: 100,
-            default_page_size: 20,
-            introspection: true,
-            statement_header: true,
+            max_body_bytes: limit_defaults::MAX_BODY_BYTES,
+            request_timeout_seconds: limit_defaults::REQUEST_TIMEOUT_SECONDS,
+            max_depth: limit_defaults::MAX_DEPTH,
+            max_complexity: limit_defaults::MAX_COMPLEXITY,
+            max_aliases: limit_defaults::MAX_ALIASES,
+            max_batch: limit_defaults::MAX_BATCH,
+            max_page_size: limit_defaults::MAX_PAGE_SIZE,
+            default_page_size: limit_defaults::DEFAULT_PAGE_SIZE,
+            introspection: limit_defaults::INTROSPECTION,
+            statement_header: limit_defaults::STATEMENT_HEADER,
         }
     }
 }

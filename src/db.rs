@@ -33,11 +33,6 @@ impl StatementCounter {
     pub async fn scope<F: Future>(&self, fut: F) -> F::Output {
         STATEMENTS.scope(self.clone(), fut).await
     }
-
-    /// The counter attached to the current task, if any (for spawning tasks that keep counting).
-    pub fn current() -> Option<StatementCounter> {
-        STATEMENTS.try_with(Clone::clone).ok()
-    }
 }
 
 /// Opens the pool for `config.url`, tuned for the backend, with statement counting attached.

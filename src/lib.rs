@@ -12,3 +12,5 @@ pub mod db;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod pagination;
+pub mod sql;

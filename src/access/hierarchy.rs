@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{error::AccessResult, sql};
+use super::error::AccessResult;
 
 /// The ids of every account below `root`, at any depth: a recursive CTE built with sea-query, so
 /// each backend gets its own placeholder syntax.
@@ -63,7 +63,7 @@ pub async fn ancestor_chains(
            SELECT chain.start_id, a.id, a.parent_id, chain.depth + 1 FROM accounts a JOIN chain ON a.id = chain.parent_id \
            WHERE chain.depth < 10000) \
          SELECT start_id, id FROM chain WHERE depth > 0 ORDER BY start_id, depth",
-        sql::placeholders(backend, ids.len())
+        crate::sql::mark_list(backend, ids.len())
     );
     let values: Vec<Value> = ids.iter().map(|id| (*id).into()).collect();
     let mut chains: HashMap<Uuid, Vec<Uuid>> = ids.iter().map(|id| (*id, Vec::new())).collect();

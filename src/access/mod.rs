@@ -12,7 +12,7 @@
 //!   change does).
 //! - `visibility`: which rows of every other table a principal may see.
 //! - `permission`: the rights to change data, one enum and one [`require`].
-//! - `period`, `hierarchy`, `sql`: the SQL pieces the rules share (dates in force, the account
+//! - `period`, `hierarchy`: the SQL pieces the rules share (dates in force, the account
 //!   tree, placeholders for both backends).
 //!
 //! How one rule works: it counts for a principal holding one of its roles
@@ -34,7 +34,7 @@ pub mod period;
 pub mod permission;
 pub mod principal;
 pub mod rules;
-pub mod sql;
+
 pub mod stored_roles;
 pub mod visibility;
 pub mod who_can_access;

@@ -15,7 +15,6 @@ use uuid::Uuid;
 
 use super::{
     Ctx, DomainError, DomainResult, audit, cascade,
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue},
     relationship_types::{AccountKind, is_symmetric},
     rows,
     set_validity::set_validity,
@@ -27,6 +26,7 @@ use crate::access::{
     period::in_force,
     visibility,
 };
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue};
 
 impl Pageable for relationship::Entity {
     fn id_column() -> relationship::Column {

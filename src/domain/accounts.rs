@@ -10,12 +10,9 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    Ctx, DomainError, DomainResult, audit, hierarchy, input,
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
-    rows, sequences,
-};
+use super::{Ctx, DomainError, DomainResult, audit, hierarchy, input, rows, sequences};
 use crate::access::{self, Permission, visibility};
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
 
 impl Pageable for account::Entity {
     fn id_column() -> account::Column {

@@ -4,7 +4,9 @@ use sea_orm::{Condition, ConnectionTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Ctx, DomainResult, audit, page::Pageable, validity::Removal};
+use crate::pagination::Pageable;
+
+use super::{Ctx, DomainResult, audit, validity::Removal};
 
 /// Deletes every `E` row matching `condition` because `cause` went, auditing each row under
 /// `audit_kind` and listing it in `removal` under the GraphQL type name `kind`.

@@ -13,11 +13,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    Ctx, DomainError, DomainResult, audit,
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
-    rows, sequences,
-};
+use super::{Ctx, DomainError, DomainResult, audit, rows, sequences};
 use crate::access::{
     self, Action, Permission, Prospect,
     list::list_scope,
@@ -25,6 +21,7 @@ use crate::access::{
     principal::Identity,
     rules::{contact::opening_contact, partner},
 };
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
 
 /// The life-cycle states of a case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -15,11 +15,11 @@ use uuid::Uuid;
 use super::{
     Ctx, DomainError, DomainResult, audit, cascade,
     input::{self, optional_text, required_name},
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
     validity::Removal,
 };
 use crate::access::{self, Permission, period, visibility};
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
 
 impl Pageable for consumer::Entity {
     fn id_column() -> consumer::Column {

@@ -14,20 +14,16 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult,
-    account_relationships::Direction,
-    audit, cascade, hierarchy,
-    page::{self, Cursor, Page, PageArgs, Pageable, Sort, SortValue},
-    responsibilities::ResponsibilityKind,
-    rows,
-    validity::Validity,
+    Ctx, DomainError, DomainResult, account_relationships::Direction, audit, cascade, hierarchy,
+    responsibilities::ResponsibilityKind, rows, validity::Validity,
 };
 use crate::access::{
     self, Permission,
     impact::{self, AccessChange, Impact},
     period::in_force,
-    sql, visibility,
+    visibility,
 };
+use crate::pagination::{self as page, Cursor, Page, PageArgs, Pageable, Sort, SortValue};
 
 impl Pageable for link::Entity {
     fn id_column() -> link::Column {
@@ -210,7 +206,7 @@ async fn subtrees(ctx: &Ctx, roots: &[Uuid]) -> DomainResult<HashMap<Uuid, Vec<U
            SELECT id, id FROM accounts WHERE id IN ({}) \
            UNION SELECT tree.root_id, a.id FROM accounts a JOIN tree ON a.parent_id = tree.id) \
          SELECT root_id, id FROM tree",
-        sql::placeholders(backend, roots.len())
+        crate::sql::mark_list(backend, roots.len())
     );
     let values: Vec<Value> = roots.iter().map(|r| (*r).into()).collect();
     let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();

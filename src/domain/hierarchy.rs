@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{Ctx, DomainError, DomainResult};
-use crate::access::{self, sql, visibility};
+use crate::access::{self, visibility};
 
 /// For each account, its ancestors nearest first (parent, grandparent, ..., root), in one
 /// statement: the walk the access engine follows, for the GraphQL edges and the domain checks.
@@ -33,6 +33,8 @@ pub async fn ancestor_ids(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<V
     Ok(chain)
 }
 
+/// Raw SQL (the same on SQLite and PostgreSQL) walking down from `count` bound root ids at once,
+/// with each row's depth below its root; the depth bound stops a walk on cyclic data.
 fn subtree_sql(backend: DbBackend, count: usize) -> String {
     format!(
         "WITH RECURSIVE tree(root_id, id, depth) AS (\
@@ -41,7 +43,7 @@ fn subtree_sql(backend: DbBackend, count: usize) -> String {
            SELECT tree.root_id, a.id, tree.depth + 1 FROM accounts a JOIN tree ON a.parent_id = tree.id \
            WHERE tree.depth < 10000) \
          SELECT root_id, id, depth FROM tree WHERE depth > 0",
-        sql::placeholders(backend, count)
+        crate::sql::mark_list(backend, count)
     )
 }
 
@@ -75,10 +77,11 @@ pub async fn descendants(
     if places.is_empty() {
         return Ok(out);
     }
+    // The same walk as a bound condition on `accounts`, so the access scope can filter the rows.
     let subtree = Expr::cust_with_values(
         format!(
             r#""accounts"."id" IN (WITH RECURSIVE tree(id) AS (SELECT id FROM accounts WHERE id IN ({}) UNION ALL SELECT a.id FROM accounts a JOIN tree ON a.parent_id = tree.id) SELECT id FROM tree)"#,
-            sql::placeholders(backend, roots.len())
+            crate::sql::mark_list(backend, roots.len())
         ),
         values,
     );

@@ -14,11 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, audit, cascade,
-    input::required_name,
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
-    rows,
-    validity::Removal,
+    Ctx, DomainError, DomainResult, audit, cascade, input::required_name, rows, validity::Removal,
 };
 use crate::access::{
     self, Permission,
@@ -26,6 +22,7 @@ use crate::access::{
     period::{self, Period},
     visibility,
 };
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
 
 impl Pageable for household::Entity {
     fn id_column() -> household::Column {

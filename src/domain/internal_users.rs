@@ -12,10 +12,10 @@ use uuid::Uuid;
 use super::{
     Ctx, DomainResult, audit,
     input::{self, optional_text, required_name},
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
 };
 use crate::access::{self, Permission, visibility};
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
 
 impl Pageable for internal_user::Entity {
     fn id_column() -> internal_user::Column {

@@ -18,7 +18,6 @@ pub mod hierarchy;
 pub mod households;
 pub mod input;
 pub mod internal_users;
-pub mod page;
 pub mod relationship_types;
 pub mod responsibilities;
 pub mod roles;

@@ -10,14 +10,9 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    Ctx, DomainError, DomainResult, audit,
-    input::required_name,
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
-    rows,
-    validity::Removal,
-};
+use super::{Ctx, DomainError, DomainResult, audit, input::required_name, rows, validity::Removal};
 use crate::access::{self, Permission, visibility};
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
 
 /// Which account flag a side of a relationship requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

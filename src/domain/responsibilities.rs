@@ -16,11 +16,11 @@ use uuid::Uuid;
 use super::{
     Ctx, DomainError, DomainResult, audit, cascade,
     input::{optional_text, required_name},
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue, Wants},
     rows,
     validity::Removal,
 };
 use crate::access::{self, Permission, principal::Role, visibility};
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
 
 /// Who can carry a responsibility.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::{DomainResult, page::Pageable};
+use super::DomainResult;
 use crate::access::visibility::Scope;
+use crate::pagination::Pageable;
 
 /// The rows among `ids` that `scope` lets the caller see, keyed by id.
 pub async fn by_ids<E: Pageable>(

@@ -3,8 +3,9 @@
 use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
 
-use super::{Ctx, DomainError, DomainResult, audit, page::Pageable, rows, validity::Validity};
+use super::{Ctx, DomainError, DomainResult, audit, rows, validity::Validity};
 use crate::access::{self, Permission};
+use crate::pagination::Pageable;
 
 /// Sets the order and validity dates of one relationship row of `E` (every relationship table has
 /// `sort_order`, `valid_from`, `valid_to` and `updated_at`), audited as `audit_kind` (manager or admin).

@@ -11,12 +11,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainError, DomainResult, audit, cascade,
-    page::{self, Page, PageArgs, Pageable, Sort, SortValue},
-    responsibilities::ResponsibilityKind,
-    rows,
-    set_validity::set_validity,
-    validity::Validity,
+    Ctx, DomainError, DomainResult, audit, cascade, responsibilities::ResponsibilityKind, rows,
+    set_validity::set_validity, validity::Validity,
 };
 use crate::access::{
     self, Permission,
@@ -25,6 +21,7 @@ use crate::access::{
     principal::Identity,
     visibility,
 };
+use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue};
 
 impl Pageable for member::Entity {
     fn id_column() -> member::Column {

@@ -2,29 +2,25 @@
 
 use std::{borrow::Cow, marker::PhantomData};
 
-use async_graphql::{
-    Context, Enum, ID, InputObject, Interface, Object, Result, SimpleObject, TypeName,
-};
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, Enum, ID, InputObject, Interface, Object, Result, TypeName};
 use entity::account;
 
 use super::{
     NameOrder, OrderDirection,
-    connection::{Connection, cost, page_args, wants},
+    account_relationships::{self, AccountRelationshipFilter, AccountRelationshipSide},
+    connection::{Connection, RelayArgs, cost, wants},
+    contact_relationships::{self, ContactRelationship, ContactRelationshipCandidate},
     contacts::Contact,
     domain,
     ids::{self, Kind},
     loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf, EdgeKey},
-    relationships::{self, AccountRelationshipFilter, AccountRelationshipSide},
-    responsibilities::{self, ContactRelationship, ContactRelationshipCandidate},
     state,
+    timestamps::Timestamps,
 };
 use crate::domain::account_relationships::Direction;
-use crate::domain::accounts::{
-    self as service, AccountFilter as Filter, AccountOrder as Order, AccountPatch, NewAccount,
-};
+use crate::domain::accounts::{self as service, AccountFilter as Filter, AccountOrder as Order};
 use crate::domain::contact_relationships::LinkSide;
-use crate::domain::page::{Cursor, SortValue};
+use crate::pagination::{Cursor, SortValue};
 
 /// Which face of an organisation a GraphQL type shows.
 pub trait Side: Send + Sync + 'static {
@@ -205,13 +201,9 @@ impl<S: Side> Org<S> {
     pub async fn is_partner(&self) -> bool {
         self.model.is_partner
     }
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.model.created_at
-    }
-    /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.model.updated_at
+    #[graphql(flatten)]
+    async fn timestamps(&self) -> Timestamps {
+        Timestamps::new(self.model.created_at, self.model.updated_at)
     }
     /// The same organisation as a customer account, when it is one.
     async fn as_account(&self) -> Option<Account> {
@@ -245,7 +237,7 @@ impl<S: Side> Org<S> {
     ) -> Result<Connection<Organization>> {
         let (order, descending) = AccountOrder::domain(order_by);
         let params = ChildrenParams {
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
             order,
             descending,
         };
@@ -256,7 +248,7 @@ impl<S: Side> Org<S> {
                 params,
             })
             .await?
-            .unwrap_or_else(crate::domain::page::Page::empty);
+            .unwrap_or_else(crate::pagination::Page::empty);
         Ok(Connection::from_page(page, Organization::from_model))
     }
     /// The contacts who belong to this account.
@@ -272,7 +264,7 @@ impl<S: Side> Org<S> {
     ) -> Result<Connection<Contact>> {
         let (by_name, descending) = NameOrder::domain(order_by);
         let params = ContactsParams {
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
             by_name,
             descending,
         };
@@ -283,7 +275,7 @@ impl<S: Side> Org<S> {
                 params,
             })
             .await?
-            .unwrap_or_else(crate::domain::page::Page::empty);
+            .unwrap_or_else(crate::pagination::Page::empty);
         Ok(Connection::from_page(page, Contact))
     }
     /// This account's relationships, each labelled as this account reads it.
@@ -298,8 +290,13 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<AccountRelationshipSide>> {
-        relationships::relationships_of(ctx, self.model.id, filter, (first, after, last, before))
-            .await
+        account_relationships::relationships_of(
+            ctx,
+            self.model.id,
+            filter,
+            RelayArgs::new(first, after, last, before),
+        )
+        .await
     }
     /// Partner accounts linked to this account by a PARTNER-to-ACCOUNT relationship type.
     #[allow(clippy::too_many_arguments)]
@@ -313,8 +310,8 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<Partner>> {
-        let page = (first, after, last, before);
-        relationships::partner_links(
+        let page = RelayArgs::new(first, after, last, before);
+        account_relationships::partner_links(
             ctx,
             self.model.id,
             Direction::Reverse,
@@ -336,8 +333,8 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<Account>> {
-        let page = (first, after, last, before);
-        relationships::partner_links(
+        let page = RelayArgs::new(first, after, last, before);
+        account_relationships::partner_links(
             ctx,
             self.model.id,
             Direction::Forward,
@@ -358,9 +355,9 @@ impl<S: Side> Org<S> {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
-        let page = (first, after, last, before);
-        super::teams::team_edge(
+    ) -> Result<Connection<super::team_members::TeamMember>> {
+        let page = RelayArgs::new(first, after, last, before);
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Account),
             self.model.id,
@@ -382,7 +379,7 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::cases::Case>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::cases::cases_of(
             ctx,
             crate::domain::cases::CaseParent::Account,
@@ -440,7 +437,7 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<HierarchyMember>> {
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let list = state(ctx)
             .loaders
             .load_one(DescendantsOf(self.model.id))
@@ -459,7 +456,7 @@ impl<S: Side> Org<S> {
             .collect::<Vec<_>>();
         // `slice` cuts by cursor (depth, id), so the list must be in that order before it is cut.
         items.sort_by(|a, b| a.1.depth.cmp(&b.1.depth).then(a.0.id.cmp(&b.0.id)));
-        let page = crate::domain::page::slice(items, &args, "DEPTH")?;
+        let page = crate::pagination::slice(items, &args, "DEPTH")?;
         Ok(Connection::from_page(page, |m| m))
     }
     /// Contacts of other accounts who carry a responsibility on this account.
@@ -474,8 +471,9 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<ContactRelationship>> {
-        let page = (first, after, last, before);
-        responsibilities::links_of(ctx, LinkSide::Account, self.model.id, current_only, page).await
+        let page = RelayArgs::new(first, after, last, before);
+        contact_relationships::links_of(ctx, LinkSide::Account, self.model.id, current_only, page)
+            .await
     }
     /// Contacts that may be given a responsibility on this account, each with why it qualifies.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -487,7 +485,12 @@ impl<S: Side> Org<S> {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<ContactRelationshipCandidate>> {
-        responsibilities::candidates_of(ctx, self.model.id, (first, after, last, before)).await
+        contact_relationships::candidates_of(
+            ctx,
+            self.model.id,
+            RelayArgs::new(first, after, last, before),
+        )
+        .await
     }
 }
 
@@ -517,14 +520,14 @@ async fn list<S: Side>(
     ctx: &Context<'_>,
     mut filter: Filter,
     order_by: Option<AccountOrder>,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<Org<S>>> {
     let (order, descending) = AccountOrder::domain(order_by);
     match S::KIND {
         Kind::Partner => filter.is_partner = Some(true),
         _ => filter.is_customer = Some(true),
     }
-    let args = page_args(ctx, page.0, page.1, page.2, page.3)?;
+    let args = page.validate(ctx)?;
     let page = service::list(
         domain(ctx),
         &filter,
@@ -558,7 +561,7 @@ impl AccountsQuery {
             ctx,
             AccountFilter::domain(filter)?,
             order_by,
-            (first, after, last, before),
+            RelayArgs::new(first, after, last, before),
         )
         .await
     }
@@ -580,143 +583,8 @@ impl AccountsQuery {
             ctx,
             AccountFilter::domain(filter)?,
             order_by,
-            (first, after, last, before),
+            RelayArgs::new(first, after, last, before),
         )
         .await
-    }
-}
-
-/// Input of `createAccount`.
-#[derive(InputObject)]
-pub struct CreateAccountInput {
-    /// Display name.
-    pub name: String,
-    /// Account number; generated (ACC0000001, ...) when absent.
-    pub number: Option<String>,
-    /// Customer flag.
-    #[graphql(default)]
-    pub is_customer: bool,
-    /// Partner flag.
-    #[graphql(default)]
-    pub is_partner: bool,
-    /// Parent account in the hierarchy.
-    pub parent_id: Option<ID>,
-}
-
-/// Input of `updateAccount`; absent fields stay as they are.
-#[derive(InputObject)]
-pub struct UpdateAccountInput {
-    /// The account to change.
-    pub id: ID,
-    pub name: Option<String>,
-    pub is_customer: Option<bool>,
-    pub is_partner: Option<bool>,
-    /// New parent account.
-    pub parent_id: Option<ID>,
-    /// Remove the parent (makes the account a root).
-    #[graphql(default)]
-    pub clear_parent: bool,
-}
-
-/// Result of a mutation that returns an organisation.
-pub struct AccountPayload {
-    model: account::Model,
-}
-
-#[Object]
-impl AccountPayload {
-    /// The organisation after the change.
-    async fn account(&self) -> Organization {
-        Organization::from_model(self.model.clone())
-    }
-}
-
-/// Result of a delete: the ID that no longer exists.
-#[derive(SimpleObject)]
-pub struct DeletePayload {
-    /// Global ID of the deleted record.
-    pub deleted_id: ID,
-}
-
-/// Account mutations (admin or manager).
-#[derive(Default)]
-pub struct AccountsMutation;
-
-#[Object]
-impl AccountsMutation {
-    /// Creates a customer and/or partner account.
-    async fn create_account(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateAccountInput,
-    ) -> Result<AccountPayload> {
-        let parent_id = input
-            .parent_id
-            .as_ref()
-            .map(|id| ids::decode(id, ids::ORGANIZATION, "parentId"))
-            .transpose()?;
-        let model = service::create(
-            domain(ctx),
-            NewAccount {
-                name: input.name,
-                number: input.number,
-                is_customer: input.is_customer,
-                is_partner: input.is_partner,
-                parent_id,
-            },
-        )
-        .await?;
-        Ok(AccountPayload { model })
-    }
-
-    /// Changes an account's name, flags or place in the hierarchy (cycles are refused).
-    async fn update_account(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateAccountInput,
-    ) -> Result<AccountPayload> {
-        let id = ids::decode(&input.id, ids::ORGANIZATION, "id")?;
-        let parent = input
-            .parent_id
-            .as_ref()
-            .map(|id| ids::decode(id, ids::ORGANIZATION, "parentId"))
-            .transpose()?;
-        let parent_id = match (parent, input.clear_parent) {
-            (Some(_), true) => {
-                return Err(crate::domain::DomainError::invalid(
-                    "clearParent",
-                    "give parentId or clearParent, not both",
-                )
-                .into());
-            }
-            (Some(parent), false) => Some(Some(parent)),
-            (None, true) => Some(None),
-            (None, false) => None,
-        };
-        let patch = AccountPatch {
-            name: input.name,
-            is_customer: input.is_customer,
-            is_partner: input.is_partner,
-            parent_id,
-        };
-        Ok(AccountPayload {
-            model: service::update(domain(ctx), id, patch).await?,
-        })
-    }
-
-    /// Deletes an account without contacts or child accounts.
-    async fn delete_account(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
-        let uuid = ids::decode(&id, ids::ORGANIZATION, "id")?;
-        let model = service::delete(domain(ctx), uuid).await?;
-        Ok(DeletePayload {
-            deleted_id: ids::encode(
-                if model.is_customer {
-                    Kind::Account
-                } else {
-                    Kind::Partner
-                },
-                uuid,
-            ),
-        })
     }
 }

@@ -4,12 +4,11 @@ use std::borrow::Cow;
 
 use async_graphql::{Context, Object, OutputType, SimpleObject, TypeName};
 
-use crate::domain::{
-    DomainResult,
-    page::{Page, PageArgs, Wants},
-};
+use crate::domain::DomainResult;
+use crate::pagination::{Page, PageArgs, Wants};
 
 use super::state;
+use crate::config::limit_defaults::DEFAULT_PAGE_SIZE;
 
 /// Relay pagination facts of a page.
 #[derive(SimpleObject)]
@@ -106,23 +105,43 @@ impl<N: OutputType> Connection<N> {
     }
 }
 
-/// Validates Relay arguments against the configured page sizes.
-pub fn page_args(
-    ctx: &Context<'_>,
-    first: Option<i32>,
-    after: Option<String>,
-    last: Option<i32>,
-    before: Option<String>,
-) -> DomainResult<PageArgs> {
-    let limits = &state(ctx).limits;
-    PageArgs::new(
-        first.map(i64::from),
-        after.as_deref(),
-        last.map(i64::from),
-        before.as_deref(),
-        limits.default_page_size,
-        limits.max_page_size,
-    )
+/// The Relay page arguments of a connection field as the client sent them, passed on as one value.
+#[derive(Clone, Debug, Default)]
+pub struct RelayArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl RelayArgs {
+    /// The four arguments of a connection field, in the order the schema declares them.
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        Self {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
+
+    /// Validates the arguments against the configured page sizes.
+    pub fn validate(self, ctx: &Context<'_>) -> DomainResult<PageArgs> {
+        let limits = &state(ctx).limits;
+        PageArgs::new(
+            self.first.map(i64::from),
+            self.after.as_deref(),
+            self.last.map(i64::from),
+            self.before.as_deref(),
+            limits.default_page_size,
+            limits.max_page_size,
+        )
+    }
 }
 
 /// Which optional page facts the query selected, so root lists only count when asked.
@@ -138,6 +157,9 @@ pub fn wants(ctx: &Context<'_>) -> Wants {
 
 /// Query cost of a list field: its page size times the cost of one row.
 pub fn cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
-    let size = first.or(last).unwrap_or(20).clamp(1, 1000) as usize;
+    let size = first
+        .or(last)
+        .unwrap_or(DEFAULT_PAGE_SIZE as i32)
+        .clamp(1, 1000) as usize;
     size.saturating_mul(child.max(1))
 }

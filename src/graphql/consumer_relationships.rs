@@ -1,29 +1,29 @@
 //! Consumer relationships: consumer to consumer, and household member relationships.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::{consumer_relationship as link, consumer_relationship_side as side};
 use uuid::Uuid;
 
 use super::{
-    connection::{Connection, page_args},
+    account_relationships::RelationshipDirection,
+    connection::{Connection, RelayArgs},
     consumers::Consumer,
     domain,
     households::Household,
     ids::{self, Kind},
     loaders::{
-        ConsumerId, ConsumerSidesParams, CurrentMember, EdgeKey, HouseholdId, MemberLinksParams,
-        ResponsibilityId,
+        ConsumerId, ConsumerSidesParams, EdgeKey, HouseholdId, MemberLinksParams, ResponsibilityId,
     },
-    relationships::RelationshipDirection,
-    responsibilities::ResponsibilityDefinition,
+    responsibility_definitions::ResponsibilityDefinition,
     state,
+    validity::{InForce, Period, RelationshipFields},
 };
 use crate::domain::{
     consumer_relationships::{self as service, NewConsumerRelationship},
-    page::Page,
     validity::Validity,
 };
+use crate::pagination::Page;
 
 async fn consumer(ctx: &Context<'_>, id: Uuid) -> Result<Option<Consumer>> {
     Ok(state(ctx)
@@ -48,31 +48,6 @@ async fn responsibility(ctx: &Context<'_>, id: Uuid) -> Result<Option<Responsibi
         .load_one(ResponsibilityId(id))
         .await?
         .map(ResponsibilityDefinition))
-}
-
-/// Whether a relationship is in force today: within its validity dates and, for a household
-/// member relationship, while both consumers are current members of the household.
-async fn is_current(
-    ctx: &Context<'_>,
-    valid_from: Option<NaiveDate>,
-    valid_to: Option<NaiveDate>,
-    household: Option<Uuid>,
-    consumers: [Uuid; 2],
-) -> Result<bool> {
-    let dated = Validity {
-        sort_order: None,
-        valid_from,
-        valid_to,
-    }
-    .covers(domain(ctx).clock.today());
-    let Some(household) = household.filter(|_| dated) else {
-        return Ok(dated);
-    };
-    let keys = consumers.map(|consumer| CurrentMember(household, consumer));
-    let found = state(ctx).loaders.load_many(keys).await?;
-    Ok(keys
-        .iter()
-        .all(|key| found.get(key).copied().unwrap_or(false)))
 }
 
 /// A consumer acting for another consumer; a household member relationship when it names a household.
@@ -100,32 +75,9 @@ impl ConsumerRelationship {
     async fn responsibility(&self, ctx: &Context<'_>) -> Result<Option<ResponsibilityDefinition>> {
         responsibility(ctx, self.0.responsibility_id).await
     }
-    /// Optional display order.
-    async fn order(&self) -> Option<i32> {
-        self.0.sort_order
-    }
-    /// First day in force.
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
-    }
-    /// Last day in force.
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
-    }
-    /// Whether it is in force today (a member relationship also needs both consumers to be current members).
-    async fn is_current(&self, ctx: &Context<'_>) -> Result<bool> {
-        is_current(
-            ctx,
-            self.0.valid_from,
-            self.0.valid_to,
-            self.0.household_id,
-            [self.0.consumer_id, self.0.related_consumer_id],
-        )
-        .await
-    }
-    /// When it was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    #[graphql(flatten)]
+    async fn dated(&self) -> RelationshipFields {
+        RelationshipFields::of(self, self.0.sort_order, self.0.created_at)
     }
 }
 
@@ -189,24 +141,27 @@ impl ConsumerRelationshipSide {
     async fn responsibility(&self, ctx: &Context<'_>) -> Result<Option<ResponsibilityDefinition>> {
         responsibility(ctx, self.0.responsibility_id).await
     }
-    /// First day in force.
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
+    #[graphql(flatten)]
+    async fn dated(&self) -> RelationshipFields {
+        RelationshipFields::of(self, self.0.sort_order, self.0.created_at)
     }
-    /// Last day in force.
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
+}
+
+impl InForce for ConsumerRelationship {
+    fn period(&self) -> Period {
+        Period::new(self.0.valid_from, self.0.valid_to).within_household(
+            self.0.household_id,
+            [self.0.consumer_id, self.0.related_consumer_id],
+        )
     }
-    /// Whether it is in force today.
-    async fn is_current(&self, ctx: &Context<'_>) -> Result<bool> {
-        is_current(
-            ctx,
-            self.0.valid_from,
-            self.0.valid_to,
+}
+
+impl InForce for ConsumerRelationshipSide {
+    fn period(&self) -> Period {
+        Period::new(self.0.valid_from, self.0.valid_to).within_household(
             self.0.household_id,
             [self.0.consumer_id, self.0.other_consumer_id],
         )
-        .await
     }
 }
 
@@ -215,11 +170,11 @@ pub async fn sides_of(
     ctx: &Context<'_>,
     consumer: Uuid,
     current_only: bool,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<ConsumerRelationshipSide>> {
     let params = ConsumerSidesParams {
         current_only,
-        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+        args: page.validate(ctx)?,
     };
     let page = state(ctx)
         .loaders
@@ -237,11 +192,11 @@ pub async fn member_links_of(
     ctx: &Context<'_>,
     household: Uuid,
     current_only: bool,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<ConsumerRelationship>> {
     let params = MemberLinksParams {
         current_only,
-        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+        args: page.validate(ctx)?,
     };
     let page = state(ctx)
         .loaders
@@ -290,7 +245,7 @@ pub struct ConsumerRelationshipPayload {
     /// Whether this was only a preview.
     pub dry_run: bool,
     /// Principals whose readable cases change (reported on create), with how many they gain or lose.
-    pub access_changes: Vec<super::cases::AccessChange>,
+    pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
 /// Consumer relationship mutations (manager or admin).
@@ -333,7 +288,7 @@ impl ConsumerRelationshipsMutation {
         Ok(ConsumerRelationshipPayload {
             consumer_relationship: ConsumerRelationship(model),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 
@@ -364,13 +319,13 @@ impl ConsumerRelationshipsMutation {
         ctx: &Context<'_>,
         id: ID,
         #[graphql(default)] dry_run: bool,
-    ) -> Result<super::cases::AccessDeletePayload> {
+    ) -> Result<super::access_changes::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::ConsumerRelationship], "id")?;
         let (_, changes) = service::delete(domain(ctx), uuid, dry_run).await?;
-        Ok(super::cases::AccessDeletePayload {
+        Ok(super::access_changes::AccessDeletePayload {
             deleted_id: (!dry_run).then(|| ids::encode(Kind::ConsumerRelationship, uuid)),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 }

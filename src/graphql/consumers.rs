@@ -1,18 +1,18 @@
 //! Consumers: individual (B2C) customers.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::consumer;
 
 use super::{
     NameOrder,
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs, cost, wants},
+    deletions::CascadeDeletePayload,
     domain,
     households::{Household, HouseholdMembership, memberships_page},
     ids::{self, Kind},
     loaders::{HouseholdId, MembershipParams},
-    relationships::CascadeDeletePayload,
     state,
+    timestamps::Timestamps,
 };
 use crate::domain::{
     consumers::{self as service, ConsumerInput},
@@ -70,7 +70,7 @@ impl Consumer {
         let params = MembershipParams {
             side: MembershipSide::Consumer,
             current_only,
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         let page = memberships_page(ctx, self.0.id, params).await?;
         let ids: Vec<HouseholdId> = page
@@ -95,7 +95,7 @@ impl Consumer {
         let params = MembershipParams {
             side: MembershipSide::Consumer,
             current_only: false,
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         Ok(Connection::from_page(
             memberships_page(ctx, self.0.id, params).await?,
@@ -113,9 +113,9 @@ impl Consumer {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
-        let page = (first, after, last, before);
-        super::teams::team_edge(
+    ) -> Result<Connection<super::team_members::TeamMember>> {
+        let page = RelayArgs::new(first, after, last, before);
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Consumer),
             self.0.id,
@@ -140,7 +140,7 @@ impl Consumer {
             ctx,
             self.0.id,
             current_only,
-            (first, after, last, before),
+            RelayArgs::new(first, after, last, before),
         )
         .await
     }
@@ -157,7 +157,7 @@ impl Consumer {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::cases::Case>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::cases::cases_of(
             ctx,
             crate::domain::cases::CaseParent::Consumer,
@@ -168,21 +168,15 @@ impl Consumer {
         )
         .await
     }
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    #[graphql(flatten)]
+    async fn timestamps(&self) -> Timestamps {
+        Timestamps::new(self.0.created_at, self.0.updated_at)
     }
 }
 
 /// Drops rows the viewer may not see from a page built by a second lookup.
-pub fn filter_visible<T>(
-    page: crate::domain::page::Page<Option<T>>,
-) -> crate::domain::page::Page<T> {
-    crate::domain::page::Page {
+pub fn filter_visible<T>(page: crate::pagination::Page<Option<T>>) -> crate::pagination::Page<T> {
+    crate::pagination::Page {
         items: page
             .items
             .into_iter()
@@ -222,7 +216,7 @@ impl ConsumersQuery {
     ) -> Result<Connection<Consumer>> {
         let name = filter.and_then(|f| f.name_contains);
         let (by_name, descending) = NameOrder::domain(order_by);
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let page = service::list(
             domain(ctx),
             name.as_deref(),

@@ -1,17 +1,18 @@
 //! Contacts: the people of an account who use the portal.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::contact;
 
 use super::{
     NameOrder,
-    accounts::{DeletePayload, Organization},
-    connection::{Connection, cost, page_args, wants},
+    accounts::Organization,
+    connection::{Connection, RelayArgs, cost, wants},
+    deletions::DeletePayload,
     domain,
     ids::{self, Kind},
     loaders::{AccountId, RolesOf},
     state,
+    timestamps::Timestamps,
 };
 use crate::domain::{
     contacts::{self as service, ContactFilter as Filter, ContactPatch, NewContact},
@@ -71,9 +72,9 @@ impl Contact {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::responsibilities::ContactRelationship>> {
-        let page = (first, after, last, before);
-        super::responsibilities::links_of(
+    ) -> Result<Connection<super::contact_relationships::ContactRelationship>> {
+        let page = RelayArgs::new(first, after, last, before);
+        super::contact_relationships::links_of(
             ctx,
             crate::domain::contact_relationships::LinkSide::Contact,
             self.0.id,
@@ -82,13 +83,9 @@ impl Contact {
         )
         .await
     }
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    #[graphql(flatten)]
+    async fn timestamps(&self) -> Timestamps {
+        Timestamps::new(self.0.created_at, self.0.updated_at)
     }
 }
 
@@ -130,7 +127,7 @@ impl ContactsQuery {
                 .transpose()?,
         };
         let (by_name, descending) = NameOrder::domain(order_by);
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let page = service::list(
             domain(ctx),
             &filter,

@@ -64,8 +64,3 @@ impl From<super::loaders::LoadError> for async_graphql::Error {
         owned.into()
     }
 }
-
-/// A GraphQL error with `code`, for failures that happen outside the domain (parsing, HTTP).
-pub fn coded(message: impl Into<String>, code: &'static str) -> async_graphql::Error {
-    async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
-}

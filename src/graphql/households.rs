@@ -1,24 +1,24 @@
 //! Households and memberships: which consumers live together, since when and until when.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::{household, household_membership};
 use uuid::Uuid;
 
 use super::{
     NameOrder,
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs, cost, wants},
     consumers::{Consumer, NameFilter, filter_visible},
+    deletions::{CascadeDeletePayload, RemovedRecords, removed_records},
     domain,
     ids::{self, Kind},
     loaders::{ConsumerId, EdgeKey, HouseholdId, MembershipParams},
-    relationships::{CascadeDeletePayload, RemovedRecords, removed_records},
     state,
+    timestamps::Timestamps,
+    validity::{InForce, Period},
 };
-use crate::domain::{
-    households::{self as service, MembershipSide, is_current},
-    page::Page,
-};
+use crate::domain::households::{self as service, MembershipSide};
+use crate::pagination::Page;
 
 /// Loads one parent's page of memberships through the request's dataloader.
 pub async fn memberships_page(
@@ -76,7 +76,7 @@ impl Household {
         let params = MembershipParams {
             side: MembershipSide::Household,
             current_only,
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         let page = memberships_page(ctx, self.0.id, params).await?;
         let ids: Vec<ConsumerId> = page
@@ -103,7 +103,7 @@ impl Household {
         let params = MembershipParams {
             side: MembershipSide::Household,
             current_only,
-            args: page_args(ctx, first, after, last, before)?,
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         Ok(Connection::from_page(
             memberships_page(ctx, self.0.id, params).await?,
@@ -121,9 +121,9 @@ impl Household {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
-        let page = (first, after, last, before);
-        super::teams::team_edge(
+    ) -> Result<Connection<super::team_members::TeamMember>> {
+        let page = RelayArgs::new(first, after, last, before);
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::Target(crate::domain::teams::TargetKind::Household),
             self.0.id,
@@ -148,7 +148,7 @@ impl Household {
             ctx,
             self.0.id,
             current_only,
-            (first, after, last, before),
+            RelayArgs::new(first, after, last, before),
         )
         .await
     }
@@ -165,7 +165,7 @@ impl Household {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<super::cases::Case>> {
-        let page = (first, after, last, before);
+        let page = RelayArgs::new(first, after, last, before);
         super::cases::cases_of(
             ctx,
             crate::domain::cases::CaseParent::Household,
@@ -176,13 +176,9 @@ impl Household {
         )
         .await
     }
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    #[graphql(flatten)]
+    async fn timestamps(&self) -> Timestamps {
+        Timestamps::new(self.0.created_at, self.0.updated_at)
     }
 }
 
@@ -219,9 +215,15 @@ impl HouseholdMembership {
     async fn end_date(&self) -> Option<NaiveDate> {
         self.0.end_date
     }
-    /// Whether the membership is in force today.
-    async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        is_current(&self.0, domain(ctx).clock.today())
+    #[graphql(flatten)]
+    async fn validity(&self) -> Period {
+        self.period()
+    }
+}
+
+impl InForce for HouseholdMembership {
+    fn period(&self) -> Period {
+        Period::new(self.0.start_date, self.0.end_date)
     }
 }
 
@@ -246,7 +248,7 @@ impl HouseholdsQuery {
     ) -> Result<Connection<Household>> {
         let name = filter.and_then(|f| f.name_contains);
         let (by_name, descending) = NameOrder::domain(order_by);
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let page = service::list(
             domain(ctx),
             name.as_deref(),
@@ -325,7 +327,7 @@ pub struct EndMembershipPayload {
     /// Member relationships removed because the consumer is no longer a current member.
     pub removed: Vec<RemovedRecords>,
     /// Principals whose readable cases change, with how many they gain or lose.
-    pub access_changes: Vec<super::cases::AccessChange>,
+    pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
 /// Result of a sweep.
@@ -450,7 +452,7 @@ impl HouseholdsMutation {
         Ok(EndMembershipPayload {
             dry_run: input.dry_run,
             removed: removed_records(removal),
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
             membership: HouseholdMembership(model),
         })
     }

@@ -1,21 +1,28 @@
 //! The GraphQL layer: schema, types per domain area, the dataloader and error mapping.
 
+pub mod access_changes;
+pub mod account_mutations;
+pub mod account_relationships;
 pub mod accounts;
 pub mod cases;
 pub mod connection;
 pub mod consumer_relationships;
 pub mod consumers;
+pub mod contact_relationships;
 pub mod contacts;
+pub mod deletions;
 pub mod error;
+pub mod error_codes;
 pub mod households;
 pub mod ids;
-pub mod limits;
+pub mod internal_users;
 pub mod loaders;
 pub mod node;
-pub mod relationships;
-pub mod responsibilities;
-pub mod teams;
-pub mod users;
+pub mod relationship_types;
+pub mod responsibility_definitions;
+pub mod team_members;
+pub mod timestamps;
+pub mod validity;
 pub mod viewer;
 
 use std::sync::Arc;
@@ -86,26 +93,29 @@ pub struct Query(
     contacts::ContactsQuery,
     consumers::ConsumersQuery,
     households::HouseholdsQuery,
-    users::UsersQuery,
-    relationships::RelationshipsQuery,
-    responsibilities::ResponsibilitiesQuery,
-    cases::CasesQuery,
+    internal_users::InternalUsersQuery,
+    relationship_types::RelationshipTypesQuery,
+    responsibility_definitions::ResponsibilityDefinitionsQuery,
+    cases::list::CasesQuery,
+    cases::access::AccessCheckQuery,
 );
 
 /// All mutations; each runs in one transaction and writes its audit entry.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct Mutation(
-    accounts::AccountsMutation,
+    account_mutations::AccountsMutation,
     contacts::ContactsMutation,
     consumers::ConsumersMutation,
     households::HouseholdsMutation,
-    users::UsersMutation,
-    relationships::RelationshipsMutation,
-    responsibilities::ResponsibilitiesMutation,
-    teams::TeamsMutation,
+    internal_users::InternalUsersMutation,
+    relationship_types::RelationshipTypesMutation,
+    account_relationships::AccountRelationshipsMutation,
+    responsibility_definitions::ResponsibilityDefinitionsMutation,
+    contact_relationships::ContactRelationshipsMutation,
+    team_members::TeamMembersMutation,
     consumer_relationships::ConsumerRelationshipsMutation,
-    cases::CasesMutation,
+    cases::mutations::CasesMutation,
 );
 
 /// The executable schema.
@@ -116,7 +126,8 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .extension(limits::ErrorCodes {
+        .register_output_type::<validity::Validity>()
+        .extension(error_codes::ErrorCodes {
             max_aliases: limits.max_aliases,
         });
     if !limits.introspection {

@@ -2,20 +2,26 @@
 
 use async_graphql::{Context, ID, Interface, Object, Result};
 
+use uuid::Uuid;
+
+use crate::access::principal::Identity;
+
 use super::{
+    account_relationships::AccountRelationship,
     accounts::{Account, Partner},
     consumers::Consumer,
+    contact_relationships::ContactRelationship,
     contacts::Contact,
     households::{Household, HouseholdMembership},
     ids::{self, Kind},
+    internal_users::InternalUser,
     loaders::{
         AccountId, ConsumerId, ContactId, ContactRelationshipId, HouseholdId, InternalUserId,
         MembershipId, RelationshipId, RelationshipTypeId, ResponsibilityId,
     },
-    relationships::{AccountRelationship, AccountRelationshipType},
-    responsibilities::{ContactRelationship, ResponsibilityDefinition},
+    relationship_types::AccountRelationshipType,
+    responsibility_definitions::ResponsibilityDefinition,
     state,
-    users::InternalUser,
 };
 
 /// An object with a global ID.
@@ -37,7 +43,7 @@ pub enum Node {
     AccountRelationship(AccountRelationship),
     ResponsibilityDefinition(ResponsibilityDefinition),
     ContactRelationship(ContactRelationship),
-    TeamMember(super::teams::TeamMember),
+    TeamMember(super::team_members::TeamMember),
     ConsumerRelationship(super::consumer_relationships::ConsumerRelationship),
     Case(super::cases::Case),
 }
@@ -95,7 +101,7 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: uuid::Uuid) -> Result<Optio
         Kind::TeamMember => loaders
             .load_one(super::loaders::TeamMemberId(id))
             .await?
-            .map(|m| Node::TeamMember(super::teams::TeamMember(m))),
+            .map(|m| Node::TeamMember(super::team_members::TeamMember(m))),
         Kind::ConsumerRelationship => loaders
             .load_one(super::loaders::ConsumerRelationshipId(id))
             .await?
@@ -108,6 +114,16 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: uuid::Uuid) -> Result<Optio
             .map(|m| Node::Case(super::cases::Case(m))),
         Kind::CaseComment => None,
     })
+}
+
+/// The node kind and id a principal signs in as; none for anonymous and unregistered callers.
+pub fn identity_node(identity: Identity) -> Option<(Kind, Uuid)> {
+    match identity {
+        Identity::InternalUser { id } => Some((Kind::InternalUser, id)),
+        Identity::Contact { id, .. } => Some((Kind::Contact, id)),
+        Identity::Consumer { id } => Some((Kind::Consumer, id)),
+        Identity::Anonymous | Identity::Unregistered => None,
+    }
 }
 
 /// `node` and `nodes`.

@@ -2,8 +2,7 @@
 
 use async_graphql::{Context, Object, Result};
 
-use super::{domain, ids::Kind, node};
-use crate::access::principal::Identity;
+use super::{connection::RelayArgs, domain, node};
 
 /// The caller of the request.
 pub struct Viewer;
@@ -40,16 +39,17 @@ impl Viewer {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<super::connection::Connection<super::cases::Case>> {
-        super::cases::viewer_cases(ctx, filter, order_by, (first, after, last, before)).await
+        super::cases::viewer_cases(
+            ctx,
+            filter,
+            order_by,
+            RelayArgs::new(first, after, last, before),
+        )
+        .await
     }
     /// The contact, consumer or internal user the subject maps to.
     async fn node(&self, ctx: &Context<'_>) -> Result<Option<node::Node>> {
-        let target = match domain(ctx).principal.identity {
-            Identity::InternalUser { id } => Some((Kind::InternalUser, id)),
-            Identity::Contact { id, .. } => Some((Kind::Contact, id)),
-            Identity::Consumer { id } => Some((Kind::Consumer, id)),
-            Identity::Anonymous | Identity::Unregistered => None,
-        };
+        let target = node::identity_node(domain(ctx).principal.identity);
         match target {
             Some((kind, id)) => node::load(ctx, kind, id).await,
             None => Ok(None),

@@ -18,7 +18,6 @@ use super::definition::{
 use crate::access::{
     error::AccessResult,
     period::{CURRENT_MEMBER_SQL as CURRENT_MEMBER, Period, households_of},
-    sql,
 };
 
 /// Every membership period of `consumer` in `household`, current or not.
@@ -41,7 +40,7 @@ fn membership_step(row: &membership::Model, label: String) -> Step {
 fn dated_sql(ask: &Asking, sql: &str, me: Uuid, dates: usize) -> Arm {
     let mut values = vec![Value::from(me)];
     values.extend(std::iter::repeat_n(Value::from(ask.today), dates));
-    Arm::on(sql::custom(ask.backend, sql, values))
+    Arm::on(crate::sql::custom(ask.backend, sql, values))
 }
 
 /// OWN_CONSUMER_CASE: a consumer reads the cases it is the consumer of or opened.

@@ -17,7 +17,6 @@ use crate::access::{
     error::AccessResult,
     period::Period,
     principal::{Principal, Role},
-    sql,
 };
 
 /// The roles whose contacts work customers' cases for their partner account: PARTNER_RELATIONSHIP
@@ -95,7 +94,7 @@ fn partner_customers(ask: &Asking, own: Uuid, policy: &str) -> Expr {
         ask.today.into(),
         ask.today.into(),
     ];
-    sql::custom(ask.backend, &sql, values)
+    crate::sql::custom(ask.backend, &sql, values)
 }
 
 impl Definition for PartnerRelationship {

@@ -1,94 +1,30 @@
-//! Responsibility definitions (admin) and contact relationships (managers create, staff read).
+//! Contact relationships (managers create, staff read): a contact of one account carrying a
+//! responsibility on another, and the candidates for one.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
-use entity::{contact_relationship as link, responsibility_definition as definition};
+use chrono::NaiveDate;
+use entity::contact_relationship as link;
 use uuid::Uuid;
 
 use super::{
+    access_changes::{AccessChange, AccessDeletePayload, access_changes},
+    account_relationships::{AccountRelationship, RelationshipDirection},
     accounts::Organization,
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs},
     contacts::Contact,
     domain,
     ids::{self, Kind},
     loaders::{AccountId, ContactId, EdgeKey, LinkParams, ResponsibilityId},
-    relationships::{AccountRelationship, CascadeDeletePayload, RelationshipDirection},
+    responsibility_definitions::ResponsibilityDefinition,
     state,
+    validity::{InForce, Period, RelationshipFields},
 };
 use crate::domain::{
     account_relationships::Direction,
     contact_relationships::{self as links, Candidate, CandidateReason, LinkSide, NewLink},
-    page::Page,
-    responsibilities::{self as service, DefinitionInput, ResponsibilityKind as Kind_},
     validity::Validity,
 };
-
-/// Who can carry a responsibility.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ResponsibilityKind {
-    /// An internal user (team members).
-    User,
-    /// A contact (contact relationships).
-    Contact,
-    /// A consumer.
-    Consumer,
-    /// An account.
-    Account,
-    /// Anyone (e.g. Authorized Representative between consumers).
-    None,
-}
-
-impl ResponsibilityKind {
-    fn domain(self) -> Kind_ {
-        match self {
-            ResponsibilityKind::User => Kind_::User,
-            ResponsibilityKind::Contact => Kind_::Contact,
-            ResponsibilityKind::Consumer => Kind_::Consumer,
-            ResponsibilityKind::Account => Kind_::Account,
-            ResponsibilityKind::None => Kind_::None,
-        }
-    }
-    fn from_stored(text: &str) -> Self {
-        match Kind_::parse(text) {
-            Kind_::User => ResponsibilityKind::User,
-            Kind_::Contact => ResponsibilityKind::Contact,
-            Kind_::Consumer => ResponsibilityKind::Consumer,
-            Kind_::Account => ResponsibilityKind::Account,
-            Kind_::None => ResponsibilityKind::None,
-        }
-    }
-}
-
-/// A responsibility one party carries for another.
-pub struct ResponsibilityDefinition(pub definition::Model);
-
-#[Object]
-impl ResponsibilityDefinition {
-    /// Global ID.
-    pub async fn id(&self) -> ID {
-        ids::encode(Kind::ResponsibilityDefinition, self.0.id)
-    }
-    /// Unique name, e.g. "Account Manager".
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Who can carry it.
-    async fn kind(&self) -> ResponsibilityKind {
-        ResponsibilityKind::from_stored(&self.0.kind)
-    }
-    /// At most one holder per account, consumer or household.
-    async fn is_unique(&self) -> bool {
-        self.0.is_unique
-    }
-    /// Stored role the holder must have.
-    async fn required_role(&self) -> Option<&str> {
-        self.0.required_role.as_deref()
-    }
-    /// What the responsibility means.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-}
+use crate::pagination::Page;
 
 /// A contact of another account with a responsibility on an account.
 pub struct ContactRelationship(pub link::Model);
@@ -123,30 +59,15 @@ impl ContactRelationship {
             .await?
             .map(ResponsibilityDefinition))
     }
-    /// Optional display order.
-    async fn order(&self) -> Option<i32> {
-        self.0.sort_order
+    #[graphql(flatten)]
+    async fn dated(&self) -> RelationshipFields {
+        RelationshipFields::of(self, self.0.sort_order, self.0.created_at)
     }
-    /// First day in force.
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
-    }
-    /// Last day in force.
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
-    }
-    /// Whether it is in force today.
-    async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        let v = Validity {
-            sort_order: None,
-            valid_from: self.0.valid_from,
-            valid_to: self.0.valid_to,
-        };
-        v.covers(domain(ctx).clock.today())
-    }
-    /// When it was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+}
+
+impl InForce for ContactRelationship {
+    fn period(&self) -> Period {
+        Period::new(self.0.valid_from, self.0.valid_to)
     }
 }
 
@@ -238,12 +159,12 @@ pub async fn links_of(
     by: LinkSide,
     key: Uuid,
     current_only: bool,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<ContactRelationship>> {
     let params = LinkParams {
         by,
         current_only,
-        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+        args: page.validate(ctx)?,
     };
     let page = state(ctx)
         .loaders
@@ -260,9 +181,9 @@ pub async fn links_of(
 pub async fn candidates_of(
     ctx: &Context<'_>,
     account: Uuid,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<ContactRelationshipCandidate>> {
-    let args = page_args(ctx, page.0, page.1, page.2, page.3)?;
+    let args = page.validate(ctx)?;
     let list = state(ctx)
         .loaders
         .load_one(super::loaders::CandidatesOf(account))
@@ -272,58 +193,6 @@ pub async fn candidates_of(
         links::candidate_page(list, &args)?,
         ContactRelationshipCandidate,
     ))
-}
-
-/// Responsibility queries.
-#[derive(Default)]
-pub struct ResponsibilitiesQuery;
-
-#[Object]
-impl ResponsibilitiesQuery {
-    /// Responsibility definitions, by name.
-    #[graphql(complexity = "cost(first, last, child_complexity)")]
-    async fn responsibility_definitions(
-        &self,
-        ctx: &Context<'_>,
-        kind: Option<ResponsibilityKind>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Connection<ResponsibilityDefinition>> {
-        let args = page_args(ctx, first, after, last, before)?;
-        let page = service::list(
-            domain(ctx),
-            kind.map(ResponsibilityKind::domain),
-            &args,
-            wants(ctx),
-        )
-        .await?;
-        Ok(Connection::from_page(page, ResponsibilityDefinition))
-    }
-}
-
-/// Input of `createResponsibilityDefinition`.
-#[derive(InputObject)]
-pub struct CreateResponsibilityDefinitionInput {
-    pub name: String,
-    pub kind: ResponsibilityKind,
-    #[graphql(default)]
-    pub is_unique: bool,
-    /// Role name the holder must have stored, e.g. `sn_customerservice.relationship_agent`.
-    pub required_role: Option<String>,
-    pub description: Option<String>,
-}
-
-/// Input of `updateResponsibilityDefinition`; absent fields stay, empty text clears.
-#[derive(InputObject)]
-pub struct UpdateResponsibilityDefinitionInput {
-    pub id: ID,
-    pub name: Option<String>,
-    pub kind: Option<ResponsibilityKind>,
-    pub is_unique: Option<bool>,
-    pub required_role: Option<String>,
-    pub description: Option<String>,
 }
 
 /// Input of `createContactRelationship`.
@@ -343,13 +212,6 @@ pub struct CreateContactRelationshipInput {
     pub valid_to: Option<NaiveDate>,
 }
 
-/// Result of a responsibility definition mutation.
-#[derive(SimpleObject)]
-pub struct ResponsibilityDefinitionPayload {
-    /// The definition after the change.
-    pub responsibility_definition: ResponsibilityDefinition,
-}
-
 /// Result of a contact relationship mutation.
 #[derive(SimpleObject)]
 pub struct ContactRelationshipPayload {
@@ -358,73 +220,15 @@ pub struct ContactRelationshipPayload {
     /// Whether this was only a preview.
     pub dry_run: bool,
     /// Principals whose readable cases change, with how many they gain or lose.
-    pub access_changes: Vec<super::cases::AccessChange>,
+    pub access_changes: Vec<AccessChange>,
 }
 
-/// Responsibility and contact relationship mutations.
+/// Contact relationship mutations (managers and admins).
 #[derive(Default)]
-pub struct ResponsibilitiesMutation;
+pub struct ContactRelationshipsMutation;
 
 #[Object]
-impl ResponsibilitiesMutation {
-    /// Defines a responsibility (admin).
-    async fn create_responsibility_definition(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateResponsibilityDefinitionInput,
-    ) -> Result<ResponsibilityDefinitionPayload> {
-        let input = DefinitionInput {
-            name: Some(input.name),
-            kind: Some(input.kind.domain()),
-            is_unique: Some(input.is_unique),
-            required_role: input.required_role,
-            description: input.description,
-        };
-        Ok(ResponsibilityDefinitionPayload {
-            responsibility_definition: ResponsibilityDefinition(
-                service::create(domain(ctx), input).await?,
-            ),
-        })
-    }
-
-    /// Changes a responsibility definition (admin).
-    async fn update_responsibility_definition(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateResponsibilityDefinitionInput,
-    ) -> Result<ResponsibilityDefinitionPayload> {
-        let id = ids::decode(&input.id, &[Kind::ResponsibilityDefinition], "id")?;
-        let patch = DefinitionInput {
-            name: input.name,
-            kind: input.kind.map(ResponsibilityKind::domain),
-            is_unique: input.is_unique,
-            required_role: input.required_role,
-            description: input.description,
-        };
-        Ok(ResponsibilityDefinitionPayload {
-            responsibility_definition: ResponsibilityDefinition(
-                service::update(domain(ctx), id, patch).await?,
-            ),
-        })
-    }
-
-    /// Deletes a definition and every relationship using it in one transaction (admin); `dryRun` only reports.
-    async fn delete_responsibility_definition(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] dry_run: bool,
-    ) -> Result<CascadeDeletePayload> {
-        let uuid = ids::decode(&id, &[Kind::ResponsibilityDefinition], "id")?;
-        let (_, removal) = service::delete(domain(ctx), uuid, dry_run).await?;
-        Ok(CascadeDeletePayload::new(
-            Kind::ResponsibilityDefinition,
-            uuid,
-            dry_run,
-            removal,
-        ))
-    }
-
+impl ContactRelationshipsMutation {
     /// Gives a contact of another account a responsibility on an account (manager or admin).
     async fn create_contact_relationship(
         &self,
@@ -450,7 +254,7 @@ impl ResponsibilitiesMutation {
         Ok(ContactRelationshipPayload {
             contact_relationship: ContactRelationship(model),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: access_changes(changes),
         })
     }
 
@@ -460,13 +264,13 @@ impl ResponsibilitiesMutation {
         ctx: &Context<'_>,
         id: ID,
         #[graphql(default)] dry_run: bool,
-    ) -> Result<super::cases::AccessDeletePayload> {
+    ) -> Result<AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::ContactRelationship], "id")?;
         let (_, changes) = links::delete(domain(ctx), uuid, dry_run).await?;
-        Ok(super::cases::AccessDeletePayload {
+        Ok(AccessDeletePayload {
             deleted_id: (!dry_run).then(|| ids::encode(Kind::ContactRelationship, uuid)),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: access_changes(changes),
         })
     }
 }

@@ -1,17 +1,17 @@
 //! Internal users (staff) and stored role assignments.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::internal_user;
 
 use super::{
-    accounts::DeletePayload,
-    connection::{Connection, cost, page_args, wants},
+    connection::{Connection, RelayArgs, cost, wants},
     consumers::NameFilter,
+    deletions::DeletePayload,
     domain,
     ids::{self, Kind},
     loaders::RolesOf,
     state,
+    timestamps::Timestamps,
 };
 use crate::access::principal::Role;
 use crate::domain::{
@@ -61,9 +61,9 @@ impl InternalUser {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
-        let page = (first, after, last, before);
-        super::teams::team_edge(
+    ) -> Result<Connection<super::team_members::TeamMember>> {
+        let page = RelayArgs::new(first, after, last, before);
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Account),
             self.0.id,
@@ -83,9 +83,9 @@ impl InternalUser {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
-        let page = (first, after, last, before);
-        super::teams::team_edge(
+    ) -> Result<Connection<super::team_members::TeamMember>> {
+        let page = RelayArgs::new(first, after, last, before);
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Consumer),
             self.0.id,
@@ -105,9 +105,9 @@ impl InternalUser {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<super::teams::TeamMember>> {
-        let page = (first, after, last, before);
-        super::teams::team_edge(
+    ) -> Result<Connection<super::team_members::TeamMember>> {
+        let page = RelayArgs::new(first, after, last, before);
+        super::team_members::team_edge(
             ctx,
             super::loaders::TeamSide::User(crate::domain::teams::TargetKind::Household),
             self.0.id,
@@ -116,22 +116,18 @@ impl InternalUser {
         )
         .await
     }
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    #[graphql(flatten)]
+    async fn timestamps(&self) -> Timestamps {
+        Timestamps::new(self.0.created_at, self.0.updated_at)
     }
 }
 
 /// Internal user queries.
 #[derive(Default)]
-pub struct UsersQuery;
+pub struct InternalUsersQuery;
 
 #[Object]
-impl UsersQuery {
+impl InternalUsersQuery {
     /// Internal users (staff only), by name.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn internal_users(
@@ -144,7 +140,7 @@ impl UsersQuery {
         before: Option<String>,
     ) -> Result<Connection<InternalUser>> {
         let name = filter.and_then(|f| f.name_contains);
-        let args = page_args(ctx, first, after, last, before)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
         let page = service::list(domain(ctx), name.as_deref(), &args, wants(ctx)).await?;
         Ok(Connection::from_page(page, InternalUser))
     }
@@ -215,10 +211,10 @@ fn role_input(input: &RoleInput) -> Result<(Holder, Role)> {
 
 /// Internal user and role mutations (admin only).
 #[derive(Default)]
-pub struct UsersMutation;
+pub struct InternalUsersMutation;
 
 #[Object]
-impl UsersMutation {
+impl InternalUsersMutation {
     /// Creates an internal user.
     async fn create_internal_user(
         &self,

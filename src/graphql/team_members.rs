@@ -1,31 +1,32 @@
 //! Team members: internal users on the team of an account, a consumer or a household.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::team_member;
 use uuid::Uuid;
 
 use super::{
     accounts::Organization,
-    connection::{Connection, page_args},
+    connection::{Connection, RelayArgs},
     consumers::Consumer,
     domain,
     households::Household,
     ids::{self, Kind},
+    internal_users::InternalUser,
     loaders::{
         AccountId, ConsumerId, EdgeKey, HouseholdId, InternalUserId, ResponsibilityId, TeamParams,
         TeamSide,
     },
-    responsibilities::ResponsibilityDefinition,
+    responsibility_definitions::ResponsibilityDefinition,
     state,
-    users::InternalUser,
+    validity::{InForce, Period, RelationshipFields},
 };
 use crate::domain::{
     DomainError,
-    page::Page,
     teams::{self as service, NewTeamMember, TargetKind},
     validity::Validity,
 };
+use crate::pagination::Page;
 
 /// What a team serves.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,30 +102,15 @@ impl TeamMember {
             .await?
             .map(ResponsibilityDefinition))
     }
-    /// Optional display order.
-    async fn order(&self) -> Option<i32> {
-        self.0.sort_order
+    #[graphql(flatten)]
+    async fn dated(&self) -> RelationshipFields {
+        RelationshipFields::of(self, self.0.sort_order, self.0.created_at)
     }
-    /// First day in force.
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
-    }
-    /// Last day in force.
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
-    }
-    /// Whether it is in force today.
-    async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        let v = Validity {
-            sort_order: None,
-            valid_from: self.0.valid_from,
-            valid_to: self.0.valid_to,
-        };
-        v.covers(domain(ctx).clock.today())
-    }
-    /// When it was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+}
+
+impl InForce for TeamMember {
+    fn period(&self) -> Period {
+        Period::new(self.0.valid_from, self.0.valid_to)
     }
 }
 
@@ -134,12 +120,12 @@ pub async fn team_edge(
     side: TeamSide,
     key: Uuid,
     current_only: bool,
-    page: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    page: RelayArgs,
 ) -> Result<Connection<TeamMember>> {
     let params = TeamParams {
         side,
         current_only,
-        args: page_args(ctx, page.0, page.1, page.2, page.3)?,
+        args: page.validate(ctx)?,
     };
     let page = state(ctx)
         .loaders
@@ -186,15 +172,15 @@ pub struct TeamMemberPayload {
     /// Whether this was only a preview.
     pub dry_run: bool,
     /// Principals whose readable cases change (reported on create), with how many they gain or lose.
-    pub access_changes: Vec<super::cases::AccessChange>,
+    pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
 /// Team mutations (manager or admin).
 #[derive(Default)]
-pub struct TeamsMutation;
+pub struct TeamMembersMutation;
 
 #[Object]
-impl TeamsMutation {
+impl TeamMembersMutation {
     /// Puts an internal user on the team of an account, consumer or household.
     async fn add_team_member(
         &self,
@@ -234,7 +220,7 @@ impl TeamsMutation {
         Ok(TeamMemberPayload {
             team_member: TeamMember(model),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 
@@ -263,13 +249,13 @@ impl TeamsMutation {
         ctx: &Context<'_>,
         id: ID,
         #[graphql(default)] dry_run: bool,
-    ) -> Result<super::cases::AccessDeletePayload> {
+    ) -> Result<super::access_changes::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::TeamMember], "id")?;
         let (_, changes) = service::delete(domain(ctx), uuid, dry_run).await?;
-        Ok(super::cases::AccessDeletePayload {
+        Ok(super::access_changes::AccessDeletePayload {
             deleted_id: (!dry_run).then(|| ids::encode(Kind::TeamMember, uuid)),
             dry_run,
-            access_changes: super::cases::access_changes(changes),
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 }

@@ -1,0 +1,368 @@
+//! The access engine's answers as GraphQL types: `accessExplanation`, `whoCanAccess` holders and
+//! the `accessCheck` query.
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use crate::access::{
+    self, AccessError, Action, Permission, Prospect,
+    explain::Explanation,
+    principal::{Identity, Principal, Role},
+    rules::{Rule, Step, StepKind, partner},
+};
+use crate::domain::DomainError;
+use crate::graphql::{
+    domain,
+    ids::{self, Kind},
+    loaders::{ContactId, InternalUserId},
+    node::{self, Node},
+    state,
+};
+
+/// An access rule of DOMAIN.md §1 and §6.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessRule {
+    InternalRole,
+    TeamMember,
+    OwnCase,
+    PartnerContact,
+    OwnAccount,
+    DescendantAccount,
+    ContactRelationship,
+    PartnerRelationship,
+    OwnConsumerCase,
+    Representative,
+    HouseholdMember,
+    HeadOfHousehold,
+}
+
+impl From<Rule> for AccessRule {
+    fn from(rule: Rule) -> Self {
+        match rule {
+            Rule::InternalRole => AccessRule::InternalRole,
+            Rule::TeamMember => AccessRule::TeamMember,
+            Rule::OwnCase => AccessRule::OwnCase,
+            Rule::PartnerContact => AccessRule::PartnerContact,
+            Rule::OwnAccount => AccessRule::OwnAccount,
+            Rule::DescendantAccount => AccessRule::DescendantAccount,
+            Rule::ContactRelationship => AccessRule::ContactRelationship,
+            Rule::PartnerRelationship => AccessRule::PartnerRelationship,
+            Rule::OwnConsumerCase => AccessRule::OwnConsumerCase,
+            Rule::Representative => AccessRule::Representative,
+            Rule::HouseholdMember => AccessRule::HouseholdMember,
+            Rule::HeadOfHousehold => AccessRule::HeadOfHousehold,
+        }
+    }
+}
+
+/// What one step of an access path is.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessStepKind {
+    Role,
+    TeamMember,
+    CaseContact,
+    CaseOpener,
+    PartnerContact,
+    OwnAccount,
+    Hierarchy,
+    ContactRelationship,
+    AccountRelationship,
+    CaseConsumer,
+    ConsumerRelationship,
+    HouseholdMembership,
+    HeadOfHousehold,
+}
+
+impl AccessStepKind {
+    fn from_domain(kind: StepKind) -> (Self, Option<Kind>) {
+        match kind {
+            StepKind::Role => (AccessStepKind::Role, None),
+            StepKind::TeamMember => (AccessStepKind::TeamMember, Some(Kind::TeamMember)),
+            StepKind::CaseContact => (AccessStepKind::CaseContact, Some(Kind::Case)),
+            StepKind::CaseOpener => (AccessStepKind::CaseOpener, Some(Kind::Case)),
+            StepKind::PartnerContact => (AccessStepKind::PartnerContact, Some(Kind::Case)),
+            StepKind::OwnAccount => (AccessStepKind::OwnAccount, Some(Kind::Account)),
+            StepKind::Hierarchy => (AccessStepKind::Hierarchy, Some(Kind::Account)),
+            StepKind::ContactRelationship => (
+                AccessStepKind::ContactRelationship,
+                Some(Kind::ContactRelationship),
+            ),
+            StepKind::AccountRelationship => (
+                AccessStepKind::AccountRelationship,
+                Some(Kind::AccountRelationship),
+            ),
+            StepKind::CaseConsumer => (AccessStepKind::CaseConsumer, Some(Kind::Case)),
+            StepKind::ConsumerRelationship => (
+                AccessStepKind::ConsumerRelationship,
+                Some(Kind::ConsumerRelationship),
+            ),
+            StepKind::HouseholdMembership => (
+                AccessStepKind::HouseholdMembership,
+                Some(Kind::HouseholdMembership),
+            ),
+            StepKind::HeadOfHousehold => (AccessStepKind::HeadOfHousehold, Some(Kind::Household)),
+        }
+    }
+}
+
+/// One step of an access path.
+#[derive(SimpleObject)]
+pub struct AccessPathStep {
+    /// What the step is.
+    pub kind: AccessStepKind,
+    /// Global ID of the record the step follows (relationship, membership, account, case).
+    pub record_id: Option<ID>,
+    /// How the step reads, with the relationship's label.
+    pub label: String,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+}
+
+impl From<Step> for AccessPathStep {
+    fn from(step: Step) -> Self {
+        let (kind, node) = AccessStepKind::from_domain(step.kind);
+        Self {
+            kind,
+            record_id: step
+                .record_id
+                .zip(node)
+                .map(|(id, kind)| ids::encode(kind, id)),
+            label: step.label,
+            valid_from: step.valid_from,
+            valid_to: step.valid_to,
+        }
+    }
+}
+
+/// A rule that grants access and the path it follows.
+#[derive(SimpleObject)]
+pub struct AccessGrant {
+    pub rule: AccessRule,
+    /// The role that made the rule count.
+    pub role: String,
+    pub path: Vec<AccessPathStep>,
+}
+
+/// A rule that could grant access but does not.
+#[derive(SimpleObject)]
+pub struct AccessDenial {
+    pub rule: AccessRule,
+    /// The role under which the rule was considered.
+    pub role: Option<String>,
+    /// What is missing.
+    pub reason: String,
+    /// Relationships that would grant access but are outside their validity dates.
+    pub lapsed: Vec<AccessPathStep>,
+}
+
+/// Why a principal can or cannot read a case.
+#[derive(SimpleObject)]
+pub struct AccessExplanation {
+    /// Exactly the access engine's check.
+    pub allowed: bool,
+    /// The principal's subject.
+    pub subject: Option<String>,
+    /// The roles considered.
+    pub roles: Vec<String>,
+    /// Every granting rule with its path; empty exactly when `allowed` is false.
+    pub grants: Vec<AccessGrant>,
+    /// Rules that apply to the principal's roles but do not grant access.
+    pub denials: Vec<AccessDenial>,
+}
+
+impl AccessExplanation {
+    pub(super) fn new(principal: &Principal, explanation: Explanation) -> Self {
+        Self {
+            allowed: explanation.allowed,
+            subject: principal.subject.clone(),
+            roles: principal
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            grants: explanation
+                .grants
+                .into_iter()
+                .map(|g| AccessGrant {
+                    rule: g.rule.into(),
+                    role: g.role.as_str().into(),
+                    path: g.steps.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+            denials: explanation
+                .denials
+                .into_iter()
+                .map(|d| AccessDenial {
+                    rule: d.rule.into(),
+                    role: d.role.map(|r| r.as_str().to_owned()),
+                    reason: d.reason,
+                    lapsed: d.lapsed.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A principal who can read a case.
+pub struct AccessHolder {
+    pub(super) kind: Kind,
+    pub(super) id: Uuid,
+    pub(super) principal: Principal,
+    pub(super) rules: Vec<(Rule, Role)>,
+}
+
+#[Object]
+impl AccessHolder {
+    /// The contact, consumer or internal user.
+    async fn principal(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+        node::load(ctx, self.kind, self.id).await
+    }
+    /// Its subject.
+    async fn subject(&self) -> Option<&str> {
+        self.principal.subject.as_deref()
+    }
+    /// Its stored roles.
+    async fn roles(&self) -> Vec<String> {
+        self.principal
+            .roles
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect()
+    }
+    /// The rules that grant it the case.
+    async fn rules(&self) -> Vec<AccessRule> {
+        self.rules.iter().map(|(rule, _)| (*rule).into()).collect()
+    }
+}
+
+/// The principal an explanation or check is about: the viewer, or (admins and managers) anyone.
+pub(super) async fn subject_principal(
+    ctx: &Context<'_>,
+    principal_id: Option<&ID>,
+) -> Result<Principal> {
+    let viewer = &domain(ctx).principal;
+    let Some(id) = principal_id else {
+        return Ok((**viewer).clone());
+    };
+    let (kind, uuid) = ids::decode_any(id, "principalId")?;
+    let identity = match kind {
+        Kind::Contact => {
+            let person = state(ctx).loaders.load_one(ContactId(uuid)).await?;
+            Identity::Contact {
+                id: uuid,
+                account_id: person.map(|p| p.account_id).unwrap_or_default(),
+            }
+        }
+        Kind::Consumer => Identity::Consumer { id: uuid },
+        Kind::InternalUser => {
+            let _ = state(ctx).loaders.load_one(InternalUserId(uuid)).await?;
+            Identity::InternalUser { id: uuid }
+        }
+        _ => {
+            return Err(DomainError::invalid(
+                "principalId",
+                "expected a Contact, Consumer or InternalUser ID",
+            )
+            .into());
+        }
+    };
+    if identity != viewer.identity {
+        access::require(viewer, Permission::InspectOthersAccess)?;
+    }
+    if identity == viewer.identity {
+        return Ok((**viewer).clone());
+    }
+    Ok(access::stored_principal(&domain(ctx).db, identity).await?)
+}
+
+/// What an access check asks about.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseAction {
+    Read,
+    Comment,
+    /// Change fields other than comments and state (staff only).
+    Update,
+    /// Resolve or close.
+    Close,
+    /// Open a case for the given account or consumer.
+    CreateFor,
+}
+
+/// The answer of `accessCheck`.
+#[derive(SimpleObject)]
+pub struct AccessDecision {
+    pub allowed: bool,
+    /// For actions on a case: why, as `Case.accessExplanation` gives it.
+    pub explanation: Option<AccessExplanation>,
+}
+
+/// The `accessCheck` query.
+#[derive(Default)]
+pub struct AccessCheckQuery;
+
+#[Object]
+impl AccessCheckQuery {
+    /// May a principal (the viewer when absent) do `action` on a case, or open one for an
+    /// account or consumer? Admins and managers may ask about anyone.
+    async fn access_check(
+        &self,
+        ctx: &Context<'_>,
+        action: CaseAction,
+        case_id: Option<ID>,
+        account_id: Option<ID>,
+        consumer_id: Option<ID>,
+        principal_id: Option<ID>,
+    ) -> Result<AccessDecision> {
+        let subject = subject_principal(ctx, principal_id.as_ref()).await?;
+        let d = domain(ctx);
+        let today = d.clock.today();
+        if action == CaseAction::CreateFor {
+            let account_id = account_id
+                .as_ref()
+                .map(|id| ids::decode(id, ids::ORGANIZATION, "accountId"))
+                .transpose()?;
+            let prospect = Prospect {
+                account_id,
+                consumer_id: consumer_id
+                    .as_ref()
+                    .map(|id| ids::decode(id, &[Kind::Consumer], "consumerId"))
+                    .transpose()?,
+                household_id: None,
+                partner_id: partner::stamp(&subject, account_id).map(|stamp| stamp.partner_id),
+            };
+            if prospect.account_id.is_none() && prospect.consumer_id.is_none() {
+                return Err(DomainError::invalid(
+                    "accountId",
+                    "CREATE_FOR needs accountId or consumerId",
+                )
+                .into());
+            }
+            let allowed = access::may_create(&d.db, &subject, prospect, today).await?;
+            return Ok(AccessDecision {
+                allowed,
+                explanation: None,
+            });
+        }
+        let id = case_id
+            .as_ref()
+            .ok_or_else(|| DomainError::invalid("caseId", "this action needs caseId"))?;
+        let id = ids::decode(id, &[Kind::Case], "caseId")?;
+        let action = match action {
+            CaseAction::Read => Action::Read,
+            CaseAction::Comment => Action::Comment,
+            CaseAction::Update => Action::Update,
+            _ => Action::Close,
+        };
+        let allowed = access::check(&d.db, &subject, action, id, today).await?;
+        let explanation = match access::explain(&d.db, &subject, id, today).await {
+            Ok(e) => Some(AccessExplanation::new(&subject, e)),
+            Err(AccessError::NotFound { .. }) => None,
+            Err(other) => return Err(other.into()),
+        };
+        Ok(AccessDecision {
+            allowed,
+            explanation,
+        })
+    }
+}

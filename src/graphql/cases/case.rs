@@ -1,0 +1,293 @@
+//! The `Case` object: its fields, parties, comments edge, access explanation and viewer rights.
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::case;
+use uuid::Uuid;
+
+use super::{
+    access::{AccessExplanation, AccessHolder, subject_principal},
+    comments::CaseComment,
+};
+use crate::access::{self, Action, Permission};
+use crate::domain::cases::CaseState as State;
+use crate::graphql::{
+    accounts::{Organization, Partner},
+    connection::{Connection, RelayArgs, cost},
+    consumers::Consumer,
+    contacts::Contact,
+    domain,
+    households::Household,
+    ids::{self, Kind},
+    loaders::{AccountId, CommentParams, ConsumerId, ContactId, EdgeKey, HouseholdId},
+    node::{self, Node, identity_node},
+    state,
+};
+use crate::pagination::Page;
+
+/// The life-cycle state of a case.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseState {
+    New,
+    InProgress,
+    AwaitingInfo,
+    Resolved,
+    Closed,
+    Canceled,
+}
+
+impl CaseState {
+    pub(super) fn domain(self) -> State {
+        match self {
+            CaseState::New => State::New,
+            CaseState::InProgress => State::InProgress,
+            CaseState::AwaitingInfo => State::AwaitingInfo,
+            CaseState::Resolved => State::Resolved,
+            CaseState::Closed => State::Closed,
+            CaseState::Canceled => State::Canceled,
+        }
+    }
+
+    fn from_stored(text: &str) -> Self {
+        match State::parse(text) {
+            State::New => CaseState::New,
+            State::InProgress => CaseState::InProgress,
+            State::AwaitingInfo => CaseState::AwaitingInfo,
+            State::Resolved => CaseState::Resolved,
+            State::Closed => CaseState::Closed,
+            State::Canceled => CaseState::Canceled,
+        }
+    }
+}
+
+/// A customer-service case.
+pub struct Case(pub case::Model);
+
+#[Object]
+impl Case {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Case, self.0.id)
+    }
+    /// Case number, CS0000001 onward.
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+    /// One-line summary.
+    async fn short_description(&self) -> &str {
+        &self.0.short_description
+    }
+    /// Full description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Life-cycle state.
+    async fn state(&self) -> CaseState {
+        CaseState::from_stored(&self.0.state)
+    }
+    /// 1 (critical) to 4 (low).
+    async fn priority(&self) -> i32 {
+        self.0.priority
+    }
+    /// The account (B2B cases).
+    async fn account(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        org(ctx, self.0.account_id).await
+    }
+    /// The account's contact the case is for.
+    async fn contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
+        person(ctx, self.0.contact_id).await
+    }
+    /// The consumer (B2C cases).
+    async fn consumer(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
+        let Some(id) = self.0.consumer_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(ConsumerId(id))
+            .await?
+            .map(Consumer))
+    }
+    /// The consumer's household the case concerns.
+    async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
+        let Some(id) = self.0.household_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(HouseholdId(id))
+            .await?
+            .map(Household))
+    }
+    /// The partner account working the case.
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        let Some(id) = self.0.partner_id else {
+            return Ok(None);
+        };
+        Ok(state(ctx)
+            .loaders
+            .load_one(AccountId(id))
+            .await?
+            .and_then(Partner::new))
+    }
+    /// The partner's contact working the case.
+    async fn partner_contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
+        person(ctx, self.0.partner_contact_id).await
+    }
+    /// Who opened the case (a contact, consumer or internal user), when the viewer may see them.
+    async fn opened_by(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+        let Some(id) = self.0.opened_by_id else {
+            return Ok(None);
+        };
+        let kind = match self.0.opened_by_kind.as_deref() {
+            Some("CONTACT") => Kind::Contact,
+            Some("CONSUMER") => Kind::Consumer,
+            _ => Kind::InternalUser,
+        };
+        node::load(ctx, kind, id).await
+    }
+    /// The token subject that opened the case.
+    async fn opened_by_subject(&self) -> Option<&str> {
+        self.0.opened_by_subject.as_deref()
+    }
+    /// Comments, oldest first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<CaseComment>> {
+        let params = CommentParams {
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
+        };
+        let page = state(ctx)
+            .loaders
+            .load_one(EdgeKey {
+                parent: self.0.id,
+                params,
+            })
+            .await?
+            .unwrap_or_else(Page::empty);
+        Ok(Connection::from_page(page, CaseComment))
+    }
+    /// When the case was opened.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the case last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// When the case was resolved.
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at
+    }
+    /// When the case was closed or canceled.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+    /// Why a principal (the viewer when absent) can or cannot read this case: every granting rule
+    /// with the relationships it follows, or what is missing or lapsed. Admins and managers may ask
+    /// about anyone; others only about themselves.
+    async fn access_explanation(
+        &self,
+        ctx: &Context<'_>,
+        principal_id: Option<ID>,
+    ) -> Result<AccessExplanation> {
+        let subject = subject_principal(ctx, principal_id.as_ref()).await?;
+        let explanation = access::explain(
+            &domain(ctx).db,
+            &subject,
+            self.0.id,
+            domain(ctx).clock.today(),
+        )
+        .await?;
+        Ok(AccessExplanation::new(&subject, explanation))
+    }
+    /// Every stored principal who can read this case and by which rules (admins and managers).
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn who_can_access(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<AccessHolder>> {
+        access::require(&domain(ctx).principal, Permission::ListCaseAccess)?;
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
+        let holders =
+            access::who_can_read(&domain(ctx).db, self.0.id, domain(ctx).clock.today()).await?;
+        let items = holders
+            .into_iter()
+            .filter_map(|(principal, rules)| {
+                let (kind, id) = identity_node(principal.identity)?;
+                let cursor = crate::pagination::Cursor {
+                    order: "HOLDER".into(),
+                    value: Some(crate::pagination::SortValue::Text(kind.name().into())),
+                    id,
+                };
+                Some((
+                    cursor,
+                    AccessHolder {
+                        kind,
+                        id,
+                        principal,
+                        rules,
+                    },
+                ))
+            })
+            .collect::<Vec<_>>();
+        let mut items = items;
+        items.sort_by_key(|a| (a.0.value.clone(), a.0.id));
+        let page = crate::pagination::slice(items, &args, "HOLDER")?;
+        Ok(Connection::from_page(page, |h| h))
+    }
+    /// What the viewer may do with this case.
+    async fn viewer_can(&self, ctx: &Context<'_>) -> Result<CasePermissions> {
+        let d = domain(ctx);
+        let today = d.clock.today();
+        let mut allowed = Vec::new();
+        for action in [Action::Read, Action::Comment, Action::Update, Action::Close] {
+            allowed.push(access::check(&d.db, &d.principal, action, self.0.id, today).await?);
+        }
+        Ok(CasePermissions {
+            read: allowed[0],
+            comment: allowed[1],
+            update: allowed[2],
+            close: allowed[3],
+        })
+    }
+}
+
+/// What the viewer may do with a case.
+#[derive(SimpleObject)]
+pub struct CasePermissions {
+    pub read: bool,
+    pub comment: bool,
+    /// Change fields other than comments and state: staff only.
+    pub update: bool,
+    /// Resolve or close.
+    pub close: bool,
+}
+
+async fn org(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Organization>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(state(ctx)
+        .loaders
+        .load_one(AccountId(id))
+        .await?
+        .map(Organization::from_model))
+}
+
+async fn person(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Contact>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(state(ctx)
+        .loaders
+        .load_one(ContactId(id))
+        .await?
+        .map(Contact))
+}

@@ -1,0 +1,266 @@
+//! Account relationship types (admin): the kinds of link between accounts, with their labels.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::account_relationship_type as rel_type;
+
+use super::{
+    account_relationships::AccountRelationship,
+    connection::{Connection, RelayArgs, cost, wants},
+    deletions::CascadeDeletePayload,
+    domain,
+    ids::{self, Kind},
+    loaders::{EdgeKey, TypeRecordsParams},
+    state,
+};
+use crate::domain::relationship_types::{
+    self as types, AccountKind as Kind_, NewType, PartnerPolicy, TypePatch,
+};
+use crate::pagination::Page;
+
+/// Which account flag a side of a relationship type requires.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountKind {
+    /// A customer account (customer flag).
+    Account,
+    /// A partner account (partner flag).
+    Partner,
+}
+
+impl AccountKind {
+    fn domain(self) -> Kind_ {
+        match self {
+            AccountKind::Account => Kind_::Account,
+            AccountKind::Partner => Kind_::Partner,
+        }
+    }
+    fn from_stored(text: &str) -> Self {
+        match Kind_::parse(text) {
+            Kind_::Account => AccountKind::Account,
+            Kind_::Partner => AccountKind::Partner,
+        }
+    }
+}
+
+/// Which of a customer's cases a partner sees through a partner-granting relationship.
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PartnerAccessPolicy {
+    /// All of the customer's cases, older ones too.
+    #[default]
+    Derived,
+    /// Only cases whose partner field names the partner account.
+    Stamped,
+}
+
+impl PartnerAccessPolicy {
+    fn domain(self) -> PartnerPolicy {
+        match self {
+            PartnerAccessPolicy::Derived => PartnerPolicy::Derived,
+            PartnerAccessPolicy::Stamped => PartnerPolicy::Stamped,
+        }
+    }
+}
+
+/// A kind of link between accounts with its labels as seen from each side.
+pub struct AccountRelationshipType(pub rel_type::Model);
+
+#[Object]
+impl AccountRelationshipType {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::AccountRelationshipType, self.0.id)
+    }
+    /// Unique name, e.g. "Partner Account".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// What the source account (Account From) must be.
+    async fn source_kind(&self) -> AccountKind {
+        AccountKind::from_stored(&self.0.source_kind)
+    }
+    /// What the target account (Account To) must be.
+    async fn target_kind(&self) -> AccountKind {
+        AccountKind::from_stored(&self.0.target_kind)
+    }
+    /// Label read on the source account, e.g. "Partner of".
+    async fn forward_label(&self) -> &str {
+        &self.0.forward_label
+    }
+    /// Label read on the target account, e.g. "Customer of".
+    async fn reverse_label(&self) -> &str {
+        &self.0.reverse_label
+    }
+    /// Inactive types keep their records but cannot be used for new ones.
+    async fn is_active(&self) -> bool {
+        self.0.active
+    }
+    /// Whether partner contacts of the source get access to the target's cases.
+    async fn grants_partner_case_access(&self) -> bool {
+        self.0.grants_partner_access
+    }
+    /// Which cases a partner-granting relationship opens.
+    async fn partner_access_policy(&self) -> PartnerAccessPolicy {
+        match PartnerPolicy::parse(&self.0.partner_access_policy) {
+            PartnerPolicy::Derived => PartnerAccessPolicy::Derived,
+            PartnerPolicy::Stamped => PartnerAccessPolicy::Stamped,
+        }
+    }
+    /// Same kinds and labels on both sides: the mirror of a record is the same relationship.
+    async fn is_symmetric(&self) -> bool {
+        types::is_symmetric(&self.0)
+    }
+    /// Every record of this type (Account From, Account To).
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn relationships(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<AccountRelationship>> {
+        let params = TypeRecordsParams {
+            args: RelayArgs::new(first, after, last, before).validate(ctx)?,
+        };
+        let page = state(ctx)
+            .loaders
+            .load_one(EdgeKey {
+                parent: self.0.id,
+                params,
+            })
+            .await?
+            .unwrap_or_else(Page::empty);
+        Ok(Connection::from_page(page, AccountRelationship))
+    }
+    /// When the type was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// Account relationship type queries.
+#[derive(Default)]
+pub struct RelationshipTypesQuery;
+
+#[Object]
+impl RelationshipTypesQuery {
+    /// Account relationship types, by name.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn account_relationship_types(
+        &self,
+        ctx: &Context<'_>,
+        active: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<AccountRelationshipType>> {
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
+        let page = types::list(domain(ctx), active, &args, wants(ctx)).await?;
+        Ok(Connection::from_page(page, AccountRelationshipType))
+    }
+}
+
+/// Input of `createAccountRelationshipType`.
+#[derive(InputObject)]
+pub struct CreateAccountRelationshipTypeInput {
+    pub name: String,
+    /// What Account From must be; fixed after creation.
+    pub source_kind: AccountKind,
+    /// What Account To must be; fixed after creation.
+    pub target_kind: AccountKind,
+    pub forward_label: String,
+    pub reverse_label: String,
+    #[graphql(default = true)]
+    pub is_active: bool,
+    #[graphql(default)]
+    pub grants_partner_case_access: bool,
+    #[graphql(default)]
+    pub partner_access_policy: PartnerAccessPolicy,
+}
+
+/// Input of `updateAccountRelationshipType`; kinds cannot change.
+#[derive(InputObject)]
+pub struct UpdateAccountRelationshipTypeInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub forward_label: Option<String>,
+    pub reverse_label: Option<String>,
+    pub is_active: Option<bool>,
+    pub grants_partner_case_access: Option<bool>,
+    pub partner_access_policy: Option<PartnerAccessPolicy>,
+}
+
+/// Result of a relationship type mutation.
+#[derive(SimpleObject)]
+pub struct AccountRelationshipTypePayload {
+    /// The type after the change.
+    pub account_relationship_type: AccountRelationshipType,
+}
+
+/// Relationship type mutations (admin).
+#[derive(Default)]
+pub struct RelationshipTypesMutation;
+
+#[Object]
+impl RelationshipTypesMutation {
+    /// Defines a relationship type (admin).
+    async fn create_account_relationship_type(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAccountRelationshipTypeInput,
+    ) -> Result<AccountRelationshipTypePayload> {
+        let new = NewType {
+            name: input.name,
+            source_kind: input.source_kind.domain(),
+            target_kind: input.target_kind.domain(),
+            forward_label: input.forward_label,
+            reverse_label: input.reverse_label,
+            active: input.is_active,
+            grants_partner_access: input.grants_partner_case_access,
+            policy: input.partner_access_policy.domain(),
+        };
+        let model = types::create(domain(ctx), new).await?;
+        Ok(AccountRelationshipTypePayload {
+            account_relationship_type: AccountRelationshipType(model),
+        })
+    }
+
+    /// Renames, relabels or (de)activates a type (admin); every record shows new labels at once.
+    async fn update_account_relationship_type(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateAccountRelationshipTypeInput,
+    ) -> Result<AccountRelationshipTypePayload> {
+        let id = ids::decode(&input.id, &[Kind::AccountRelationshipType], "id")?;
+        let patch = TypePatch {
+            name: input.name,
+            forward_label: input.forward_label,
+            reverse_label: input.reverse_label,
+            active: input.is_active,
+            grants_partner_access: input.grants_partner_case_access,
+            policy: input.partner_access_policy.map(PartnerAccessPolicy::domain),
+        };
+        let model = types::update(domain(ctx), id, patch).await?;
+        Ok(AccountRelationshipTypePayload {
+            account_relationship_type: AccountRelationshipType(model),
+        })
+    }
+
+    /// Deletes a type and all its records in one transaction (admin); `dryRun` only reports.
+    async fn delete_account_relationship_type(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default)] dry_run: bool,
+    ) -> Result<CascadeDeletePayload> {
+        let uuid = ids::decode(&id, &[Kind::AccountRelationshipType], "id")?;
+        let (_, removal) = types::delete(domain(ctx), uuid, dry_run).await?;
+        Ok(CascadeDeletePayload::new(
+            Kind::AccountRelationshipType,
+            uuid,
+            dry_run,
+            removal,
+        ))
+    }
+}

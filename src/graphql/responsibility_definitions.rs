@@ -1,0 +1,205 @@
+//! Responsibility definitions (admin): the duties a party can carry for another.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use entity::responsibility_definition as definition;
+
+use super::{
+    connection::{Connection, RelayArgs, cost, wants},
+    deletions::CascadeDeletePayload,
+    domain,
+    ids::{self, Kind},
+};
+use crate::domain::responsibilities::{
+    self as service, DefinitionInput, ResponsibilityKind as Kind_,
+};
+
+/// Who can carry a responsibility.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponsibilityKind {
+    /// An internal user (team members).
+    User,
+    /// A contact (contact relationships).
+    Contact,
+    /// A consumer.
+    Consumer,
+    /// An account.
+    Account,
+    /// Anyone (e.g. Authorized Representative between consumers).
+    None,
+}
+
+impl ResponsibilityKind {
+    fn domain(self) -> Kind_ {
+        match self {
+            ResponsibilityKind::User => Kind_::User,
+            ResponsibilityKind::Contact => Kind_::Contact,
+            ResponsibilityKind::Consumer => Kind_::Consumer,
+            ResponsibilityKind::Account => Kind_::Account,
+            ResponsibilityKind::None => Kind_::None,
+        }
+    }
+    fn from_stored(text: &str) -> Self {
+        match Kind_::parse(text) {
+            Kind_::User => ResponsibilityKind::User,
+            Kind_::Contact => ResponsibilityKind::Contact,
+            Kind_::Consumer => ResponsibilityKind::Consumer,
+            Kind_::Account => ResponsibilityKind::Account,
+            Kind_::None => ResponsibilityKind::None,
+        }
+    }
+}
+
+/// A responsibility one party carries for another.
+pub struct ResponsibilityDefinition(pub definition::Model);
+
+#[Object]
+impl ResponsibilityDefinition {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::ResponsibilityDefinition, self.0.id)
+    }
+    /// Unique name, e.g. "Account Manager".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Who can carry it.
+    async fn kind(&self) -> ResponsibilityKind {
+        ResponsibilityKind::from_stored(&self.0.kind)
+    }
+    /// At most one holder per account, consumer or household.
+    async fn is_unique(&self) -> bool {
+        self.0.is_unique
+    }
+    /// Stored role the holder must have.
+    async fn required_role(&self) -> Option<&str> {
+        self.0.required_role.as_deref()
+    }
+    /// What the responsibility means.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+}
+
+/// Responsibility definition queries.
+#[derive(Default)]
+pub struct ResponsibilityDefinitionsQuery;
+
+#[Object]
+impl ResponsibilityDefinitionsQuery {
+    /// Responsibility definitions, by name.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn responsibility_definitions(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<ResponsibilityKind>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<ResponsibilityDefinition>> {
+        let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
+        let page = service::list(
+            domain(ctx),
+            kind.map(ResponsibilityKind::domain),
+            &args,
+            wants(ctx),
+        )
+        .await?;
+        Ok(Connection::from_page(page, ResponsibilityDefinition))
+    }
+}
+
+/// Input of `createResponsibilityDefinition`.
+#[derive(InputObject)]
+pub struct CreateResponsibilityDefinitionInput {
+    pub name: String,
+    pub kind: ResponsibilityKind,
+    #[graphql(default)]
+    pub is_unique: bool,
+    /// Role name the holder must have stored, e.g. `sn_customerservice.relationship_agent`.
+    pub required_role: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Input of `updateResponsibilityDefinition`; absent fields stay, empty text clears.
+#[derive(InputObject)]
+pub struct UpdateResponsibilityDefinitionInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub kind: Option<ResponsibilityKind>,
+    pub is_unique: Option<bool>,
+    pub required_role: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Result of a responsibility definition mutation.
+#[derive(SimpleObject)]
+pub struct ResponsibilityDefinitionPayload {
+    /// The definition after the change.
+    pub responsibility_definition: ResponsibilityDefinition,
+}
+
+/// Responsibility definition mutations (admin).
+#[derive(Default)]
+pub struct ResponsibilityDefinitionsMutation;
+
+#[Object]
+impl ResponsibilityDefinitionsMutation {
+    /// Defines a responsibility (admin).
+    async fn create_responsibility_definition(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateResponsibilityDefinitionInput,
+    ) -> Result<ResponsibilityDefinitionPayload> {
+        let input = DefinitionInput {
+            name: Some(input.name),
+            kind: Some(input.kind.domain()),
+            is_unique: Some(input.is_unique),
+            required_role: input.required_role,
+            description: input.description,
+        };
+        Ok(ResponsibilityDefinitionPayload {
+            responsibility_definition: ResponsibilityDefinition(
+                service::create(domain(ctx), input).await?,
+            ),
+        })
+    }
+
+    /// Changes a responsibility definition (admin).
+    async fn update_responsibility_definition(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateResponsibilityDefinitionInput,
+    ) -> Result<ResponsibilityDefinitionPayload> {
+        let id = ids::decode(&input.id, &[Kind::ResponsibilityDefinition], "id")?;
+        let patch = DefinitionInput {
+            name: input.name,
+            kind: input.kind.map(ResponsibilityKind::domain),
+            is_unique: input.is_unique,
+            required_role: input.required_role,
+            description: input.description,
+        };
+        Ok(ResponsibilityDefinitionPayload {
+            responsibility_definition: ResponsibilityDefinition(
+                service::update(domain(ctx), id, patch).await?,
+            ),
+        })
+    }
+
+    /// Deletes a definition and every relationship using it in one transaction (admin); `dryRun` only reports.
+    async fn delete_responsibility_definition(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default)] dry_run: bool,
+    ) -> Result<CascadeDeletePayload> {
+        let uuid = ids::decode(&id, &[Kind::ResponsibilityDefinition], "id")?;
+        let (_, removal) = service::delete(domain(ctx), uuid, dry_run).await?;
+        Ok(CascadeDeletePayload::new(
+            Kind::ResponsibilityDefinition,
+            uuid,
+            dry_run,
+            removal,
+        ))
+    }
+}
