@@ -141,7 +141,7 @@ pub async fn side_pages(
     }
     let select =
         visibility::account_scope_on(&ctx.principal, today, side::Column::AccountId).apply(select);
-    page::fetch_pages_by_parent(
+    Ok(page::fetch_pages_by_parent(
         &ctx.db,
         select,
         side::Column::AccountId,
@@ -149,7 +149,7 @@ pub async fn side_pages(
         &SORT_SIDES,
         args,
     )
-    .await
+    .await?)
 }
 
 /// Each type's page of relationship records.
@@ -161,7 +161,7 @@ pub async fn pages_by_type(
     let select = relationship::Entity::find()
         .filter(relationship::Column::TypeId.is_in(types.iter().copied()));
     let select = visibility::relationships(&ctx.principal, ctx.clock.today()).apply(select);
-    page::fetch_pages_by_parent(
+    Ok(page::fetch_pages_by_parent(
         &ctx.db,
         select,
         relationship::Column::TypeId,
@@ -169,7 +169,7 @@ pub async fn pages_by_type(
         &SORT_RECORDS,
         args,
     )
-    .await
+    .await?)
 }
 
 /// The visible relationship records among `ids`.

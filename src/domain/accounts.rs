@@ -97,7 +97,7 @@ pub async fn list(
 ) -> DomainResult<Page<account::Model>> {
     let select = visibility::accounts(&ctx.principal, ctx.clock.today())
         .apply(filter.apply(account::Entity::find()));
-    page::fetch_page(&ctx.db, select, &order, args, wants).await
+    Ok(page::fetch_page(&ctx.db, select, &order, args, wants).await?)
 }
 
 /// The visible accounts among `ids`.
@@ -120,7 +120,7 @@ pub async fn children_pages(
     let select = visibility::accounts(&ctx.principal, ctx.clock.today()).apply(
         account::Entity::find().filter(account::Column::ParentId.is_in(parents.iter().copied())),
     );
-    page::fetch_pages_by_parent(
+    Ok(page::fetch_pages_by_parent(
         &ctx.db,
         select,
         account::Column::ParentId,
@@ -128,7 +128,7 @@ pub async fn children_pages(
         &order,
         args,
     )
-    .await
+    .await?)
 }
 
 /// Input of `create`.

@@ -196,14 +196,14 @@ pub async fn list(
         ctx.clock.today(),
         ctx.backend(),
     );
-    page::fetch_page(
+    Ok(page::fetch_page(
         &ctx.db,
         scope.apply(filter.apply(case::Entity::find())),
         &order,
         args,
         wants,
     )
-    .await
+    .await?)
 }
 
 /// Which column a batched case edge is keyed by.
@@ -244,7 +244,7 @@ pub async fn pages_by_parent(
         }
         .unwrap_or_default()
     };
-    page::fetch_pages_by_parent(&ctx.db, select, column, parent_of, &order, args).await
+    Ok(page::fetch_pages_by_parent(&ctx.db, select, column, parent_of, &order, args).await?)
 }
 
 /// The readable cases among `ids`.
@@ -289,7 +289,7 @@ pub async fn comment_pages(
         .map(|c| c.id)
         .collect();
     let select = comment::Entity::find().filter(comment::Column::CaseId.is_in(visible));
-    page::fetch_pages_by_parent(
+    Ok(page::fetch_pages_by_parent(
         &ctx.db,
         select,
         comment::Column::CaseId,
@@ -297,7 +297,7 @@ pub async fn comment_pages(
         &COMMENT_SORT,
         args,
     )
-    .await
+    .await?)
 }
 
 fn opener(ctx: &Ctx) -> (Option<String>, Option<Uuid>) {

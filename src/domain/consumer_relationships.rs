@@ -92,7 +92,7 @@ pub async fn side_pages(
     }
     let select =
         visibility::consumer_relationship_sides(&ctx.principal, ctx.clock.today()).apply(select);
-    page::fetch_pages_by_parent(
+    Ok(page::fetch_pages_by_parent(
         &ctx.db,
         select,
         side::Column::ConsumerId,
@@ -100,7 +100,7 @@ pub async fn side_pages(
         &SORT_SIDES,
         args,
     )
-    .await
+    .await?)
 }
 
 /// Each household's page of member relationships.
@@ -124,7 +124,7 @@ pub async fn pages_by_household(
     }
     let select =
         visibility::consumer_relationships(&ctx.principal, ctx.clock.today()).apply(select);
-    page::fetch_pages_by_parent(
+    Ok(page::fetch_pages_by_parent(
         &ctx.db,
         select,
         link::Column::HouseholdId,
@@ -132,7 +132,7 @@ pub async fn pages_by_household(
         &SORT_LINKS,
         args,
     )
-    .await
+    .await?)
 }
 
 /// The visible consumer relationships among `ids`.

@@ -63,7 +63,7 @@ pub async fn list(
         select = select.filter(consumer::Column::Name.contains(text));
     }
     let scope = visibility::consumers(&ctx.principal, ctx.clock.today());
-    page::fetch_page(&ctx.db, scope.apply(select), &order, args, wants).await
+    Ok(page::fetch_page(&ctx.db, scope.apply(select), &order, args, wants).await?)
 }
 
 /// The visible consumers among `ids`.

@@ -77,7 +77,7 @@ pub async fn pages(
         LinkSide::Account => m.account_id,
         LinkSide::Contact => m.contact_id,
     };
-    page::fetch_pages_by_parent(&ctx.db, select, column, parent_of, &SORT, args).await
+    Ok(page::fetch_pages_by_parent(&ctx.db, select, column, parent_of, &SORT, args).await?)
 }
 
 /// The visible contact relationships among `ids`.
@@ -235,7 +235,7 @@ pub fn candidate_page(list: Vec<Candidate>, args: &PageArgs) -> DomainResult<Pag
             (cursor, c)
         })
         .collect();
-    page::slice(items, args, "NAME")
+    Ok(page::slice(items, args, "NAME")?)
 }
 
 /// Input of `create`.

@@ -68,14 +68,14 @@ pub async fn list(
     if let Some(account_id) = filter.account_id {
         select = select.filter(contact::Column::AccountId.eq(account_id));
     }
-    page::fetch_page(
+    Ok(page::fetch_page(
         &ctx.db,
         visibility::contacts(&ctx.principal, ctx.clock.today()).apply(select),
         &order,
         args,
         wants,
     )
-    .await
+    .await?)
 }
 
 /// The visible contacts among `ids`.
@@ -98,7 +98,7 @@ pub async fn pages_by_account(
     let select = visibility::contacts(&ctx.principal, ctx.clock.today()).apply(
         contact::Entity::find().filter(contact::Column::AccountId.is_in(accounts.iter().copied())),
     );
-    page::fetch_pages_by_parent(
+    Ok(page::fetch_pages_by_parent(
         &ctx.db,
         select,
         contact::Column::AccountId,
@@ -106,7 +106,7 @@ pub async fn pages_by_account(
         &order,
         args,
     )
-    .await
+    .await?)
 }
 
 /// Input of `create`.

@@ -2,7 +2,7 @@
 
 use sea_orm::{DbErr, SqlErr};
 
-use crate::access::AccessError;
+use crate::{access::AccessError, pagination::PageError};
 
 /// Why a domain operation did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +77,15 @@ impl From<AccessError> for DomainError {
             AccessError::Forbidden(what) => Self::Forbidden(what),
             AccessError::NotFound { kind } => Self::NotFound { kind },
             AccessError::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<PageError> for DomainError {
+    fn from(err: PageError) -> Self {
+        match err {
+            PageError::InvalidInput { field, message } => Self::InvalidInput { field, message },
+            PageError::Database(err) => err.into(),
         }
     }
 }

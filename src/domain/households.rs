@@ -90,7 +90,7 @@ pub async fn list(
         select = select.filter(household::Column::Name.contains(text));
     }
     let scope = visibility::households(&ctx.principal, ctx.clock.today());
-    page::fetch_page(&ctx.db, scope.apply(select), &order, args, wants).await
+    Ok(page::fetch_page(&ctx.db, scope.apply(select), &order, args, wants).await?)
 }
 
 /// The visible households among `ids`.
@@ -145,7 +145,10 @@ pub async fn membership_pages(
         MembershipSide::Household => m.household_id,
         MembershipSide::Consumer => m.consumer_id,
     };
-    page::fetch_pages_by_parent(&ctx.db, select, column, parent_of, &MEMBERSHIP_SORT, args).await
+    Ok(
+        page::fetch_pages_by_parent(&ctx.db, select, column, parent_of, &MEMBERSHIP_SORT, args)
+            .await?,
+    )
 }
 
 fn check_dates(start: Option<NaiveDate>, end: Option<NaiveDate>) -> DomainResult<()> {

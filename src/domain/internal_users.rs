@@ -47,14 +47,14 @@ pub async fn list(
     if let Some(text) = name_contains {
         select = select.filter(internal_user::Column::Name.contains(text));
     }
-    page::fetch_page(
+    Ok(page::fetch_page(
         &ctx.db,
         visibility::internal_users(&ctx.principal).apply(select),
         &SORT,
         args,
         wants,
     )
-    .await
+    .await?)
 }
 
 /// The visible internal users among `ids`.

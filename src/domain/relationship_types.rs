@@ -113,7 +113,7 @@ pub async fn list(
     if let Some(active) = active {
         select = select.filter(rel_type::Column::Active.eq(active));
     }
-    page::fetch_page(&ctx.db, select, &SORT, args, wants).await
+    Ok(page::fetch_page(&ctx.db, select, &SORT, args, wants).await?)
 }
 
 /// The types among `ids` (every signed-in principal may read them).

@@ -86,7 +86,7 @@ pub async fn list(
     if let Some(kind) = kind {
         select = select.filter(definition::Column::Kind.eq(kind.as_str()));
     }
-    page::fetch_page(&ctx.db, select, &SORT, args, wants).await
+    Ok(page::fetch_page(&ctx.db, select, &SORT, args, wants).await?)
 }
 
 /// The definitions among `ids`.

@@ -107,7 +107,7 @@ pub async fn pages_by_target(
         ));
     }
     let select = visibility::team_members(&ctx.principal).apply(select);
-    page::fetch_pages_by_parent(
+    Ok(page::fetch_pages_by_parent(
         &ctx.db,
         select,
         kind.column(),
@@ -115,7 +115,7 @@ pub async fn pages_by_target(
         &SORT,
         args,
     )
-    .await
+    .await?)
 }
 
 /// Each internal user's page of team memberships of one kind.
@@ -137,7 +137,7 @@ pub async fn pages_by_user(
         ));
     }
     let select = visibility::team_members(&ctx.principal).apply(select);
-    page::fetch_pages_by_parent(
+    Ok(page::fetch_pages_by_parent(
         &ctx.db,
         select,
         member::Column::UserId,
@@ -145,7 +145,7 @@ pub async fn pages_by_user(
         &SORT,
         args,
     )
-    .await
+    .await?)
 }
 
 /// The visible team members among `ids`.

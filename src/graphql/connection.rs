@@ -133,14 +133,14 @@ impl RelayArgs {
     /// Validates the arguments against the configured page sizes.
     pub fn validate(self, ctx: &Context<'_>) -> DomainResult<PageArgs> {
         let limits = &state(ctx).limits;
-        PageArgs::new(
+        Ok(PageArgs::new(
             self.first.map(i64::from),
             self.after.as_deref(),
             self.last.map(i64::from),
             self.before.as_deref(),
             limits.default_page_size,
             limits.max_page_size,
-        )
+        )?)
     }
 }
 

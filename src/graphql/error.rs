@@ -46,6 +46,12 @@ impl From<AccessError> for async_graphql::Error {
     }
 }
 
+impl From<crate::pagination::PageError> for async_graphql::Error {
+    fn from(err: crate::pagination::PageError) -> Self {
+        DomainError::from(err).into()
+    }
+}
+
 impl From<super::loaders::LoadError> for async_graphql::Error {
     fn from(err: super::loaders::LoadError) -> Self {
         let owned = match &*err.0 {

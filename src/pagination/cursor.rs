@@ -6,7 +6,7 @@ use sea_orm::Value;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::{DomainError, DomainResult};
+use super::error::{PageError, PageResult};
 
 /// A value a list can be sorted by, carried inside cursors.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -44,11 +44,11 @@ impl Cursor {
     }
 
     /// Reads a cursor a client sent back in argument `field`.
-    pub fn decode(text: &str, field: &str) -> DomainResult<Self> {
+    pub fn decode(text: &str, field: &str) -> PageResult<Self> {
         URL_SAFE_NO_PAD
             .decode(text)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .ok_or_else(|| DomainError::invalid(field, "not a valid cursor"))
+            .ok_or_else(|| PageError::invalid(field, "not a valid cursor"))
     }
 }

@@ -1,13 +1,13 @@
 //! Pages cut in memory from a short derived list whose rows all come from a constant number of
 //! statements (descendants, contact relationship candidates, who can access a case).
 
-use crate::domain::DomainResult;
+use super::error::PageResult;
 
 use super::{Cursor, Page, PageArgs};
 
 /// One page cut in memory from a complete list already in display order (for short derived lists
 /// such as descendants and candidates, whose rows all come from a constant number of statements).
-pub fn slice<T>(items: Vec<(Cursor, T)>, args: &PageArgs, order: &str) -> DomainResult<Page<T>> {
+pub fn slice<T>(items: Vec<(Cursor, T)>, args: &PageArgs, order: &str) -> PageResult<Page<T>> {
     args.check_order(order)?;
     let key = |c: &Cursor| (c.value.clone(), c.id);
     let total = items.len() as u64;

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::{DomainError, DomainResult};
+use super::error::{PageError, PageResult};
 
 use super::{Cursor, Page, PageArgs, Sort, SortValue, Wants};
 
@@ -84,7 +84,7 @@ pub async fn fetch_page<E: Pageable>(
     sort: &Sort<E::Column>,
     args: &PageArgs,
     wants: Wants,
-) -> DomainResult<Page<E::Model>> {
+) -> PageResult<Page<E::Model>> {
     args.check_order(sort.name)?;
     let mut query = select.clone();
     if let Some(cursor) = &args.after {
@@ -108,7 +108,7 @@ pub async fn fetch_page<E: Pageable>(
         let cursor = cursor.clone();
         async move {
             let Some(cursor) = cursor else {
-                return Ok::<bool, DomainError>(false);
+                return Ok::<bool, PageError>(false);
             };
             let outside = beyond::<E>(sort, &cursor, !after).not();
             let outside = Condition::all().add(outside);

@@ -3,6 +3,7 @@
 //! memory from short derived lists.
 
 mod cursor;
+mod error;
 mod in_memory;
 mod keyset;
 mod page;
@@ -10,6 +11,7 @@ mod request;
 mod window;
 
 pub use cursor::{Cursor, SortValue};
+pub use error::{PageError, PageResult};
 pub use in_memory::slice;
 pub use keyset::{Pageable, fetch_page};
 pub use page::Page;

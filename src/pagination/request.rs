@@ -1,7 +1,7 @@
 //! What a caller asks of a list: its ordering, the validated Relay page arguments, and which
 //! optional page facts it wants.
 
-use crate::domain::{DomainError, DomainResult};
+use super::error::{PageError, PageResult};
 
 use super::Cursor;
 
@@ -32,17 +32,17 @@ impl PageArgs {
         before: Option<&str>,
         default_size: u64,
         max_size: u64,
-    ) -> DomainResult<Self> {
-        let size = |value: i64, field: &str| -> DomainResult<u64> {
+    ) -> PageResult<Self> {
+        let size = |value: i64, field: &str| -> PageResult<u64> {
             if value < 0 {
-                return Err(DomainError::invalid(
+                return Err(PageError::invalid(
                     field,
                     format!("`{field}` must not be negative"),
                 ));
             }
             let value = value as u64;
             if value > max_size {
-                return Err(DomainError::invalid(
+                return Err(PageError::invalid(
                     field,
                     format!("`{field}` must be at most {max_size}"),
                 ));
@@ -51,7 +51,7 @@ impl PageArgs {
         };
         let (limit, backward) = match (first, last) {
             (Some(_), Some(_)) => {
-                return Err(DomainError::invalid(
+                return Err(PageError::invalid(
                     "last",
                     "pass either `first` or `last`, not both",
                 ));
@@ -76,12 +76,12 @@ impl PageArgs {
     }
 
     /// Refuses cursors that were made under another ordering.
-    pub(super) fn check_order(&self, name: &str) -> DomainResult<()> {
+    pub(super) fn check_order(&self, name: &str) -> PageResult<()> {
         for (cursor, field) in [(&self.after, "after"), (&self.before, "before")] {
             if let Some(cursor) = cursor
                 && cursor.order != name
             {
-                return Err(DomainError::invalid(
+                return Err(PageError::invalid(
                     field,
                     "the cursor belongs to a different ordering",
                 ));

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::DomainResult;
+use super::error::PageResult;
 
 use super::{
     Page, PageArgs, Sort,
@@ -30,7 +30,7 @@ pub async fn fetch_pages_by_parent<E: Pageable>(
     parent_of: impl Fn(&E::Model) -> Uuid,
     sort: &Sort<E::Column>,
     args: &PageArgs,
-) -> DomainResult<HashMap<Uuid, Page<E::Model>>> {
+) -> PageResult<HashMap<Uuid, Page<E::Model>>> {
     args.check_order(sort.name)?;
     let partition = || WindowStatement::partition_by((E::default(), parent));
     let count_where = |cond: Condition| Func::count(Expr::case(cond, Expr::cust("1")));
