@@ -2,7 +2,8 @@
 //!
 //! Layers, each depending only on the ones below it:
 //! `http` (axum server) -> `graphql` (schema, loaders) -> `domain` (rules of the records) ->
-//! `access` (the access engine) -> `entity`.
+//! `access` (the access engine) -> `entity`; `pagination` (keyset pages) and `sql` (bound marks)
+//! are leaves used by the layers above them.
 
 pub mod access;
 pub mod auth;
