@@ -14,7 +14,6 @@ pub mod consumers;
 pub mod contact_relationships;
 pub mod contacts;
 pub mod context;
-pub mod demo;
 pub mod error;
 pub mod hierarchy;
 pub mod households;
@@ -29,7 +28,6 @@ pub mod roles;
 pub mod rows;
 pub mod sequences;
 pub mod sweep;
-pub mod synthetic;
 pub mod teams;
 pub mod validity;
 

@@ -20,7 +20,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{DomainError, DomainResult, principal::Role, sequences};
+use liaison::domain::{DomainError, DomainResult, principal::Role, sequences};
 
 /// Accounts generated (and committed) per transaction; fixed so a seed always gives the same data.
 pub const CHUNK_ACCOUNTS: usize = 5_000;
@@ -978,7 +978,7 @@ pub async fn generate(
     txn.commit().await?;
     // Fresh planner statistics: without them PostgreSQL misjudges the recursive hierarchy walk
     // (a merge join over the whole parent index instead of index lookups).
-    let statistics = if crate::db::is_sqlite(db) {
+    let statistics = if liaison::db::is_sqlite(db) {
         "ANALYZE"
     } else {
         "VACUUM ANALYZE"

@@ -24,7 +24,7 @@ use tokio::{
 };
 use uuid::Uuid;
 
-use crate::{
+use liaison::{
     auth::{self, Authenticator},
     config::{DatabaseConfig, JwtAlgorithm, JwtConfig, Limits, Mode},
     db,
@@ -33,11 +33,13 @@ use crate::{
         case_explain,
         clock::Clock,
         principal::{Identity, Principal, Role},
-        synthetic::SplitMix64,
+        sequences,
     },
     graphql::ids::{self, Kind},
     http::{self, AppState},
 };
+
+use crate::synthetic::SplitMix64;
 
 /// The workloads the harness knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -367,7 +369,7 @@ async fn fixtures(db: &DatabaseConnection, rng: &mut SplitMix64) -> Result<Fixtu
     .map_err(err)?
     .unwrap_or(0);
     let numbers: Vec<String> = (0..500)
-        .map(|_| crate::domain::sequences::format("CS", 1 + rng.below(top.max(1) as usize) as i64))
+        .map(|_| sequences::format("CS", 1 + rng.below(top.max(1) as usize) as i64))
         .collect();
     let sampled = case::Entity::find()
         .filter(case::Column::Number.is_in(numbers))
@@ -375,7 +377,7 @@ async fn fixtures(db: &DatabaseConnection, rng: &mut SplitMix64) -> Result<Fixtu
         .await
         .map_err(err)?;
     if sampled.is_empty() {
-        return Err("no cases found: seed the database first (liaison seed synthetic)".into());
+        return Err("no cases found: seed the database first (liaison-bench seed)".into());
     }
     let mut principals = vec![Identity::InternalUser { id: admin }];
     let mut contacts: HashMap<Uuid, ()> = HashMap::new();
