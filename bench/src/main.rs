@@ -2,6 +2,7 @@
 //! synthetic data set; `run` serves the API in process and drives the portal workloads against it.
 
 mod harness;
+mod prng;
 mod synthetic;
 
 use std::process::ExitCode;
