@@ -106,7 +106,7 @@ async fn drive(
         let stop = stop.clone();
         tasks.push(tokio::spawn(async move {
             let mut rng = SplitMix64::new(seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9));
-            let client = GraphqlClient::new(address);
+            let mut client = GraphqlClient::connect(address).await?;
             let mut figures = Figures::default();
             while !stop.load(Ordering::Relaxed) {
                 let (token, body) = request(workload, &fixtures, &mut rng);
