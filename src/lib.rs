@@ -3,15 +3,15 @@
 //! Layers, each depending only on the ones below it:
 //! `http` (axum server) -> `graphql` (schema, loaders) -> `domain` (rules of the records) ->
 //! `access` (the access engine) -> `entity`; `pagination` (keyset pages) and `sql` (bound marks)
-//! are leaves used by the layers above them.
+//! are leaves used by the layers above them; `seed` loads the demo data set through `domain`.
 
 pub mod access;
 pub mod auth;
-pub mod bench;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod pagination;
+pub mod seed;
 pub mod sql;

@@ -8,9 +8,10 @@ use liaison::{
     auth::{self, Authenticator},
     config::{DatabaseConfig, JwtConfig, Mode, ServeConfig},
     db,
-    domain::{Ctx, clock::Clock, context::Settings, demo},
+    domain::{Ctx, clock::Clock, context::Settings},
     graphql,
     http::{self, AppState},
+    seed::demo,
 };
 
 #[derive(Parser)]
@@ -60,8 +61,6 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), as checked in at schema.graphql.
     Schema,
-    /// Benchmark the portal workloads over HTTP (in-process server) against a seeded database.
-    Bench(Box<liaison::bench::BenchConfig>),
     /// Remove what the passing of time has ended (member relationships of lapsed memberships).
     Sweep {
         #[command(flatten)]
@@ -73,17 +72,6 @@ enum Command {
 enum SeedSet {
     /// Seed 004's partner scenario plus a household and staff (idempotent).
     Demo {
-        #[command(flatten)]
-        database: DatabaseConfig,
-    },
-    /// Generate a deterministic synthetic data set for benchmarks into an empty database.
-    Synthetic {
-        /// Number of accounts; contacts, consumers, relationships and cases scale with it.
-        #[arg(long)]
-        accounts: u64,
-        /// PRNG seed: the same seed and size always give the same rows.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
         #[command(flatten)]
         database: DatabaseConfig,
     },
@@ -117,44 +105,6 @@ async fn seed_demo(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
     demo::seed(&ctx)
         .await
         .map_err(|e| format!("demo seed failed: {e}"))
-}
-
-async fn seed_synthetic(database: &DatabaseConfig, accounts: u64, seed: u64) -> Result<(), String> {
-    use liaison::domain::synthetic;
-    let conn = open(database).await?;
-    let started = std::time::Instant::now();
-    let options = synthetic::Options { accounts, seed };
-    let counts = synthetic::generate(&conn, options, |p| {
-        let seconds = p.elapsed.as_secs_f64();
-        println!(
-            "[{:>5.1}%] {}/{} accounts, {} rows, {:.1} s, {:.0} rows/s",
-            100.0 * p.accounts_done as f64 / p.accounts_total as f64,
-            p.accounts_done,
-            p.accounts_total,
-            p.counts.total(),
-            seconds,
-            p.counts.total() as f64 / seconds.max(1e-9)
-        );
-    })
-    .await
-    .map_err(|e| format!("synthetic seed failed: {e}"))?;
-    println!(
-        "seeded {} accounts, {} contacts, {} consumers, {} households, {} relationships \
-         ({} account, {} contact, {} consumer, {} team members), {} cases; {} rows in {:.1} s",
-        counts.accounts,
-        counts.contacts,
-        counts.consumers,
-        counts.households,
-        counts.relationships(),
-        counts.account_relationships,
-        counts.contact_relationships,
-        counts.consumer_relationships,
-        counts.team_members,
-        counts.cases,
-        counts.total(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
 }
 
 fn print_demo_tokens(config: &ServeConfig) {
@@ -270,14 +220,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("demo data loaded into {}", database.url);
             Ok(())
         }
-        Command::Seed {
-            set:
-                SeedSet::Synthetic {
-                    accounts,
-                    seed,
-                    database,
-                },
-        } => seed_synthetic(&database, accounts, seed).await,
         Command::Token {
             sub,
             roles,
@@ -309,9 +251,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("sweep removed {count} record(s)");
             Ok(())
         }
-        Command::Bench(config) => tokio::task::spawn_blocking(move || liaison::bench::run(*config))
-            .await
-            .map_err(|e| e.to_string())?,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())

@@ -12,7 +12,6 @@ pub mod consumers;
 pub mod contact_relationships;
 pub mod contacts;
 pub mod context;
-pub mod demo;
 pub mod error;
 pub mod hierarchy;
 pub mod households;
@@ -25,11 +24,8 @@ pub mod rows;
 pub mod sequences;
 pub mod set_validity;
 pub mod sweep;
-pub mod synthetic;
 pub mod teams;
 pub mod validity;
 
-/// The principal types under their former path, for the demo seed and the data generator.
-pub use crate::access::principal;
 pub use context::Ctx;
 pub use error::{DomainError, DomainResult};

@@ -3,10 +3,10 @@
 use entity::{account, account_relationship, consumer, contact, household, internal_user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::{
-    Ctx, DomainResult, account_relationships, accounts, consumers, contacts, households,
+use crate::access::principal::Role;
+use crate::domain::{
+    Ctx, DomainResult, account_relationships, accounts, cases, consumers, contacts, households,
     internal_users,
-    principal::Role,
     roles::{self, Holder},
 };
 
@@ -233,7 +233,7 @@ pub async fn seed(ctx: &Ctx) -> DomainResult<()> {
             ),
         ];
         for (text, account_id, contact_id, consumer_id, household_id, priority) in demo_cases {
-            let new = super::cases::NewCase {
+            let new = cases::NewCase {
                 short_description: text.into(),
                 priority: Some(priority),
                 account_id,
@@ -242,7 +242,7 @@ pub async fn seed(ctx: &Ctx) -> DomainResult<()> {
                 household_id,
                 ..Default::default()
             };
-            super::cases::create(ctx, new).await?;
+            cases::create(ctx, new).await?;
         }
     }
     Ok(())

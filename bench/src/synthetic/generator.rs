@@ -1,308 +1,47 @@
-//! A deterministic synthetic data set for benchmarks: customer and partner accounts in
-//! hierarchies, contacts with stored roles, consumers in households, every relationship kind,
-//! staff on teams, and cases. Rows are written with multi-row inserts inside one transaction per
-//! chunk of accounts, bypassing the per-row domain functions but keeping their rules (flags match
-//! relationship kinds, no self links, no duplicates, unique responsibilities held once).
+//! The rows of the synthetic data set, one chunk of accounts at a time, in a fixed order of
+//! draws from the PRNG.
 
-use std::{collections::HashSet, time::Instant};
+use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{
-    account, account_relationship, account_relationship_type, case, consumer,
-    consumer_relationship, contact, contact_relationship, household, household_membership,
-    internal_user, role_assignment, team_member,
+    account, account_relationship, case, consumer, consumer_relationship, contact,
+    contact_relationship, household, household_membership, internal_user, role_assignment,
+    team_member,
 };
+use liaison::{access::principal::Role, domain::sequences};
 use migration::m20261122_000002_relationships::{PARTNER_ACCOUNT_TYPE, RESPONSIBILITIES};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, TransactionTrait,
-    sea_query::{Expr, ExprTrait, Query},
-};
+use sea_orm::IntoActiveModel;
 use uuid::Uuid;
 
-use super::{DomainError, DomainResult, principal::Role, sequences};
-
-/// Accounts generated (and committed) per transaction; fixed so a seed always gives the same data.
-pub const CHUNK_ACCOUNTS: usize = 5_000;
-
-/// The bound parameters one statement may carry (SQLite allows 32,766, PostgreSQL 65,535).
-const MAX_PARAMS: usize = 30_000;
-
-/// Extra relationship types the generator creates next to the shipped Partner Account type.
-const RESELLER_TYPE: &str = "019c0000-0000-7000-8000-000000000001";
-const AFFILIATE_TYPE: &str = "019c0000-0000-7000-8000-000000000002";
-const SUPPLIER_TYPE: &str = "019c0000-0000-7000-8000-000000000003";
-
-/// What to generate.
-#[derive(Clone, Copy, Debug)]
-pub struct Options {
-    /// Number of accounts (customers and partners together).
-    pub accounts: u64,
-    /// PRNG seed: the same seed and size give the same rows.
-    pub seed: u64,
-}
-
-/// Rows written so far, per table.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Counts {
-    /// Rows of accounts.
-    pub accounts: u64,
-    /// Rows of contacts.
-    pub contacts: u64,
-    /// Rows of role assignments.
-    pub role_assignments: u64,
-    /// Rows of internal users.
-    pub internal_users: u64,
-    /// Rows of consumers.
-    pub consumers: u64,
-    /// Rows of households.
-    pub households: u64,
-    /// Rows of memberships.
-    pub memberships: u64,
-    /// Rows of account relationships.
-    pub account_relationships: u64,
-    /// Rows of contact relationships.
-    pub contact_relationships: u64,
-    /// Rows of consumer relationships.
-    pub consumer_relationships: u64,
-    /// Rows of team members.
-    pub team_members: u64,
-    /// Rows of cases.
-    pub cases: u64,
-}
-
-impl Counts {
-    /// All rows together.
-    pub fn total(&self) -> u64 {
-        self.accounts
-            + self.contacts
-            + self.role_assignments
-            + self.internal_users
-            + self.consumers
-            + self.households
-            + self.memberships
-            + self.relationships()
-            + self.cases
-    }
-
-    /// Relationships of every kind: account, contact and consumer relationships and team members.
-    pub fn relationships(&self) -> u64 {
-        self.account_relationships
-            + self.contact_relationships
-            + self.consumer_relationships
-            + self.team_members
-    }
-}
-
-/// A progress report after each committed chunk.
-#[derive(Clone, Copy, Debug)]
-pub struct Progress {
-    /// Accounts committed so far.
-    pub accounts_done: u64,
-    /// Accounts asked for.
-    pub accounts_total: u64,
-    /// Rows committed so far, per table.
-    pub counts: Counts,
-    /// Time since the generation started.
-    pub elapsed: std::time::Duration,
-}
-
-/// splitmix64: a small, fast, well-mixed PRNG, enough for synthetic data.
-#[derive(Clone, Debug)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator starting from `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n` > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (((self.next_u64() >> 11) as u128 * n as u128) >> 53) as usize
-    }
-
-    /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
-        ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
-    }
-
-    /// One element of a non-empty slice.
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
-/// Table tags in generated ids, so every table's ids are distinct and ascending.
-#[derive(Clone, Copy)]
-enum Tag {
-    Account = 1,
-    Contact,
-    Role,
-    User,
-    Consumer,
-    Household,
-    Membership,
-    AccountRel,
-    ContactRel,
-    ConsumerRel,
-    Team,
-    Case,
-}
-
-/// A version-7-shaped UUID with a fixed timestamp, the table tag and a counter: deterministic
-/// and ascending, so primary-key indexes fill in order.
-fn id(tag: Tag, n: u64) -> Uuid {
-    const TS: u128 = 0x019c_1000_0000;
-    let value = (TS << 80)
-        | (0x7 << 76)
-        | ((tag as u128 & 0xfff) << 64)
-        | (0b10 << 62)
-        | (n as u128 & ((1 << 62) - 1));
-    Uuid::from_u128(value)
-}
-
-fn uuid(text: &str) -> Uuid {
-    Uuid::parse_str(text).expect("constant uuid")
-}
-
-const ADJECTIVES: [&str; 24] = [
-    "Blue", "Northern", "Global", "Bright", "Silver", "Rapid", "Prime", "United", "Green", "Urban",
-    "Pacific", "Summit", "Iron", "Golden", "Clear", "Atlas", "Nova", "Coastal", "Central",
-    "Alpine", "Metro", "Royal", "Swift", "True",
-];
-const NOUNS: [&str; 24] = [
-    "Harbor",
-    "Peak",
-    "River",
-    "Forge",
-    "Field",
-    "Bridge",
-    "Stone",
-    "Valley",
-    "Cloud",
-    "Signal",
-    "Mill",
-    "Crest",
-    "Grove",
-    "Point",
-    "Works",
-    "Labs",
-    "Systems",
-    "Logistics",
-    "Foods",
-    "Energy",
-    "Health",
-    "Media",
-    "Retail",
-    "Capital",
-];
-const SUFFIXES: [&str; 6] = ["Inc", "Ltd", "GmbH", "Corp", "LLC", "Group"];
-const FIRST: [&str; 24] = [
-    "Ada", "Ben", "Chloe", "Dan", "Eva", "Finn", "Grace", "Hugo", "Ines", "Jon", "Kara", "Liam",
-    "Mia", "Noah", "Olga", "Paul", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Vic", "Wen", "Yara",
-];
-const LAST: [&str; 24] = [
-    "Smith", "Brown", "Garcia", "Meyer", "Rossi", "Kim", "Nowak", "Silva", "Dubois", "Jensen",
-    "Novak", "Khan", "Lopez", "Sato", "Olsen", "Weber", "Costa", "Ivanov", "Moreau", "Berg",
-    "Fischer", "Tanaka", "Murphy", "Patel",
-];
-const SUBJECTS: [&str; 12] = [
-    "Printer offline",
-    "Invoice charged twice",
-    "Cannot sign in to the portal",
-    "Delivery delayed",
-    "Internet drops every evening",
-    "Refund not received",
-    "Wrong item shipped",
-    "Contract renewal question",
-    "Password reset fails",
-    "Service outage",
-    "Update billing address",
-    "Upgrade request",
-];
-const STATES: [&str; 6] = [
-    "NEW",
-    "IN_PROGRESS",
-    "AWAITING_INFO",
-    "RESOLVED",
-    "CLOSED",
-    "CANCELED",
-];
-
-fn company(rng: &mut SplitMix64) -> String {
-    format!(
-        "{} {} {}",
-        rng.pick(&ADJECTIVES),
-        rng.pick(&NOUNS),
-        rng.pick(&SUFFIXES)
-    )
-}
-
-fn person(rng: &mut SplitMix64) -> String {
-    format!("{} {}", rng.pick(&FIRST), rng.pick(&LAST))
-}
-
-/// Fixed points in time, so the data does not depend on when it was generated.
-struct Calendar {
-    base: DateTime<Utc>,
-    /// A day well in the past: relationships and memberships ending here have lapsed.
-    lapsed: NaiveDate,
-}
-
-impl Calendar {
-    fn new() -> Self {
-        let base = NaiveDate::from_ymd_opt(2025, 1, 1)
-            .and_then(|d| d.and_hms_opt(8, 0, 0))
-            .expect("valid date")
-            .and_utc();
-        Self {
-            base,
-            lapsed: NaiveDate::from_ymd_opt(2025, 6, 30).expect("valid date"),
-        }
-    }
-
-    fn at(&self, seconds: u64) -> DateTime<Utc> {
-        self.base + Duration::seconds(seconds as i64)
-    }
-
-    fn day(&self, offset: usize) -> NaiveDate {
-        self.base.date_naive() + Duration::days(offset as i64)
-    }
-}
+use super::{
+    AFFILIATE_TYPE, Counts, RESELLER_TYPE, SUPPLIER_TYPE,
+    values::{Calendar, STATES, SUBJECTS, Tag, company, id, person, uuid},
+};
+use crate::prng::SplitMix64;
 
 /// The running state of a generation: counters across chunks and the staff pool.
-struct Generator {
+pub(super) struct Generator {
     rng: SplitMix64,
     calendar: Calendar,
-    counts: Counts,
+    pub(super) counts: Counts,
     agents: Vec<Uuid>,
     staff_opener: Uuid,
 }
 
 /// One chunk of rows, in insert order.
 #[derive(Default)]
-struct Batch {
-    accounts: Vec<account::ActiveModel>,
-    contacts: Vec<contact::ActiveModel>,
-    roles: Vec<role_assignment::ActiveModel>,
-    consumers: Vec<consumer::ActiveModel>,
-    households: Vec<household::ActiveModel>,
-    memberships: Vec<household_membership::ActiveModel>,
-    account_relationships: Vec<account_relationship::ActiveModel>,
-    contact_relationships: Vec<contact_relationship::ActiveModel>,
-    consumer_relationships: Vec<consumer_relationship::ActiveModel>,
-    team_members: Vec<team_member::ActiveModel>,
-    cases: Vec<case::ActiveModel>,
+pub(super) struct Batch {
+    pub(super) accounts: Vec<account::ActiveModel>,
+    pub(super) contacts: Vec<contact::ActiveModel>,
+    pub(super) roles: Vec<role_assignment::ActiveModel>,
+    pub(super) consumers: Vec<consumer::ActiveModel>,
+    pub(super) households: Vec<household::ActiveModel>,
+    pub(super) memberships: Vec<household_membership::ActiveModel>,
+    pub(super) account_relationships: Vec<account_relationship::ActiveModel>,
+    pub(super) contact_relationships: Vec<contact_relationship::ActiveModel>,
+    pub(super) consumer_relationships: Vec<consumer_relationship::ActiveModel>,
+    pub(super) team_members: Vec<team_member::ActiveModel>,
+    pub(super) cases: Vec<case::ActiveModel>,
 }
 
 /// What the chunk generator needs to know about one account of the chunk.
@@ -314,24 +53,8 @@ struct AccountInfo {
     partners: Vec<usize>,
 }
 
-/// Inserts `rows` in statements of at most `MAX_PARAMS` bound parameters.
-async fn insert_all<A>(db: &impl ConnectionTrait, rows: Vec<A>, columns: usize) -> DomainResult<()>
-where
-    A: ActiveModelTrait + Send,
-{
-    let per_statement = (MAX_PARAMS / columns.max(1)).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let part: Vec<A> = rows.by_ref().take(per_statement).collect();
-        <A::Entity as EntityTrait>::insert_many(part)
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
-}
-
 impl Generator {
-    fn new(seed: u64) -> Self {
+    pub(super) fn new(seed: u64) -> Self {
         Self {
             rng: SplitMix64::new(seed),
             calendar: Calendar::new(),
@@ -357,7 +80,7 @@ impl Generator {
     }
 
     /// Staff: an admin, a manager, an agent and one relationship agent per 500 accounts.
-    fn staff(&mut self, accounts: u64) -> (Vec<internal_user::ActiveModel>, Batch) {
+    pub(super) fn staff(&mut self, accounts: u64) -> (Vec<internal_user::ActiveModel>, Batch) {
         let mut batch = Batch::default();
         let mut users = Vec::new();
         let relationship_agents = std::cmp::max(accounts / 500, 2);
@@ -400,7 +123,7 @@ impl Generator {
     }
 
     /// Generates the rows of accounts `first..first + size`.
-    fn chunk(&mut self, first: u64, size: usize) -> Batch {
+    pub(super) fn chunk(&mut self, first: u64, size: usize) -> Batch {
         let mut batch = Batch::default();
         let mut infos: Vec<AccountInfo> = Vec::with_capacity(size);
         let mut customers: Vec<usize> = Vec::new();
@@ -835,179 +558,9 @@ impl Generator {
     }
 }
 
-async fn write(db: &impl ConnectionTrait, batch: Batch) -> DomainResult<()> {
-    insert_all(db, batch.accounts, 8).await?;
-    insert_all(db, batch.contacts, 8).await?;
-    insert_all(db, batch.roles, 5).await?;
-    insert_all(db, batch.consumers, 7).await?;
-    insert_all(db, batch.households, 5).await?;
-    insert_all(db, batch.memberships, 7).await?;
-    insert_all(db, batch.account_relationships, 9).await?;
-    insert_all(db, batch.contact_relationships, 9).await?;
-    insert_all(db, batch.consumer_relationships, 10).await?;
-    insert_all(db, batch.team_members, 12).await?;
-    insert_all(db, batch.cases, 20).await?;
-    Ok(())
-}
-
-async fn relationship_types(db: &impl ConnectionTrait) -> DomainResult<()> {
-    let at = Calendar::new().base;
-    let types = [
-        (
-            RESELLER_TYPE,
-            "Reseller",
-            "PARTNER",
-            "ACCOUNT",
-            "Reseller of",
-            "Buys through",
-            true,
-            "STAMPED",
-        ),
-        (
-            AFFILIATE_TYPE,
-            "Affiliate",
-            "ACCOUNT",
-            "ACCOUNT",
-            "Affiliate of",
-            "Affiliate of",
-            false,
-            "DERIVED",
-        ),
-        (
-            SUPPLIER_TYPE,
-            "Supplier",
-            "ACCOUNT",
-            "ACCOUNT",
-            "Supplier of",
-            "Supplied by",
-            false,
-            "DERIVED",
-        ),
-    ];
-    for (type_id, name, source, target, forward, reverse, grants, policy) in types {
-        let type_id = uuid(type_id);
-        if account_relationship_type::Entity::find_by_id(type_id)
-            .one(db)
-            .await?
-            .is_some()
-        {
-            continue;
-        }
-        account_relationship_type::Model {
-            id: type_id,
-            name: name.into(),
-            source_kind: source.into(),
-            target_kind: target.into(),
-            forward_label: forward.into(),
-            reverse_label: reverse.into(),
-            active: true,
-            grants_partner_access: grants,
-            partner_access_policy: policy.into(),
-            created_at: at,
-            updated_at: at,
-        }
-        .into_active_model()
-        .insert(db)
-        .await?;
-    }
-    Ok(())
-}
-
-async fn set_sequence(db: &impl ConnectionTrait, name: &str, value: u64) -> DomainResult<()> {
-    let stmt = Query::update()
-        .table("sequences")
-        .value("value", value as i64)
-        .and_where(Expr::col("name").eq(name))
-        .to_owned();
-    db.execute(&stmt).await?;
-    Ok(())
-}
-
-/// Generates the data set into an empty database (no accounts, consumers or staff yet), one
-/// transaction per `CHUNK_ACCOUNTS` accounts, reporting after each.
-pub async fn generate(
-    db: &DatabaseConnection,
-    options: Options,
-    mut progress: impl FnMut(&Progress),
-) -> DomainResult<Counts> {
-    if options.accounts < 2 {
-        return Err(DomainError::invalid("accounts", "must be at least 2"));
-    }
-    let occupied = account::Entity::find().count(db).await?
-        + consumer::Entity::find().count(db).await?
-        + internal_user::Entity::find().count(db).await?;
-    if occupied > 0 {
-        return Err(DomainError::conflict(
-            None,
-            "the database already holds accounts, consumers or staff; seed synthetic data into an empty database",
-        ));
-    }
-    let started = Instant::now();
-    let mut generator = Generator::new(options.seed);
-    let txn = db.begin().await?;
-    relationship_types(&txn).await?;
-    let (users, batch) = generator.staff(options.accounts);
-    insert_all(&txn, users, 6).await?;
-    insert_all(&txn, batch.roles, 5).await?;
-    txn.commit().await?;
-    let mut done = 0u64;
-    while done < options.accounts {
-        // A chunk holds at least two accounts (a partner and a customer): a remainder of one
-        // joins the chunk before it.
-        let remaining = options.accounts - done;
-        let size = if remaining <= CHUNK_ACCOUNTS as u64 + 1 {
-            remaining as usize
-        } else {
-            CHUNK_ACCOUNTS
-        };
-        let batch = generator.chunk(done, size);
-        let txn = db.begin().await?;
-        write(&txn, batch).await?;
-        txn.commit().await?;
-        done += size as u64;
-        progress(&Progress {
-            accounts_done: done,
-            accounts_total: options.accounts,
-            counts: generator.counts,
-            elapsed: started.elapsed(),
-        });
-    }
-    let txn = db.begin().await?;
-    set_sequence(&txn, "account", generator.counts.accounts).await?;
-    set_sequence(&txn, "case", generator.counts.cases).await?;
-    txn.commit().await?;
-    // Fresh planner statistics: without them PostgreSQL misjudges the recursive hierarchy walk
-    // (a merge join over the whole parent index instead of index lookups).
-    let statistics = if crate::db::is_sqlite(db) {
-        "ANALYZE"
-    } else {
-        "VACUUM ANALYZE"
-    };
-    db.execute_unprepared(statistics).await?;
-    Ok(generator.counts)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splitmix_is_deterministic_and_bounded() {
-        let mut a = SplitMix64::new(42);
-        let mut b = SplitMix64::new(42);
-        for _ in 0..1000 {
-            let x = a.below(7);
-            assert_eq!(x, b.below(7));
-            assert!(x < 7);
-        }
-    }
-
-    #[test]
-    fn ids_ascend_within_a_table() {
-        assert!(id(Tag::Case, 1) < id(Tag::Case, 2));
-        assert_eq!(id(Tag::Case, 5).get_version_num(), 7);
-        assert_ne!(id(Tag::Case, 1), id(Tag::Account, 1));
-    }
 
     #[test]
     fn chunks_keep_the_domain_rules() {
