@@ -102,17 +102,7 @@ impl Pageable for case::Entity {
     }
 }
 
-impl Pageable for comment::Entity {
-    fn id_column() -> comment::Column {
-        comment::Column::Id
-    }
-    fn id_of(model: &comment::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(_model: &comment::Model, _column: comment::Column) -> SortValue {
-        SortValue::Int(0)
-    }
-}
+page::pageable!(comment);
 
 /// The orderings case lists offer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

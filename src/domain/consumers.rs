@@ -19,19 +19,9 @@ use super::{
     validity::Removal,
 };
 use crate::access::{self, Permission, period, visibility};
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
-impl Pageable for consumer::Entity {
-    fn id_column() -> consumer::Column {
-        consumer::Column::Id
-    }
-    fn id_of(model: &consumer::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &consumer::Model, _column: consumer::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(consumer by name);
 
 /// The keyset sort of consumer lists: by name, or by creation when `by_name` is false.
 pub fn sort(by_name: bool, descending: bool) -> Sort<consumer::Column> {

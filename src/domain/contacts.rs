@@ -15,19 +15,9 @@ use super::{
     rows,
 };
 use crate::access::{self, Permission, visibility};
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
-impl Pageable for contact::Entity {
-    fn id_column() -> contact::Column {
-        contact::Column::Id
-    }
-    fn id_of(model: &contact::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &contact::Model, _column: contact::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(contact by name);
 
 /// The keyset sort of contact lists: by name, or by creation when `by_name` is false.
 pub fn sort(by_name: bool, descending: bool) -> Sort<contact::Column> {

@@ -22,31 +22,11 @@ use crate::access::{
     period::{self, Period},
     visibility,
 };
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
-impl Pageable for household::Entity {
-    fn id_column() -> household::Column {
-        household::Column::Id
-    }
-    fn id_of(model: &household::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &household::Model, _column: household::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(household by name);
 
-impl Pageable for membership::Entity {
-    fn id_column() -> membership::Column {
-        membership::Column::Id
-    }
-    fn id_of(model: &membership::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(_model: &membership::Model, _column: membership::Column) -> SortValue {
-        SortValue::Int(0)
-    }
-}
+page::pageable!(membership);
 
 /// Whether a membership is in force on `today` (the same rule as `period::current_membership`).
 pub fn is_current(row: &membership::Model, today: NaiveDate) -> bool {

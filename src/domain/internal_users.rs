@@ -15,19 +15,9 @@ use super::{
     rows,
 };
 use crate::access::{self, Permission, visibility};
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
-impl Pageable for internal_user::Entity {
-    fn id_column() -> internal_user::Column {
-        internal_user::Column::Id
-    }
-    fn id_of(model: &internal_user::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &internal_user::Model, _column: internal_user::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(internal_user by name);
 
 /// Internal user lists are sorted by name.
 pub const SORT: Sort<internal_user::Column> = Sort {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{Ctx, DomainError, DomainResult, audit, input::required_name, rows, validity::Removal};
 use crate::access::{self, Permission, visibility};
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
 /// Which account flag a side of a relationship requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,17 +83,7 @@ pub fn is_symmetric(t: &rel_type::Model) -> bool {
     t.source_kind == t.target_kind && t.forward_label == t.reverse_label
 }
 
-impl Pageable for rel_type::Entity {
-    fn id_column() -> rel_type::Column {
-        rel_type::Column::Id
-    }
-    fn id_of(model: &rel_type::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &rel_type::Model, _column: rel_type::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(rel_type by name);
 
 const SORT: Sort<rel_type::Column> = Sort {
     name: "NAME",

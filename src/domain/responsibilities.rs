@@ -20,7 +20,7 @@ use super::{
     validity::Removal,
 };
 use crate::access::{self, Permission, principal::Role, visibility};
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
 /// Who can carry a responsibility.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -56,17 +56,7 @@ impl ResponsibilityKind {
     }
 }
 
-impl Pageable for definition::Entity {
-    fn id_column() -> definition::Column {
-        definition::Column::Id
-    }
-    fn id_of(model: &definition::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &definition::Model, _column: definition::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(definition by name);
 
 const SORT: Sort<definition::Column> = Sort {
     name: "NAME",
