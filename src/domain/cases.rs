@@ -498,9 +498,8 @@ pub async fn create(ctx: &Ctx, mut input: NewCase) -> DomainResult<case::Model> 
     }
     .insert(&txn)
     .await?;
-    audit::record(ctx, &txn, "create", "case", model.id, json!({"number": model.number, "accountId": model.account_id, "consumerId": model.consumer_id}))
+    audit::record_and_commit(ctx, txn, "create", "case", model.id, json!({"number": model.number, "accountId": model.account_id, "consumerId": model.consumer_id}))
         .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -569,16 +568,15 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: CasePatch) -> DomainResult<case:
     model.partner_contact_id = Set(parties.partner_contact_id);
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "case",
         id,
         json!({"priority": model.priority, "partnerId": model.partner_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -618,16 +616,15 @@ pub async fn change_state(ctx: &Ctx, id: Uuid, next: CaseState) -> DomainResult<
     }
     model.updated_at = Set(now);
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "change_state",
         "case",
         id,
         json!({"from": state.as_str(), "to": next.as_str()}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -666,15 +663,14 @@ pub async fn comment(ctx: &Ctx, id: Uuid, body: &str) -> DomainResult<comment::M
         .filter(case::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "comment",
         "case",
         id,
         json!({"commentId": model.id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }

@@ -95,16 +95,15 @@ pub async fn create(ctx: &Ctx, input: ConsumerInput) -> DomainResult<consumer::M
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "create",
         "consumer",
         model.id,
         json!({"name": model.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -130,16 +129,15 @@ pub async fn update(ctx: &Ctx, id: Uuid, input: ConsumerInput) -> DomainResult<c
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "consumer",
         id,
         json!({"name": model.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -171,16 +169,15 @@ pub async fn set_primary_household(
     model.primary_household_id = Set(household_id);
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "set_primary_household",
         "consumer",
         id,
         json!({"householdId": household_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 

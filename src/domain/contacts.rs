@@ -152,16 +152,15 @@ pub async fn create(ctx: &Ctx, input: NewContact) -> DomainResult<contact::Model
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "create",
         "contact",
         model.id,
         json!({"name": model.name, "accountId": model.account_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -194,16 +193,15 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: ContactPatch) -> DomainResult<co
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "contact",
         id,
         json!({"name": model.name, "accountId": model.account_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -217,15 +215,14 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<contact::Model> {
         .exec(&txn)
         .await?;
     contact::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "delete",
         "contact",
         id,
         json!({"name": current.name, "accountId": current.account_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(current)
 }

@@ -298,16 +298,15 @@ pub async fn update(
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "household",
         id,
         json!({"name": model.name, "headId": model.head_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 

@@ -81,16 +81,15 @@ pub async fn create(ctx: &Ctx, input: InternalUserInput) -> DomainResult<interna
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "create",
         "internal_user",
         model.id,
         json!({"name": model.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -120,16 +119,15 @@ pub async fn update(
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "internal_user",
         id,
         json!({"name": model.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -143,15 +141,14 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<internal_user::Model> {
         .exec(&txn)
         .await?;
     internal_user::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "delete",
         "internal_user",
         id,
         json!({"name": current.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(current)
 }

@@ -187,16 +187,15 @@ pub async fn create(ctx: &Ctx, input: NewType) -> DomainResult<rel_type::Model> 
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "create",
         "account_relationship_type",
         model.id,
         json!({"name": model.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -229,16 +228,13 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: TypePatch) -> DomainResult<rel_t
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
-        ctx,
-        &txn,
+    audit::record_and_commit(ctx, txn,
         "update",
         "account_relationship_type",
         id,
         json!({"name": model.name, "forwardLabel": model.forward_label, "reverseLabel": model.reverse_label, "active": model.active}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -279,15 +275,14 @@ pub async fn delete(
         .exec(&txn)
         .await?;
     rel_type::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "delete",
         "account_relationship_type",
         id,
         json!({"name": current.name, "records": records.len()}),
     )
     .await?;
-    txn.commit().await?;
     Ok((current, removal))
 }

@@ -149,16 +149,15 @@ pub async fn create(ctx: &Ctx, input: DefinitionInput) -> DomainResult<definitio
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "create",
         "responsibility_definition",
         model.id,
         json!({"name": model.name, "kind": model.kind}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -199,16 +198,15 @@ pub async fn update(
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "responsibility_definition",
         id,
         json!({"name": model.name, "kind": model.kind}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
