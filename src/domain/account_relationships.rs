@@ -33,17 +33,9 @@ page::pageable!(relationship);
 page::pageable!(side, RelationshipId, relationship_id);
 
 /// Relationships are listed in the order they were created.
-pub const SORT_RECORDS: Sort<relationship::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+pub const SORT_RECORDS: Sort<relationship::Column> = Sort::creation(false);
 /// Sides are listed in the order their relationships were created.
-pub const SORT_SIDES: Sort<side::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+pub const SORT_SIDES: Sort<side::Column> = Sort::creation(false);
 
 /// Which side of a relationship an account is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

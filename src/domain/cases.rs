@@ -253,11 +253,7 @@ pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, case:
 }
 
 /// Comments are listed oldest first.
-pub const COMMENT_SORT: Sort<comment::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+pub const COMMENT_SORT: Sort<comment::Column> = Sort::creation(false);
 
 /// Each readable case's page of comments.
 pub async fn comment_pages(

@@ -32,16 +32,8 @@ page::pageable!(link);
 
 page::pageable!(side, RelationshipId, relationship_id);
 
-const SORT_LINKS: Sort<link::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
-const SORT_SIDES: Sort<side::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+const SORT_LINKS: Sort<link::Column> = Sort::creation(false);
+const SORT_SIDES: Sort<side::Column> = Sort::creation(false);
 
 /// The responsibility used when none is named: Authorized Representative.
 pub fn default_responsibility() -> Uuid {

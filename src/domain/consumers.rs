@@ -25,19 +25,7 @@ page::pageable!(consumer by name);
 
 /// The keyset sort of consumer lists: by name, or by creation when `by_name` is false.
 pub fn sort(by_name: bool, descending: bool) -> Sort<consumer::Column> {
-    if by_name {
-        Sort {
-            name: "NAME",
-            column: Some(consumer::Column::Name),
-            descending,
-        }
-    } else {
-        Sort {
-            name: "CREATED",
-            column: None,
-            descending,
-        }
-    }
+    Sort::by_name_or_creation(consumer::Column::Name, by_name, descending)
 }
 
 /// A page of the consumers the caller may see, optionally filtered by name.

@@ -27,11 +27,7 @@ use crate::pagination::{self as page, Cursor, Page, PageArgs, Sort, SortValue};
 
 page::pageable!(link);
 
-const SORT: Sort<link::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+const SORT: Sort<link::Column> = Sort::creation(false);
 
 /// Which side a batched page of contact relationships is keyed by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -21,19 +21,7 @@ page::pageable!(contact by name);
 
 /// The keyset sort of contact lists: by name, or by creation when `by_name` is false.
 pub fn sort(by_name: bool, descending: bool) -> Sort<contact::Column> {
-    if by_name {
-        Sort {
-            name: "NAME",
-            column: Some(contact::Column::Name),
-            descending,
-        }
-    } else {
-        Sort {
-            name: "CREATED",
-            column: None,
-            descending,
-        }
-    }
+    Sort::by_name_or_creation(contact::Column::Name, by_name, descending)
 }
 
 /// Which contacts a list shows.

@@ -35,27 +35,11 @@ pub fn is_current(row: &membership::Model, today: NaiveDate) -> bool {
 
 /// The keyset sort of household lists: by name, or by creation when `by_name` is false.
 pub fn sort(by_name: bool, descending: bool) -> Sort<household::Column> {
-    if by_name {
-        Sort {
-            name: "NAME",
-            column: Some(household::Column::Name),
-            descending,
-        }
-    } else {
-        Sort {
-            name: "CREATED",
-            column: None,
-            descending,
-        }
-    }
+    Sort::by_name_or_creation(household::Column::Name, by_name, descending)
 }
 
 /// Memberships are listed in the order they were recorded.
-pub const MEMBERSHIP_SORT: Sort<membership::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+pub const MEMBERSHIP_SORT: Sort<membership::Column> = Sort::creation(false);
 
 /// A page of the households the caller may see, optionally filtered by name.
 pub async fn list(

@@ -25,11 +25,7 @@ use crate::pagination::{self as page, Page, PageArgs, Sort};
 
 page::pageable!(member);
 
-const SORT: Sort<member::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+const SORT: Sort<member::Column> = Sort::creation(false);
 
 /// What a team serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
