@@ -194,8 +194,6 @@ pub async fn delete(
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
         &txn,
-        "ConsumerRelationship",
-        "consumer_relationship",
         Condition::any()
             .add(consumer_relationship::Column::ConsumerId.eq(id))
             .add(consumer_relationship::Column::RelatedConsumerId.eq(id)),
@@ -206,8 +204,6 @@ pub async fn delete(
     cascade::remove::<team_member::Entity>(
         ctx,
         &txn,
-        "TeamMember",
-        "team_member",
         Condition::all().add(team_member::Column::ConsumerId.eq(id)),
         id,
         &mut removal,
@@ -216,8 +212,6 @@ pub async fn delete(
     cascade::remove::<membership::Entity>(
         ctx,
         &txn,
-        "HouseholdMembership",
-        "household_membership",
         Condition::all().add(membership::Column::ConsumerId.eq(id)),
         id,
         &mut removal,

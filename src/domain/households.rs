@@ -309,8 +309,6 @@ pub async fn delete(
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
         &txn,
-        "ConsumerRelationship",
-        "consumer_relationship",
         Condition::all().add(consumer_relationship::Column::HouseholdId.eq(id)),
         id,
         &mut removal,
@@ -319,8 +317,6 @@ pub async fn delete(
     cascade::remove::<team_member::Entity>(
         ctx,
         &txn,
-        "TeamMember",
-        "team_member",
         Condition::all().add(team_member::Column::HouseholdId.eq(id)),
         id,
         &mut removal,
@@ -329,8 +325,6 @@ pub async fn delete(
     cascade::remove::<membership::Entity>(
         ctx,
         &txn,
-        "HouseholdMembership",
-        "household_membership",
         Condition::all().add(membership::Column::HouseholdId.eq(id)),
         id,
         &mut removal,
@@ -423,8 +417,6 @@ async fn release_membership(
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
         txn,
-        "ConsumerRelationship",
-        "consumer_relationship",
         Condition::all()
             .add(consumer_relationship::Column::HouseholdId.eq(household_id))
             .add(

@@ -242,8 +242,6 @@ pub async fn delete(
     cascade::remove::<contact_relationship::Entity>(
         ctx,
         &txn,
-        "ContactRelationship",
-        "contact_relationship",
         Condition::all().add(contact_relationship::Column::ResponsibilityId.eq(id)),
         id,
         &mut removal,
@@ -252,8 +250,6 @@ pub async fn delete(
     cascade::remove::<team_member::Entity>(
         ctx,
         &txn,
-        "TeamMember",
-        "team_member",
         Condition::all().add(team_member::Column::ResponsibilityId.eq(id)),
         id,
         &mut removal,
@@ -262,8 +258,6 @@ pub async fn delete(
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
         &txn,
-        "ConsumerRelationship",
-        "consumer_relationship",
         Condition::all().add(consumer_relationship::Column::ResponsibilityId.eq(id)),
         id,
         &mut removal,
