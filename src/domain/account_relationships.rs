@@ -26,44 +26,16 @@ use crate::access::{
     period::in_force,
     visibility,
 };
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue};
+use crate::pagination::{self as page, Page, PageArgs, Sort};
 
-impl Pageable for relationship::Entity {
-    fn id_column() -> relationship::Column {
-        relationship::Column::Id
-    }
-    fn id_of(model: &relationship::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(_model: &relationship::Model, _column: relationship::Column) -> SortValue {
-        SortValue::Int(0)
-    }
-}
+page::pageable!(relationship);
 
-impl Pageable for side::Entity {
-    fn id_column() -> side::Column {
-        side::Column::RelationshipId
-    }
-    fn id_of(model: &side::Model) -> Uuid {
-        model.relationship_id
-    }
-    fn sort_value(_model: &side::Model, _column: side::Column) -> SortValue {
-        SortValue::Int(0)
-    }
-}
+page::pageable!(side, RelationshipId, relationship_id);
 
 /// Relationships are listed in the order they were created.
-pub const SORT_RECORDS: Sort<relationship::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+pub const SORT_RECORDS: Sort<relationship::Column> = Sort::creation(false);
 /// Sides are listed in the order their relationships were created.
-pub const SORT_SIDES: Sort<side::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+pub const SORT_SIDES: Sort<side::Column> = Sort::creation(false);
 
 /// Which side of a relationship an account is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

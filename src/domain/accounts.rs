@@ -216,16 +216,15 @@ pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "create",
         "account",
         model.id,
         json!({"name": model.name, "number": model.number}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -251,16 +250,13 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: AccountPatch) -> DomainResult<ac
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
-        ctx,
-        &txn,
+    audit::record_and_commit(ctx, txn,
         "update",
         "account",
         id,
         json!({"name": model.name, "isCustomer": is_customer, "isPartner": is_partner, "parentId": model.parent_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -304,15 +300,14 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<account::Model> {
         ));
     }
     account::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "delete",
         "account",
         id,
         json!({"name": current.name, "number": current.number}),
     )
     .await?;
-    txn.commit().await?;
     Ok(current)
 }

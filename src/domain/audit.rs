@@ -1,7 +1,7 @@
 //! The append-only audit log: every change records who did what to which row, inside its transaction.
 
 use entity::audit_log;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -27,5 +27,19 @@ pub async fn record(
     })
     .exec_without_returning(txn)
     .await?;
+    Ok(())
+}
+
+/// Appends the audit entry of a change and commits it: the last step of most mutations.
+pub async fn record_and_commit(
+    ctx: &Ctx,
+    txn: DatabaseTransaction,
+    action: &str,
+    kind: &str,
+    id: Uuid,
+    details: Value,
+) -> DomainResult<()> {
+    record(ctx, &txn, action, kind, id, details).await?;
+    txn.commit().await?;
     Ok(())
 }

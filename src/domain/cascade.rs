@@ -8,13 +8,36 @@ use crate::pagination::Pageable;
 
 use super::{Ctx, DomainResult, audit, validity::Removal};
 
-/// Deletes every `E` row matching `condition` because `cause` went, auditing each row under
-/// `audit_kind` and listing it in `removal` under the GraphQL type name `kind`.
-pub async fn remove<E: Pageable>(
+/// A record kind that cascading removal deletes, with the names its rows are reported and audited
+/// under, so every cascade names them alike.
+pub trait Cascaded: Pageable {
+    /// The GraphQL type name a `Removal` lists the rows under.
+    const KIND: &'static str;
+    /// The entity kind of the rows' audit entries.
+    const AUDIT_KIND: &'static str;
+}
+
+macro_rules! cascaded {
+    ($($entity:path => $kind:literal, $audit_kind:literal;)*) => {
+        $(impl Cascaded for $entity {
+            const KIND: &'static str = $kind;
+            const AUDIT_KIND: &'static str = $audit_kind;
+        })*
+    };
+}
+
+cascaded! {
+    entity::consumer_relationship::Entity => "ConsumerRelationship", "consumer_relationship";
+    entity::contact_relationship::Entity => "ContactRelationship", "contact_relationship";
+    entity::household_membership::Entity => "HouseholdMembership", "household_membership";
+    entity::team_member::Entity => "TeamMember", "team_member";
+}
+
+/// Deletes every `E` row matching `condition` because `cause` went, auditing each row and listing
+/// it in `removal`.
+pub async fn remove<E: Cascaded>(
     ctx: &Ctx,
     txn: &impl ConnectionTrait,
-    kind: &'static str,
-    audit_kind: &str,
     condition: Condition,
     cause: Uuid,
     removal: &mut Removal,
@@ -34,14 +57,14 @@ pub async fn remove<E: Pageable>(
             ctx,
             txn,
             "delete",
-            audit_kind,
+            E::AUDIT_KIND,
             *id,
             json!({"cascadeFrom": cause}),
         )
         .await?;
     }
     E::delete_many().filter(condition).exec(txn).await?;
-    removal.add(kind, ids);
+    removal.add(E::KIND, ids);
     Ok(())
 }
 

@@ -102,17 +102,7 @@ impl Pageable for case::Entity {
     }
 }
 
-impl Pageable for comment::Entity {
-    fn id_column() -> comment::Column {
-        comment::Column::Id
-    }
-    fn id_of(model: &comment::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(_model: &comment::Model, _column: comment::Column) -> SortValue {
-        SortValue::Int(0)
-    }
-}
+page::pageable!(comment);
 
 /// The orderings case lists offer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -263,11 +253,7 @@ pub async fn by_ids(ctx: &Ctx, ids: &[Uuid]) -> DomainResult<HashMap<Uuid, case:
 }
 
 /// Comments are listed oldest first.
-pub const COMMENT_SORT: Sort<comment::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+pub const COMMENT_SORT: Sort<comment::Column> = Sort::creation(false);
 
 /// Each readable case's page of comments.
 pub async fn comment_pages(
@@ -508,9 +494,8 @@ pub async fn create(ctx: &Ctx, mut input: NewCase) -> DomainResult<case::Model> 
     }
     .insert(&txn)
     .await?;
-    audit::record(ctx, &txn, "create", "case", model.id, json!({"number": model.number, "accountId": model.account_id, "consumerId": model.consumer_id}))
+    audit::record_and_commit(ctx, txn, "create", "case", model.id, json!({"number": model.number, "accountId": model.account_id, "consumerId": model.consumer_id}))
         .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -579,16 +564,15 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: CasePatch) -> DomainResult<case:
     model.partner_contact_id = Set(parties.partner_contact_id);
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "case",
         id,
         json!({"priority": model.priority, "partnerId": model.partner_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -628,16 +612,15 @@ pub async fn change_state(ctx: &Ctx, id: Uuid, next: CaseState) -> DomainResult<
     }
     model.updated_at = Set(now);
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "change_state",
         "case",
         id,
         json!({"from": state.as_str(), "to": next.as_str()}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -676,15 +659,14 @@ pub async fn comment(ctx: &Ctx, id: Uuid, body: &str) -> DomainResult<comment::M
         .filter(case::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "comment",
         "case",
         id,
         json!({"commentId": model.id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }

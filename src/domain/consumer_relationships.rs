@@ -26,42 +26,14 @@ use crate::access::{
     principal::Identity,
     visibility,
 };
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue};
+use crate::pagination::{self as page, Page, PageArgs, Sort};
 
-impl Pageable for link::Entity {
-    fn id_column() -> link::Column {
-        link::Column::Id
-    }
-    fn id_of(model: &link::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(_model: &link::Model, _column: link::Column) -> SortValue {
-        SortValue::Int(0)
-    }
-}
+page::pageable!(link);
 
-impl Pageable for side::Entity {
-    fn id_column() -> side::Column {
-        side::Column::RelationshipId
-    }
-    fn id_of(model: &side::Model) -> Uuid {
-        model.relationship_id
-    }
-    fn sort_value(_model: &side::Model, _column: side::Column) -> SortValue {
-        SortValue::Int(0)
-    }
-}
+page::pageable!(side, RelationshipId, relationship_id);
 
-const SORT_LINKS: Sort<link::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
-const SORT_SIDES: Sort<side::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+const SORT_LINKS: Sort<link::Column> = Sort::creation(false);
+const SORT_SIDES: Sort<side::Column> = Sort::creation(false);
 
 /// The responsibility used when none is named: Authorized Representative.
 pub fn default_responsibility() -> Uuid {

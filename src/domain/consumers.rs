@@ -19,35 +19,13 @@ use super::{
     validity::Removal,
 };
 use crate::access::{self, Permission, period, visibility};
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
-impl Pageable for consumer::Entity {
-    fn id_column() -> consumer::Column {
-        consumer::Column::Id
-    }
-    fn id_of(model: &consumer::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &consumer::Model, _column: consumer::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(consumer by name);
 
 /// The keyset sort of consumer lists: by name, or by creation when `by_name` is false.
 pub fn sort(by_name: bool, descending: bool) -> Sort<consumer::Column> {
-    if by_name {
-        Sort {
-            name: "NAME",
-            column: Some(consumer::Column::Name),
-            descending,
-        }
-    } else {
-        Sort {
-            name: "CREATED",
-            column: None,
-            descending,
-        }
-    }
+    Sort::by_name_or_creation(consumer::Column::Name, by_name, descending)
 }
 
 /// A page of the consumers the caller may see, optionally filtered by name.
@@ -105,16 +83,15 @@ pub async fn create(ctx: &Ctx, input: ConsumerInput) -> DomainResult<consumer::M
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "create",
         "consumer",
         model.id,
         json!({"name": model.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -140,16 +117,15 @@ pub async fn update(ctx: &Ctx, id: Uuid, input: ConsumerInput) -> DomainResult<c
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "consumer",
         id,
         json!({"name": model.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -181,16 +157,15 @@ pub async fn set_primary_household(
     model.primary_household_id = Set(household_id);
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "set_primary_household",
         "consumer",
         id,
         json!({"householdId": household_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -219,8 +194,6 @@ pub async fn delete(
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
         &txn,
-        "ConsumerRelationship",
-        "consumer_relationship",
         Condition::any()
             .add(consumer_relationship::Column::ConsumerId.eq(id))
             .add(consumer_relationship::Column::RelatedConsumerId.eq(id)),
@@ -231,8 +204,6 @@ pub async fn delete(
     cascade::remove::<team_member::Entity>(
         ctx,
         &txn,
-        "TeamMember",
-        "team_member",
         Condition::all().add(team_member::Column::ConsumerId.eq(id)),
         id,
         &mut removal,
@@ -241,8 +212,6 @@ pub async fn delete(
     cascade::remove::<membership::Entity>(
         ctx,
         &txn,
-        "HouseholdMembership",
-        "household_membership",
         Condition::all().add(membership::Column::ConsumerId.eq(id)),
         id,
         &mut removal,

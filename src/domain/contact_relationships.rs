@@ -23,25 +23,11 @@ use crate::access::{
     period::in_force,
     visibility,
 };
-use crate::pagination::{self as page, Cursor, Page, PageArgs, Pageable, Sort, SortValue};
+use crate::pagination::{self as page, Cursor, Page, PageArgs, Sort, SortValue};
 
-impl Pageable for link::Entity {
-    fn id_column() -> link::Column {
-        link::Column::Id
-    }
-    fn id_of(model: &link::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(_model: &link::Model, _column: link::Column) -> SortValue {
-        SortValue::Int(0)
-    }
-}
+page::pageable!(link);
 
-const SORT: Sort<link::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+const SORT: Sort<link::Column> = Sort::creation(false);
 
 /// Which side a batched page of contact relationships is keyed by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

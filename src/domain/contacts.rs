@@ -15,35 +15,13 @@ use super::{
     rows,
 };
 use crate::access::{self, Permission, visibility};
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
-impl Pageable for contact::Entity {
-    fn id_column() -> contact::Column {
-        contact::Column::Id
-    }
-    fn id_of(model: &contact::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &contact::Model, _column: contact::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(contact by name);
 
 /// The keyset sort of contact lists: by name, or by creation when `by_name` is false.
 pub fn sort(by_name: bool, descending: bool) -> Sort<contact::Column> {
-    if by_name {
-        Sort {
-            name: "NAME",
-            column: Some(contact::Column::Name),
-            descending,
-        }
-    } else {
-        Sort {
-            name: "CREATED",
-            column: None,
-            descending,
-        }
-    }
+    Sort::by_name_or_creation(contact::Column::Name, by_name, descending)
 }
 
 /// Which contacts a list shows.
@@ -162,16 +140,15 @@ pub async fn create(ctx: &Ctx, input: NewContact) -> DomainResult<contact::Model
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "create",
         "contact",
         model.id,
         json!({"name": model.name, "accountId": model.account_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -204,16 +181,15 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: ContactPatch) -> DomainResult<co
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "contact",
         id,
         json!({"name": model.name, "accountId": model.account_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -227,15 +203,14 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<contact::Model> {
         .exec(&txn)
         .await?;
     contact::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "delete",
         "contact",
         id,
         json!({"name": current.name, "accountId": current.account_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(current)
 }

@@ -22,31 +22,11 @@ use crate::access::{
     period::{self, Period},
     visibility,
 };
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
-impl Pageable for household::Entity {
-    fn id_column() -> household::Column {
-        household::Column::Id
-    }
-    fn id_of(model: &household::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &household::Model, _column: household::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(household by name);
 
-impl Pageable for membership::Entity {
-    fn id_column() -> membership::Column {
-        membership::Column::Id
-    }
-    fn id_of(model: &membership::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(_model: &membership::Model, _column: membership::Column) -> SortValue {
-        SortValue::Int(0)
-    }
-}
+page::pageable!(membership);
 
 /// Whether a membership is in force on `today` (the same rule as `period::current_membership`).
 pub fn is_current(row: &membership::Model, today: NaiveDate) -> bool {
@@ -55,27 +35,11 @@ pub fn is_current(row: &membership::Model, today: NaiveDate) -> bool {
 
 /// The keyset sort of household lists: by name, or by creation when `by_name` is false.
 pub fn sort(by_name: bool, descending: bool) -> Sort<household::Column> {
-    if by_name {
-        Sort {
-            name: "NAME",
-            column: Some(household::Column::Name),
-            descending,
-        }
-    } else {
-        Sort {
-            name: "CREATED",
-            column: None,
-            descending,
-        }
-    }
+    Sort::by_name_or_creation(household::Column::Name, by_name, descending)
 }
 
 /// Memberships are listed in the order they were recorded.
-pub const MEMBERSHIP_SORT: Sort<membership::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+pub const MEMBERSHIP_SORT: Sort<membership::Column> = Sort::creation(false);
 
 /// A page of the households the caller may see, optionally filtered by name.
 pub async fn list(
@@ -318,16 +282,15 @@ pub async fn update(
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "household",
         id,
         json!({"name": model.name, "headId": model.head_id}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -346,8 +309,6 @@ pub async fn delete(
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
         &txn,
-        "ConsumerRelationship",
-        "consumer_relationship",
         Condition::all().add(consumer_relationship::Column::HouseholdId.eq(id)),
         id,
         &mut removal,
@@ -356,8 +317,6 @@ pub async fn delete(
     cascade::remove::<team_member::Entity>(
         ctx,
         &txn,
-        "TeamMember",
-        "team_member",
         Condition::all().add(team_member::Column::HouseholdId.eq(id)),
         id,
         &mut removal,
@@ -366,8 +325,6 @@ pub async fn delete(
     cascade::remove::<membership::Entity>(
         ctx,
         &txn,
-        "HouseholdMembership",
-        "household_membership",
         Condition::all().add(membership::Column::HouseholdId.eq(id)),
         id,
         &mut removal,
@@ -460,8 +417,6 @@ async fn release_membership(
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
         txn,
-        "ConsumerRelationship",
-        "consumer_relationship",
         Condition::all()
             .add(consumer_relationship::Column::HouseholdId.eq(household_id))
             .add(

@@ -15,19 +15,9 @@ use super::{
     rows,
 };
 use crate::access::{self, Permission, visibility};
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
-impl Pageable for internal_user::Entity {
-    fn id_column() -> internal_user::Column {
-        internal_user::Column::Id
-    }
-    fn id_of(model: &internal_user::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &internal_user::Model, _column: internal_user::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(internal_user by name);
 
 /// Internal user lists are sorted by name.
 pub const SORT: Sort<internal_user::Column> = Sort {
@@ -91,16 +81,15 @@ pub async fn create(ctx: &Ctx, input: InternalUserInput) -> DomainResult<interna
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "create",
         "internal_user",
         model.id,
         json!({"name": model.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -130,16 +119,15 @@ pub async fn update(
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "internal_user",
         id,
         json!({"name": model.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -153,15 +141,14 @@ pub async fn delete(ctx: &Ctx, id: Uuid) -> DomainResult<internal_user::Model> {
         .exec(&txn)
         .await?;
     internal_user::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "delete",
         "internal_user",
         id,
         json!({"name": current.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(current)
 }

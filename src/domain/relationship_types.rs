@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{Ctx, DomainError, DomainResult, audit, input::required_name, rows, validity::Removal};
 use crate::access::{self, Permission, visibility};
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
 /// Which account flag a side of a relationship requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,17 +83,7 @@ pub fn is_symmetric(t: &rel_type::Model) -> bool {
     t.source_kind == t.target_kind && t.forward_label == t.reverse_label
 }
 
-impl Pageable for rel_type::Entity {
-    fn id_column() -> rel_type::Column {
-        rel_type::Column::Id
-    }
-    fn id_of(model: &rel_type::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &rel_type::Model, _column: rel_type::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(rel_type by name);
 
 const SORT: Sort<rel_type::Column> = Sort {
     name: "NAME",
@@ -197,16 +187,15 @@ pub async fn create(ctx: &Ctx, input: NewType) -> DomainResult<rel_type::Model> 
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "create",
         "account_relationship_type",
         model.id,
         json!({"name": model.name}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -239,16 +228,13 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: TypePatch) -> DomainResult<rel_t
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
-        ctx,
-        &txn,
+    audit::record_and_commit(ctx, txn,
         "update",
         "account_relationship_type",
         id,
         json!({"name": model.name, "forwardLabel": model.forward_label, "reverseLabel": model.reverse_label, "active": model.active}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -289,15 +275,14 @@ pub async fn delete(
         .exec(&txn)
         .await?;
     rel_type::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "delete",
         "account_relationship_type",
         id,
         json!({"name": current.name, "records": records.len()}),
     )
     .await?;
-    txn.commit().await?;
     Ok((current, removal))
 }

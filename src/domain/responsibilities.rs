@@ -20,7 +20,7 @@ use super::{
     validity::Removal,
 };
 use crate::access::{self, Permission, principal::Role, visibility};
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
+use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
 /// Who can carry a responsibility.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -56,17 +56,7 @@ impl ResponsibilityKind {
     }
 }
 
-impl Pageable for definition::Entity {
-    fn id_column() -> definition::Column {
-        definition::Column::Id
-    }
-    fn id_of(model: &definition::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(model: &definition::Model, _column: definition::Column) -> SortValue {
-        SortValue::Text(model.name.clone())
-    }
-}
+page::pageable!(definition by name);
 
 const SORT: Sort<definition::Column> = Sort {
     name: "NAME",
@@ -159,16 +149,15 @@ pub async fn create(ctx: &Ctx, input: DefinitionInput) -> DomainResult<definitio
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "create",
         "responsibility_definition",
         model.id,
         json!({"name": model.name, "kind": model.kind}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -209,16 +198,15 @@ pub async fn update(
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "update",
         "responsibility_definition",
         id,
         json!({"name": model.name, "kind": model.kind}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -254,8 +242,6 @@ pub async fn delete(
     cascade::remove::<contact_relationship::Entity>(
         ctx,
         &txn,
-        "ContactRelationship",
-        "contact_relationship",
         Condition::all().add(contact_relationship::Column::ResponsibilityId.eq(id)),
         id,
         &mut removal,
@@ -264,8 +250,6 @@ pub async fn delete(
     cascade::remove::<team_member::Entity>(
         ctx,
         &txn,
-        "TeamMember",
-        "team_member",
         Condition::all().add(team_member::Column::ResponsibilityId.eq(id)),
         id,
         &mut removal,
@@ -274,8 +258,6 @@ pub async fn delete(
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
         &txn,
-        "ConsumerRelationship",
-        "consumer_relationship",
         Condition::all().add(consumer_relationship::Column::ResponsibilityId.eq(id)),
         id,
         &mut removal,

@@ -134,16 +134,15 @@ pub async fn assign(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "assign_role",
         "role_assignment",
         model.id,
         json!({"holder": id, "role": role.as_str()}),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -163,15 +162,14 @@ pub async fn revoke(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_
     role_assignment::Entity::delete_by_id(held.id)
         .exec(&txn)
         .await?;
-    audit::record(
+    audit::record_and_commit(
         ctx,
-        &txn,
+        txn,
         "revoke_role",
         "role_assignment",
         held.id,
         json!({"holder": id, "role": role.as_str()}),
     )
     .await?;
-    txn.commit().await?;
     Ok(held)
 }

@@ -20,8 +20,6 @@ pub async fn run(ctx: &Ctx) -> DomainResult<Removal> {
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
         &txn,
-        "ConsumerRelationship",
-        "consumer_relationship",
         lapsed_member_relationships(today),
         Uuid::nil(),
         &mut removal,

@@ -21,25 +21,11 @@ use crate::access::{
     principal::Identity,
     visibility,
 };
-use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue};
+use crate::pagination::{self as page, Page, PageArgs, Sort};
 
-impl Pageable for member::Entity {
-    fn id_column() -> member::Column {
-        member::Column::Id
-    }
-    fn id_of(model: &member::Model) -> Uuid {
-        model.id
-    }
-    fn sort_value(_model: &member::Model, _column: member::Column) -> SortValue {
-        SortValue::Int(0)
-    }
-}
+page::pageable!(member);
 
-const SORT: Sort<member::Column> = Sort {
-    name: "CREATED",
-    column: None,
-    descending: false,
-};
+const SORT: Sort<member::Column> = Sort::creation(false);
 
 /// What a team serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -141,3 +141,39 @@ pub async fn fetch_page<E: Pageable>(
         total,
     })
 }
+
+/// Implements `Pageable` for the entity of module `$module` without repeating the same three
+/// methods per record kind: keyed by `Id`/`id` unless another key column and field are named,
+/// sorting by `name` when marked `by name`, otherwise by creation only.
+macro_rules! pageable {
+    ($module:ident) => {
+        $crate::pagination::pageable!($module, Id, id);
+    };
+    ($module:ident by name) => {
+        $crate::pagination::pageable!($module, Id, id, |model| {
+            $crate::pagination::SortValue::Text(model.name.clone())
+        });
+    };
+    ($module:ident, $column:ident, $field:ident) => {
+        $crate::pagination::pageable!($module, $column, $field, |_model| {
+            $crate::pagination::SortValue::Int(0)
+        });
+    };
+    ($module:ident, $column:ident, $field:ident, |$model:ident| $value:block) => {
+        impl $crate::pagination::Pageable for $module::Entity {
+            fn id_column() -> $module::Column {
+                $module::Column::$column
+            }
+            fn id_of(model: &$module::Model) -> ::uuid::Uuid {
+                model.$field
+            }
+            fn sort_value(
+                $model: &$module::Model,
+                _column: $module::Column,
+            ) -> $crate::pagination::SortValue {
+                $value
+            }
+        }
+    };
+}
+pub(crate) use pageable;

@@ -13,6 +13,7 @@ mod window;
 pub use cursor::{Cursor, SortValue};
 pub use error::{PageError, PageResult};
 pub use in_memory::slice;
+pub(crate) use keyset::pageable;
 pub use keyset::{Pageable, fetch_page};
 pub use page::Page;
 pub use request::{PageArgs, Sort, Wants};

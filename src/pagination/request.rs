@@ -14,6 +14,30 @@ pub struct Sort<C> {
     pub descending: bool,
 }
 
+impl<C> Sort<C> {
+    /// Creation order (ids are time-ordered uuids): the ordering of lists that offer no other.
+    pub const fn creation(descending: bool) -> Self {
+        Sort {
+            name: "CREATED",
+            column: None,
+            descending,
+        }
+    }
+
+    /// By the `name` column, or by creation when `by_name` is false: the two orders of named lists.
+    pub fn by_name_or_creation(name: C, by_name: bool, descending: bool) -> Self {
+        if by_name {
+            Sort {
+                name: "NAME",
+                column: Some(name),
+                descending,
+            }
+        } else {
+            Sort::creation(descending)
+        }
+    }
+}
+
 /// A validated page request: `first`/`after` forward or `last`/`before` backward.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PageArgs {
