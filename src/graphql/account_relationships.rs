@@ -12,7 +12,7 @@ use super::{
     consumers::filter_visible,
     domain,
     ids::{self, Kind},
-    loaders::{AccountId, EdgeKey, RelationshipTypeId, SidesParams},
+    loaders::{AccountId, RelationshipTypeId, SidesParams, edge_page},
     relationship_types::AccountRelationshipType,
     state,
     validity::{InForce, Period, RelationshipFields},
@@ -180,14 +180,7 @@ pub async fn sides(
         filter,
         args: page.validate(ctx)?,
     };
-    Ok(state(ctx)
-        .loaders
-        .load_one(EdgeKey {
-            parent: account,
-            params,
-        })
-        .await?
-        .unwrap_or_else(Page::empty))
+    edge_page(ctx, account, params).await
 }
 
 /// An account's relationships as a connection.

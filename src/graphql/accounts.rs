@@ -13,7 +13,7 @@ use super::{
     contacts::Contact,
     domain,
     ids::{self, Kind},
-    loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf, EdgeKey},
+    loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf, edge_page},
     state,
     timestamps::Timestamps,
 };
@@ -241,14 +241,7 @@ impl<S: Side> Org<S> {
             order,
             descending,
         };
-        let page = state(ctx)
-            .loaders
-            .load_one(EdgeKey {
-                parent: self.model.id,
-                params,
-            })
-            .await?
-            .unwrap_or_else(crate::pagination::Page::empty);
+        let page = edge_page(ctx, self.model.id, params).await?;
         Ok(Connection::from_page(page, Organization::from_model))
     }
     /// The contacts who belong to this account.
@@ -268,14 +261,7 @@ impl<S: Side> Org<S> {
             by_name,
             descending,
         };
-        let page = state(ctx)
-            .loaders
-            .load_one(EdgeKey {
-                parent: self.model.id,
-                params,
-            })
-            .await?
-            .unwrap_or_else(crate::pagination::Page::empty);
+        let page = edge_page(ctx, self.model.id, params).await?;
         Ok(Connection::from_page(page, Contact))
     }
     /// This account's relationships, each labelled as this account reads it.

@@ -13,7 +13,8 @@ use super::{
     households::Household,
     ids::{self, Kind},
     loaders::{
-        ConsumerId, ConsumerSidesParams, EdgeKey, HouseholdId, MemberLinksParams, ResponsibilityId,
+        ConsumerId, ConsumerSidesParams, HouseholdId, MemberLinksParams, ResponsibilityId,
+        edge_page,
     },
     responsibility_definitions::ResponsibilityDefinition,
     state,
@@ -23,7 +24,6 @@ use crate::domain::{
     consumer_relationships::{self as service, NewConsumerRelationship},
     validity::Validity,
 };
-use crate::pagination::Page;
 
 async fn consumer(ctx: &Context<'_>, id: Uuid) -> Result<Option<Consumer>> {
     Ok(state(ctx)
@@ -176,14 +176,7 @@ pub async fn sides_of(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = state(ctx)
-        .loaders
-        .load_one(EdgeKey {
-            parent: consumer,
-            params,
-        })
-        .await?
-        .unwrap_or_else(Page::empty);
+    let page = edge_page(ctx, consumer, params).await?;
     Ok(Connection::from_page(page, ConsumerRelationshipSide))
 }
 
@@ -198,14 +191,7 @@ pub async fn member_links_of(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = state(ctx)
-        .loaders
-        .load_one(EdgeKey {
-            parent: household,
-            params,
-        })
-        .await?
-        .unwrap_or_else(Page::empty);
+    let page = edge_page(ctx, household, params).await?;
     Ok(Connection::from_page(page, ConsumerRelationship))
 }
 

@@ -8,9 +8,9 @@ use super::{
     connection::{Connection, RelayArgs, cost, wants},
     deletions::CascadeDeletePayload,
     domain,
-    households::{Household, HouseholdMembership, memberships_page},
+    households::{Household, HouseholdMembership},
     ids::{self, Kind},
-    loaders::{HouseholdId, MembershipParams},
+    loaders::{HouseholdId, MembershipParams, edge_page},
     state,
     timestamps::Timestamps,
 };
@@ -72,7 +72,7 @@ impl Consumer {
             current_only,
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
-        let page = memberships_page(ctx, self.0.id, params).await?;
+        let page = edge_page(ctx, self.0.id, params).await?;
         let ids: Vec<HouseholdId> = page
             .items
             .iter()
@@ -98,7 +98,7 @@ impl Consumer {
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         Ok(Connection::from_page(
-            memberships_page(ctx, self.0.id, params).await?,
+            edge_page(ctx, self.0.id, params).await?,
             HouseholdMembership,
         ))
     }

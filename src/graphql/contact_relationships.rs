@@ -14,7 +14,7 @@ use super::{
     contacts::Contact,
     domain,
     ids::{self, Kind},
-    loaders::{AccountId, ContactId, EdgeKey, LinkParams, ResponsibilityId},
+    loaders::{AccountId, ContactId, LinkParams, ResponsibilityId, edge_page},
     responsibility_definitions::ResponsibilityDefinition,
     state,
     validity::{InForce, Period, RelationshipFields},
@@ -24,7 +24,6 @@ use crate::domain::{
     contact_relationships::{self as links, Candidate, CandidateReason, LinkSide, NewLink},
     validity::Validity,
 };
-use crate::pagination::Page;
 
 /// A contact of another account with a responsibility on an account.
 pub struct ContactRelationship(pub link::Model);
@@ -166,14 +165,7 @@ pub async fn links_of(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = state(ctx)
-        .loaders
-        .load_one(EdgeKey {
-            parent: key,
-            params,
-        })
-        .await?
-        .unwrap_or_else(Page::empty);
+    let page = edge_page(ctx, key, params).await?;
     Ok(Connection::from_page(page, ContactRelationship))
 }
 

@@ -3,7 +3,6 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::{household, household_membership};
-use uuid::Uuid;
 
 use super::{
     NameOrder,
@@ -12,26 +11,12 @@ use super::{
     deletions::{CascadeDeletePayload, RemovedRecords, removed_records},
     domain,
     ids::{self, Kind},
-    loaders::{ConsumerId, EdgeKey, HouseholdId, MembershipParams},
+    loaders::{ConsumerId, HouseholdId, MembershipParams, edge_page},
     state,
     timestamps::Timestamps,
     validity::{InForce, Period},
 };
 use crate::domain::households::{self as service, MembershipSide};
-use crate::pagination::Page;
-
-/// Loads one parent's page of memberships through the request's dataloader.
-pub async fn memberships_page(
-    ctx: &Context<'_>,
-    parent: Uuid,
-    params: MembershipParams,
-) -> Result<Page<household_membership::Model>> {
-    Ok(state(ctx)
-        .loaders
-        .load_one(EdgeKey { parent, params })
-        .await?
-        .unwrap_or_else(Page::empty))
-}
 
 /// A group of consumers, such as a family.
 pub struct Household(pub household::Model);
@@ -78,7 +63,7 @@ impl Household {
             current_only,
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
-        let page = memberships_page(ctx, self.0.id, params).await?;
+        let page = edge_page(ctx, self.0.id, params).await?;
         let ids: Vec<ConsumerId> = page
             .items
             .iter()
@@ -106,7 +91,7 @@ impl Household {
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         Ok(Connection::from_page(
-            memberships_page(ctx, self.0.id, params).await?,
+            edge_page(ctx, self.0.id, params).await?,
             HouseholdMembership,
         ))
     }

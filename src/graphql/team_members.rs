@@ -14,8 +14,8 @@ use super::{
     ids::{self, Kind},
     internal_users::InternalUser,
     loaders::{
-        AccountId, ConsumerId, EdgeKey, HouseholdId, InternalUserId, ResponsibilityId, TeamParams,
-        TeamSide,
+        AccountId, ConsumerId, HouseholdId, InternalUserId, ResponsibilityId, TeamParams, TeamSide,
+        edge_page,
     },
     responsibility_definitions::ResponsibilityDefinition,
     state,
@@ -26,7 +26,6 @@ use crate::domain::{
     teams::{self as service, NewTeamMember, TargetKind},
     validity::Validity,
 };
-use crate::pagination::Page;
 
 /// What a team serves.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,14 +126,7 @@ pub async fn team_edge(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = state(ctx)
-        .loaders
-        .load_one(EdgeKey {
-            parent: key,
-            params,
-        })
-        .await?
-        .unwrap_or_else(Page::empty);
+    let page = edge_page(ctx, key, params).await?;
     Ok(Connection::from_page(page, TeamMember))
 }
 

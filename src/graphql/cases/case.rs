@@ -19,11 +19,10 @@ use crate::graphql::{
     domain,
     households::Household,
     ids::{self, Kind},
-    loaders::{AccountId, CommentParams, ConsumerId, ContactId, EdgeKey, HouseholdId},
+    loaders::{AccountId, CommentParams, ConsumerId, ContactId, HouseholdId, edge_page},
     node::{self, Node, identity_node},
     state,
 };
-use crate::pagination::Page;
 
 /// The life-cycle state of a case.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,14 +162,7 @@ impl Case {
         let params = CommentParams {
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
-        let page = state(ctx)
-            .loaders
-            .load_one(EdgeKey {
-                parent: self.0.id,
-                params,
-            })
-            .await?
-            .unwrap_or_else(Page::empty);
+        let page = edge_page(ctx, self.0.id, params).await?;
         Ok(Connection::from_page(page, CaseComment))
     }
     /// When the case was opened.

@@ -12,9 +12,9 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use crate::domain::{Ctx, DomainError};
 
 pub use edges::{
-    CaseEdgeParams, ChildrenParams, CommentParams, ConsumerSidesParams, ContactsParams, EdgeKey,
-    LinkParams, MemberLinksParams, MembershipParams, SidesParams, TeamParams, TeamSide,
-    TypeRecordsParams,
+    CaseEdgeParams, ChildrenParams, CommentParams, ConsumerSidesParams, ContactsParams, Edge,
+    EdgeKey, LinkParams, MemberLinksParams, MembershipParams, SidesParams, TeamParams, TeamSide,
+    TypeRecordsParams, edge_page,
 };
 pub use lookups::{
     AccountId, AncestorsOf, CandidatesOf, CaseId, ConsumerId, ConsumerRelationshipId, ContactId,
