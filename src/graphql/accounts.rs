@@ -13,7 +13,7 @@ use super::{
     contacts::Contact,
     domain,
     ids::{self, Kind},
-    loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf, edge_page},
+    loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf},
     state,
     timestamps::Timestamps,
 };
@@ -241,8 +241,7 @@ impl<S: Side> Org<S> {
             order,
             descending,
         };
-        let page = edge_page(ctx, self.model.id, params).await?;
-        Ok(Connection::from_page(page, Organization::from_model))
+        Connection::of_edge(ctx, self.model.id, params, Organization::from_model).await
     }
     /// The contacts who belong to this account.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -261,8 +260,7 @@ impl<S: Side> Org<S> {
             by_name,
             descending,
         };
-        let page = edge_page(ctx, self.model.id, params).await?;
-        Ok(Connection::from_page(page, Contact))
+        Connection::of_edge(ctx, self.model.id, params, Contact).await
     }
     /// This account's relationships, each labelled as this account reads it.
     #[allow(clippy::too_many_arguments)]

@@ -12,10 +12,7 @@ use super::{
     domain,
     households::Household,
     ids::{self, Kind},
-    loaders::{
-        ConsumerId, ConsumerSidesParams, HouseholdId, MemberLinksParams, ResponsibilityId,
-        edge_page,
-    },
+    loaders::{ConsumerId, ConsumerSidesParams, HouseholdId, MemberLinksParams, ResponsibilityId},
     responsibility_definitions::ResponsibilityDefinition,
     state,
     validity::{InForce, Period, RelationshipFields},
@@ -176,8 +173,7 @@ pub async fn sides_of(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = edge_page(ctx, consumer, params).await?;
-    Ok(Connection::from_page(page, ConsumerRelationshipSide))
+    Connection::of_edge(ctx, consumer, params, ConsumerRelationshipSide).await
 }
 
 /// A household's member relationships as a connection.
@@ -191,8 +187,7 @@ pub async fn member_links_of(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = edge_page(ctx, household, params).await?;
-    Ok(Connection::from_page(page, ConsumerRelationship))
+    Connection::of_edge(ctx, household, params, ConsumerRelationship).await
 }
 
 /// Input of `createConsumerRelationship`.

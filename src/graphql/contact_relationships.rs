@@ -14,7 +14,7 @@ use super::{
     contacts::Contact,
     domain,
     ids::{self, Kind},
-    loaders::{AccountId, ContactId, LinkParams, ResponsibilityId, edge_page},
+    loaders::{AccountId, ContactId, LinkParams, ResponsibilityId},
     responsibility_definitions::ResponsibilityDefinition,
     state,
     validity::{InForce, Period, RelationshipFields},
@@ -165,8 +165,7 @@ pub async fn links_of(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = edge_page(ctx, key, params).await?;
-    Ok(Connection::from_page(page, ContactRelationship))
+    Connection::of_edge(ctx, key, params, ContactRelationship).await
 }
 
 /// The candidate contacts of an account as a connection.

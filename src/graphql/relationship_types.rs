@@ -10,7 +10,7 @@ use super::{
     deletions::CascadeDeletePayload,
     domain,
     ids::{self, Kind},
-    loaders::{TypeRecordsParams, edge_page},
+    loaders::TypeRecordsParams,
 };
 use crate::domain::relationship_types::{
     self as types, AccountKind as Kind_, NewType, PartnerPolicy, TypePatch,
@@ -120,8 +120,7 @@ impl AccountRelationshipType {
         let params = TypeRecordsParams {
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
-        let page = edge_page(ctx, self.0.id, params).await?;
-        Ok(Connection::from_page(page, AccountRelationship))
+        Connection::of_edge(ctx, self.0.id, params, AccountRelationship).await
     }
     /// When the type was created.
     async fn created_at(&self) -> DateTime<Utc> {

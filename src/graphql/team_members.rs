@@ -15,7 +15,6 @@ use super::{
     internal_users::InternalUser,
     loaders::{
         AccountId, ConsumerId, HouseholdId, InternalUserId, ResponsibilityId, TeamParams, TeamSide,
-        edge_page,
     },
     responsibility_definitions::ResponsibilityDefinition,
     state,
@@ -126,8 +125,7 @@ pub async fn team_edge(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = edge_page(ctx, key, params).await?;
-    Ok(Connection::from_page(page, TeamMember))
+    Connection::of_edge(ctx, key, params, TeamMember).await
 }
 
 /// Input of `addTeamMember`.

@@ -19,7 +19,7 @@ use crate::graphql::{
     domain,
     households::Household,
     ids::{self, Kind},
-    loaders::{AccountId, CommentParams, ConsumerId, ContactId, HouseholdId, edge_page},
+    loaders::{AccountId, CommentParams, ConsumerId, ContactId, HouseholdId},
     node::{self, Node, identity_node},
     state,
 };
@@ -162,8 +162,7 @@ impl Case {
         let params = CommentParams {
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
-        let page = edge_page(ctx, self.0.id, params).await?;
-        Ok(Connection::from_page(page, CaseComment))
+        Connection::of_edge(ctx, self.0.id, params, CaseComment).await
     }
     /// When the case was opened.
     async fn created_at(&self) -> DateTime<Utc> {

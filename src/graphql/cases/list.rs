@@ -11,7 +11,7 @@ use crate::graphql::{
     connection::{Connection, RelayArgs, cost, wants},
     domain,
     ids::{self, Kind},
-    loaders::{CaseEdgeParams, edge_page},
+    loaders::CaseEdgeParams,
 };
 
 /// Fields a case list can be sorted by.
@@ -128,8 +128,7 @@ pub async fn cases_of(
         descending,
         args: page.validate(ctx)?,
     };
-    let page = edge_page(ctx, key, params).await?;
-    Ok(Connection::from_page(page, Case))
+    Connection::of_edge(ctx, key, params, Case).await
 }
 
 /// Case queries.
