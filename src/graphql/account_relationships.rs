@@ -1,5 +1,6 @@
 //! Account relationships (managers): records stored once, and each account's two-sided view of them.
 
+use crate::graphql::loaders::load_node;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::{account_relationship as record, account_relationship_side as side};
@@ -42,19 +43,11 @@ impl RelationshipDirection {
 }
 
 async fn load_type(ctx: &Context<'_>, id: Uuid) -> Result<Option<AccountRelationshipType>> {
-    Ok(state(ctx)
-        .loaders
-        .load_one(RelationshipTypeId(id))
-        .await?
-        .map(AccountRelationshipType))
+    load_node(ctx, RelationshipTypeId(id), AccountRelationshipType).await
 }
 
 async fn load_org(ctx: &Context<'_>, id: Uuid) -> Result<Option<Organization>> {
-    Ok(state(ctx)
-        .loaders
-        .load_one(AccountId(id))
-        .await?
-        .map(Organization::from_model))
+    load_node(ctx, AccountId(id), Organization::from_model).await
 }
 
 /// One relationship between two accounts, stored once.

@@ -1,5 +1,6 @@
 //! Accounts and partners: one organisation record seen as a customer `Account`, a `Partner`, or both.
 
+use crate::graphql::loaders::load_node;
 use std::{borrow::Cow, marker::PhantomData};
 
 use async_graphql::{Context, Enum, ID, InputObject, Interface, Object, Result, TypeName};
@@ -218,11 +219,7 @@ impl<S: Side> Org<S> {
         let Some(parent) = self.model.parent_id else {
             return Ok(None);
         };
-        Ok(state(ctx)
-            .loaders
-            .load_one(AccountId(parent))
-            .await?
-            .map(Organization::from_model))
+        load_node(ctx, AccountId(parent), Organization::from_model).await
     }
     /// Direct child accounts in the hierarchy.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -404,11 +401,7 @@ impl<S: Side> Org<S> {
             .unwrap_or_default();
         match chain.last() {
             None => Ok(Some(Organization::from_model(self.model.clone()))),
-            Some(root) => Ok(state(ctx)
-                .loaders
-                .load_one(AccountId(*root))
-                .await?
-                .map(Organization::from_model)),
+            Some(root) => load_node(ctx, AccountId(*root), Organization::from_model).await,
         }
     }
     /// Every account below this one, at any depth, nearest levels first.

@@ -1,5 +1,6 @@
 //! Consumer relationships: consumer to consumer, and household member relationships.
 
+use crate::graphql::loaders::load_node;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::{consumer_relationship as link, consumer_relationship_side as side};
@@ -23,28 +24,16 @@ use crate::domain::{
 };
 
 async fn consumer(ctx: &Context<'_>, id: Uuid) -> Result<Option<Consumer>> {
-    Ok(state(ctx)
-        .loaders
-        .load_one(ConsumerId(id))
-        .await?
-        .map(Consumer))
+    load_node(ctx, ConsumerId(id), Consumer).await
 }
 
 async fn household(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Household>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(state(ctx)
-        .loaders
-        .load_one(HouseholdId(id))
-        .await?
-        .map(Household))
+    load_node(ctx, HouseholdId(id), Household).await
 }
 
 async fn responsibility(ctx: &Context<'_>, id: Uuid) -> Result<Option<ResponsibilityDefinition>> {
-    Ok(state(ctx)
-        .loaders
-        .load_one(ResponsibilityId(id))
-        .await?
-        .map(ResponsibilityDefinition))
+    load_node(ctx, ResponsibilityId(id), ResponsibilityDefinition).await
 }
 
 /// A consumer acting for another consumer; a household member relationship when it names a household.

@@ -1,5 +1,6 @@
 //! Consumers: individual (B2C) customers.
 
+use crate::graphql::loaders::load_node;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entity::consumer;
 
@@ -49,11 +50,7 @@ impl Consumer {
         if state(ctx).loaders.load_one(current).await? != Some(true) {
             return Ok(None);
         }
-        Ok(state(ctx)
-            .loaders
-            .load_one(HouseholdId(id))
-            .await?
-            .map(Household))
+        load_node(ctx, HouseholdId(id), Household).await
     }
     /// Households the consumer belongs to (current memberships only unless `currentOnly: false`).
     #[graphql(complexity = "cost(first, last, child_complexity)")]

@@ -1,6 +1,7 @@
 //! Contact relationships (managers create, staff read): a contact of one account carrying a
 //! responsibility on another, and the candidates for one.
 
+use crate::graphql::loaders::load_node;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::contact_relationship as link;
@@ -36,27 +37,20 @@ impl ContactRelationship {
     }
     /// The account the contact acts for.
     async fn account(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(AccountId(self.0.account_id))
-            .await?
-            .map(Organization::from_model))
+        load_node(ctx, AccountId(self.0.account_id), Organization::from_model).await
     }
     /// The contact, from another account.
     async fn contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(ContactId(self.0.contact_id))
-            .await?
-            .map(Contact))
+        load_node(ctx, ContactId(self.0.contact_id), Contact).await
     }
     /// The responsibility the contact carries.
     async fn responsibility(&self, ctx: &Context<'_>) -> Result<Option<ResponsibilityDefinition>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(ResponsibilityId(self.0.responsibility_id))
-            .await?
-            .map(ResponsibilityDefinition))
+        load_node(
+            ctx,
+            ResponsibilityId(self.0.responsibility_id),
+            ResponsibilityDefinition,
+        )
+        .await
     }
     #[graphql(flatten)]
     async fn dated(&self) -> RelationshipFields {
@@ -97,22 +91,21 @@ impl ContactCandidateReason {
             CandidateReason::RelatedAccount { account_id, .. }
             | CandidateReason::Hierarchy { account_id } => account_id,
         };
-        Ok(state(ctx)
-            .loaders
-            .load_one(AccountId(id))
-            .await?
-            .map(Organization::from_model))
+        load_node(ctx, AccountId(id), Organization::from_model).await
     }
     /// The account relationship, for RELATED_ACCOUNT.
     async fn relationship(&self, ctx: &Context<'_>) -> Result<Option<AccountRelationship>> {
         match self.0 {
             CandidateReason::RelatedAccount {
                 relationship_id, ..
-            } => Ok(state(ctx)
-                .loaders
-                .load_one(super::loaders::RelationshipId(relationship_id))
-                .await?
-                .map(AccountRelationship)),
+            } => {
+                load_node(
+                    ctx,
+                    super::loaders::RelationshipId(relationship_id),
+                    AccountRelationship,
+                )
+                .await
+            }
             CandidateReason::Hierarchy { .. } => Ok(None),
         }
     }

@@ -1,5 +1,6 @@
 //! Contacts: the people of an account who use the portal.
 
+use crate::graphql::loaders::load_node;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entity::contact;
 
@@ -46,11 +47,7 @@ impl Contact {
     }
     /// The account the contact belongs to.
     async fn account(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(AccountId(self.0.account_id))
-            .await?
-            .map(Organization::from_model))
+        load_node(ctx, AccountId(self.0.account_id), Organization::from_model).await
     }
     /// Roles stored for this contact.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<String>> {

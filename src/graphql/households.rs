@@ -1,5 +1,6 @@
 //! Households and memberships: which consumers live together, since when and until when.
 
+use crate::graphql::loaders::load_node;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::{household, household_membership};
@@ -40,11 +41,7 @@ impl Household {
         if state(ctx).loaders.load_one(current).await? != Some(true) {
             return Ok(None);
         }
-        Ok(state(ctx)
-            .loaders
-            .load_one(ConsumerId(id))
-            .await?
-            .map(Consumer))
+        load_node(ctx, ConsumerId(id), Consumer).await
     }
     /// Member consumers: current members unless `currentOnly: false`.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -178,19 +175,11 @@ impl HouseholdMembership {
     }
     /// The household.
     async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(HouseholdId(self.0.household_id))
-            .await?
-            .map(Household))
+        load_node(ctx, HouseholdId(self.0.household_id), Household).await
     }
     /// The member.
     async fn consumer(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(ConsumerId(self.0.consumer_id))
-            .await?
-            .map(Consumer))
+        load_node(ctx, ConsumerId(self.0.consumer_id), Consumer).await
     }
     /// First day of membership; absent means "since always".
     async fn start_date(&self) -> Option<NaiveDate> {

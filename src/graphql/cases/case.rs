@@ -1,5 +1,6 @@
 //! The `Case` object: its fields, parties, comments edge, access explanation and viewer rights.
 
+use crate::graphql::loaders::load_node;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::case;
@@ -101,22 +102,14 @@ impl Case {
         let Some(id) = self.0.consumer_id else {
             return Ok(None);
         };
-        Ok(state(ctx)
-            .loaders
-            .load_one(ConsumerId(id))
-            .await?
-            .map(Consumer))
+        load_node(ctx, ConsumerId(id), Consumer).await
     }
     /// The consumer's household the case concerns.
     async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
         let Some(id) = self.0.household_id else {
             return Ok(None);
         };
-        Ok(state(ctx)
-            .loaders
-            .load_one(HouseholdId(id))
-            .await?
-            .map(Household))
+        load_node(ctx, HouseholdId(id), Household).await
     }
     /// The partner account working the case.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
@@ -267,18 +260,10 @@ pub struct CasePermissions {
 
 async fn org(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Organization>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(state(ctx)
-        .loaders
-        .load_one(AccountId(id))
-        .await?
-        .map(Organization::from_model))
+    load_node(ctx, AccountId(id), Organization::from_model).await
 }
 
 async fn person(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Contact>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(state(ctx)
-        .loaders
-        .load_one(ContactId(id))
-        .await?
-        .map(Contact))
+    load_node(ctx, ContactId(id), Contact).await
 }
