@@ -1,6 +1,5 @@
 //! Account relationships (managers): records stored once, and each account's two-sided view of them.
 
-use crate::graphql::loaders::load_node;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::{account_relationship as record, account_relationship_side as side};
@@ -22,6 +21,7 @@ use crate::domain::{
     account_relationships::{self as records, Direction, NewRelationship, SideFilter},
     validity::Validity,
 };
+use crate::graphql::loaders::load_node;
 use crate::pagination::Page;
 
 /// Which side of a relationship an account is on.

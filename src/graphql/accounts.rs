@@ -1,6 +1,5 @@
 //! Accounts and partners: one organisation record seen as a customer `Account`, a `Partner`, or both.
 
-use crate::graphql::loaders::load_node;
 use std::{borrow::Cow, marker::PhantomData};
 
 use async_graphql::{Context, Enum, ID, InputObject, Interface, Object, Result, TypeName};
@@ -21,6 +20,7 @@ use super::{
 use crate::domain::account_relationships::Direction;
 use crate::domain::accounts::{self as service, AccountFilter as Filter, AccountOrder as Order};
 use crate::domain::contact_relationships::LinkSide;
+use crate::graphql::loaders::load_node;
 use crate::pagination::{Cursor, SortValue};
 
 /// Which face of an organisation a GraphQL type shows.

@@ -1,6 +1,5 @@
 //! Consumer relationships: consumer to consumer, and household member relationships.
 
-use crate::graphql::loaders::load_node;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::{consumer_relationship as link, consumer_relationship_side as side};
@@ -22,6 +21,7 @@ use crate::domain::{
     consumer_relationships::{self as service, NewConsumerRelationship},
     validity::Validity,
 };
+use crate::graphql::loaders::load_node;
 
 async fn consumer(ctx: &Context<'_>, id: Uuid) -> Result<Option<Consumer>> {
     load_node(ctx, ConsumerId(id), Consumer).await

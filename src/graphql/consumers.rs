@@ -1,6 +1,5 @@
 //! Consumers: individual (B2C) customers.
 
-use crate::graphql::loaders::load_node;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entity::consumer;
 
@@ -19,6 +18,7 @@ use crate::domain::{
     consumers::{self as service, ConsumerInput},
     households::MembershipSide,
 };
+use crate::graphql::loaders::load_node;
 
 /// An individual customer.
 pub struct Consumer(pub consumer::Model);

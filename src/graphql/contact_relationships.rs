@@ -1,7 +1,6 @@
 //! Contact relationships (managers create, staff read): a contact of one account carrying a
 //! responsibility on another, and the candidates for one.
 
-use crate::graphql::loaders::load_node;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::contact_relationship as link;
@@ -25,6 +24,7 @@ use crate::domain::{
     contact_relationships::{self as links, Candidate, CandidateReason, LinkSide, NewLink},
     validity::Validity,
 };
+use crate::graphql::loaders::load_node;
 
 /// A contact of another account with a responsibility on an account.
 pub struct ContactRelationship(pub link::Model);

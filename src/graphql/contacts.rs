@@ -1,6 +1,5 @@
 //! Contacts: the people of an account who use the portal.
 
-use crate::graphql::loaders::load_node;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entity::contact;
 
@@ -19,6 +18,7 @@ use crate::domain::{
     contacts::{self as service, ContactFilter as Filter, ContactPatch, NewContact},
     roles::Holder,
 };
+use crate::graphql::loaders::load_node;
 
 /// A person who belongs to exactly one account.
 pub struct Contact(pub contact::Model);

@@ -1,6 +1,5 @@
 //! Households and memberships: which consumers live together, since when and until when.
 
-use crate::graphql::loaders::load_node;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::{household, household_membership};
@@ -18,6 +17,7 @@ use super::{
     validity::{InForce, Period},
 };
 use crate::domain::households::{self as service, MembershipSide};
+use crate::graphql::loaders::load_node;
 
 /// A group of consumers, such as a family.
 pub struct Household(pub household::Model);

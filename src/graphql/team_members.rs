@@ -1,6 +1,5 @@
 //! Team members: internal users on the team of an account, a consumer or a household.
 
-use crate::graphql::loaders::load_node;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::team_member;
@@ -25,6 +24,7 @@ use crate::domain::{
     teams::{self as service, NewTeamMember, TargetKind},
     validity::Validity,
 };
+use crate::graphql::loaders::load_node;
 
 /// What a team serves.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]

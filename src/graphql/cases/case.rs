@@ -1,6 +1,5 @@
 //! The `Case` object: its fields, parties, comments edge, access explanation and viewer rights.
 
-use crate::graphql::loaders::load_node;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::case;
@@ -12,6 +11,7 @@ use super::{
 };
 use crate::access::{self, Action, Permission};
 use crate::domain::cases::CaseState as State;
+use crate::graphql::loaders::load_node;
 use crate::graphql::{
     accounts::{Organization, Partner},
     connection::{Connection, RelayArgs, cost},
