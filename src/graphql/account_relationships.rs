@@ -12,7 +12,7 @@ use super::{
     consumers::filter_visible,
     domain,
     ids::{self, Kind},
-    loaders::{AccountId, EdgeKey, RelationshipTypeId, SidesParams},
+    loaders::{AccountId, RelationshipTypeId, SidesParams, edge_page},
     relationship_types::AccountRelationshipType,
     state,
     validity::{InForce, Period, RelationshipFields},
@@ -21,6 +21,7 @@ use crate::domain::{
     account_relationships::{self as records, Direction, NewRelationship, SideFilter},
     validity::Validity,
 };
+use crate::graphql::loaders::load_node;
 use crate::pagination::Page;
 
 /// Which side of a relationship an account is on.
@@ -42,19 +43,11 @@ impl RelationshipDirection {
 }
 
 async fn load_type(ctx: &Context<'_>, id: Uuid) -> Result<Option<AccountRelationshipType>> {
-    Ok(state(ctx)
-        .loaders
-        .load_one(RelationshipTypeId(id))
-        .await?
-        .map(AccountRelationshipType))
+    load_node(ctx, RelationshipTypeId(id), AccountRelationshipType).await
 }
 
 async fn load_org(ctx: &Context<'_>, id: Uuid) -> Result<Option<Organization>> {
-    Ok(state(ctx)
-        .loaders
-        .load_one(AccountId(id))
-        .await?
-        .map(Organization::from_model))
+    load_node(ctx, AccountId(id), Organization::from_model).await
 }
 
 /// One relationship between two accounts, stored once.
@@ -180,14 +173,7 @@ pub async fn sides(
         filter,
         args: page.validate(ctx)?,
     };
-    Ok(state(ctx)
-        .loaders
-        .load_one(EdgeKey {
-            parent: account,
-            params,
-        })
-        .await?
-        .unwrap_or_else(Page::empty))
+    edge_page(ctx, account, params).await
 }
 
 /// An account's relationships as a connection.

@@ -13,13 +13,14 @@ use super::{
     contacts::Contact,
     domain,
     ids::{self, Kind},
-    loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf, EdgeKey},
+    loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf},
     state,
     timestamps::Timestamps,
 };
 use crate::domain::account_relationships::Direction;
 use crate::domain::accounts::{self as service, AccountFilter as Filter, AccountOrder as Order};
 use crate::domain::contact_relationships::LinkSide;
+use crate::graphql::loaders::load_node;
 use crate::pagination::{Cursor, SortValue};
 
 /// Which face of an organisation a GraphQL type shows.
@@ -218,11 +219,7 @@ impl<S: Side> Org<S> {
         let Some(parent) = self.model.parent_id else {
             return Ok(None);
         };
-        Ok(state(ctx)
-            .loaders
-            .load_one(AccountId(parent))
-            .await?
-            .map(Organization::from_model))
+        load_node(ctx, AccountId(parent), Organization::from_model).await
     }
     /// Direct child accounts in the hierarchy.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -241,15 +238,7 @@ impl<S: Side> Org<S> {
             order,
             descending,
         };
-        let page = state(ctx)
-            .loaders
-            .load_one(EdgeKey {
-                parent: self.model.id,
-                params,
-            })
-            .await?
-            .unwrap_or_else(crate::pagination::Page::empty);
-        Ok(Connection::from_page(page, Organization::from_model))
+        Connection::of_edge(ctx, self.model.id, params, Organization::from_model).await
     }
     /// The contacts who belong to this account.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -268,15 +257,7 @@ impl<S: Side> Org<S> {
             by_name,
             descending,
         };
-        let page = state(ctx)
-            .loaders
-            .load_one(EdgeKey {
-                parent: self.model.id,
-                params,
-            })
-            .await?
-            .unwrap_or_else(crate::pagination::Page::empty);
-        Ok(Connection::from_page(page, Contact))
+        Connection::of_edge(ctx, self.model.id, params, Contact).await
     }
     /// This account's relationships, each labelled as this account reads it.
     #[allow(clippy::too_many_arguments)]
@@ -420,11 +401,7 @@ impl<S: Side> Org<S> {
             .unwrap_or_default();
         match chain.last() {
             None => Ok(Some(Organization::from_model(self.model.clone()))),
-            Some(root) => Ok(state(ctx)
-                .loaders
-                .load_one(AccountId(*root))
-                .await?
-                .map(Organization::from_model)),
+            Some(root) => load_node(ctx, AccountId(*root), Organization::from_model).await,
         }
     }
     /// Every account below this one, at any depth, nearest levels first.

@@ -77,6 +77,17 @@ impl<N> Connection<N> {
             total_count: page.total.unwrap_or_default(),
         }
     }
+
+    /// One parent's page of a batched list edge, each row turned into its GraphQL node.
+    pub async fn of_edge<P: super::loaders::Edge>(
+        ctx: &Context<'_>,
+        parent: uuid::Uuid,
+        params: P,
+        node: impl Fn(P::Row) -> N,
+    ) -> async_graphql::Result<Self> {
+        let page = super::loaders::edge_page(ctx, parent, params).await?;
+        Ok(Self::from_page(page, node))
+    }
 }
 
 impl<N: OutputType> TypeName for Connection<N> {

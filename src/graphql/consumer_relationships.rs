@@ -12,9 +12,7 @@ use super::{
     domain,
     households::Household,
     ids::{self, Kind},
-    loaders::{
-        ConsumerId, ConsumerSidesParams, EdgeKey, HouseholdId, MemberLinksParams, ResponsibilityId,
-    },
+    loaders::{ConsumerId, ConsumerSidesParams, HouseholdId, MemberLinksParams, ResponsibilityId},
     responsibility_definitions::ResponsibilityDefinition,
     state,
     validity::{InForce, Period, RelationshipFields},
@@ -23,31 +21,19 @@ use crate::domain::{
     consumer_relationships::{self as service, NewConsumerRelationship},
     validity::Validity,
 };
-use crate::pagination::Page;
+use crate::graphql::loaders::load_node;
 
 async fn consumer(ctx: &Context<'_>, id: Uuid) -> Result<Option<Consumer>> {
-    Ok(state(ctx)
-        .loaders
-        .load_one(ConsumerId(id))
-        .await?
-        .map(Consumer))
+    load_node(ctx, ConsumerId(id), Consumer).await
 }
 
 async fn household(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Household>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(state(ctx)
-        .loaders
-        .load_one(HouseholdId(id))
-        .await?
-        .map(Household))
+    load_node(ctx, HouseholdId(id), Household).await
 }
 
 async fn responsibility(ctx: &Context<'_>, id: Uuid) -> Result<Option<ResponsibilityDefinition>> {
-    Ok(state(ctx)
-        .loaders
-        .load_one(ResponsibilityId(id))
-        .await?
-        .map(ResponsibilityDefinition))
+    load_node(ctx, ResponsibilityId(id), ResponsibilityDefinition).await
 }
 
 /// A consumer acting for another consumer; a household member relationship when it names a household.
@@ -176,15 +162,7 @@ pub async fn sides_of(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = state(ctx)
-        .loaders
-        .load_one(EdgeKey {
-            parent: consumer,
-            params,
-        })
-        .await?
-        .unwrap_or_else(Page::empty);
-    Ok(Connection::from_page(page, ConsumerRelationshipSide))
+    Connection::of_edge(ctx, consumer, params, ConsumerRelationshipSide).await
 }
 
 /// A household's member relationships as a connection.
@@ -198,15 +176,7 @@ pub async fn member_links_of(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = state(ctx)
-        .loaders
-        .load_one(EdgeKey {
-            parent: household,
-            params,
-        })
-        .await?
-        .unwrap_or_else(Page::empty);
-    Ok(Connection::from_page(page, ConsumerRelationship))
+    Connection::of_edge(ctx, household, params, ConsumerRelationship).await
 }
 
 /// Input of `createConsumerRelationship`.

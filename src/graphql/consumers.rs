@@ -8,9 +8,9 @@ use super::{
     connection::{Connection, RelayArgs, cost, wants},
     deletions::CascadeDeletePayload,
     domain,
-    households::{Household, HouseholdMembership, memberships_page},
+    households::{Household, HouseholdMembership},
     ids::{self, Kind},
-    loaders::{HouseholdId, MembershipParams},
+    loaders::{HouseholdId, MembershipParams, edge_page},
     state,
     timestamps::Timestamps,
 };
@@ -18,6 +18,7 @@ use crate::domain::{
     consumers::{self as service, ConsumerInput},
     households::MembershipSide,
 };
+use crate::graphql::loaders::load_node;
 
 /// An individual customer.
 pub struct Consumer(pub consumer::Model);
@@ -49,11 +50,7 @@ impl Consumer {
         if state(ctx).loaders.load_one(current).await? != Some(true) {
             return Ok(None);
         }
-        Ok(state(ctx)
-            .loaders
-            .load_one(HouseholdId(id))
-            .await?
-            .map(Household))
+        load_node(ctx, HouseholdId(id), Household).await
     }
     /// Households the consumer belongs to (current memberships only unless `currentOnly: false`).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -72,7 +69,7 @@ impl Consumer {
             current_only,
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
-        let page = memberships_page(ctx, self.0.id, params).await?;
+        let page = edge_page(ctx, self.0.id, params).await?;
         let ids: Vec<HouseholdId> = page
             .items
             .iter()
@@ -98,7 +95,7 @@ impl Consumer {
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         Ok(Connection::from_page(
-            memberships_page(ctx, self.0.id, params).await?,
+            edge_page(ctx, self.0.id, params).await?,
             HouseholdMembership,
         ))
     }

@@ -14,7 +14,7 @@ use super::{
     contacts::Contact,
     domain,
     ids::{self, Kind},
-    loaders::{AccountId, ContactId, EdgeKey, LinkParams, ResponsibilityId},
+    loaders::{AccountId, ContactId, LinkParams, ResponsibilityId},
     responsibility_definitions::ResponsibilityDefinition,
     state,
     validity::{InForce, Period, RelationshipFields},
@@ -24,7 +24,7 @@ use crate::domain::{
     contact_relationships::{self as links, Candidate, CandidateReason, LinkSide, NewLink},
     validity::Validity,
 };
-use crate::pagination::Page;
+use crate::graphql::loaders::load_node;
 
 /// A contact of another account with a responsibility on an account.
 pub struct ContactRelationship(pub link::Model);
@@ -37,27 +37,20 @@ impl ContactRelationship {
     }
     /// The account the contact acts for.
     async fn account(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(AccountId(self.0.account_id))
-            .await?
-            .map(Organization::from_model))
+        load_node(ctx, AccountId(self.0.account_id), Organization::from_model).await
     }
     /// The contact, from another account.
     async fn contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(ContactId(self.0.contact_id))
-            .await?
-            .map(Contact))
+        load_node(ctx, ContactId(self.0.contact_id), Contact).await
     }
     /// The responsibility the contact carries.
     async fn responsibility(&self, ctx: &Context<'_>) -> Result<Option<ResponsibilityDefinition>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(ResponsibilityId(self.0.responsibility_id))
-            .await?
-            .map(ResponsibilityDefinition))
+        load_node(
+            ctx,
+            ResponsibilityId(self.0.responsibility_id),
+            ResponsibilityDefinition,
+        )
+        .await
     }
     #[graphql(flatten)]
     async fn dated(&self) -> RelationshipFields {
@@ -98,22 +91,21 @@ impl ContactCandidateReason {
             CandidateReason::RelatedAccount { account_id, .. }
             | CandidateReason::Hierarchy { account_id } => account_id,
         };
-        Ok(state(ctx)
-            .loaders
-            .load_one(AccountId(id))
-            .await?
-            .map(Organization::from_model))
+        load_node(ctx, AccountId(id), Organization::from_model).await
     }
     /// The account relationship, for RELATED_ACCOUNT.
     async fn relationship(&self, ctx: &Context<'_>) -> Result<Option<AccountRelationship>> {
         match self.0 {
             CandidateReason::RelatedAccount {
                 relationship_id, ..
-            } => Ok(state(ctx)
-                .loaders
-                .load_one(super::loaders::RelationshipId(relationship_id))
-                .await?
-                .map(AccountRelationship)),
+            } => {
+                load_node(
+                    ctx,
+                    super::loaders::RelationshipId(relationship_id),
+                    AccountRelationship,
+                )
+                .await
+            }
             CandidateReason::Hierarchy { .. } => Ok(None),
         }
     }
@@ -166,15 +158,7 @@ pub async fn links_of(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = state(ctx)
-        .loaders
-        .load_one(EdgeKey {
-            parent: key,
-            params,
-        })
-        .await?
-        .unwrap_or_else(Page::empty);
-    Ok(Connection::from_page(page, ContactRelationship))
+    Connection::of_edge(ctx, key, params, ContactRelationship).await
 }
 
 /// The candidate contacts of an account as a connection.

@@ -18,6 +18,7 @@ use crate::domain::{
     contacts::{self as service, ContactFilter as Filter, ContactPatch, NewContact},
     roles::Holder,
 };
+use crate::graphql::loaders::load_node;
 
 /// A person who belongs to exactly one account.
 pub struct Contact(pub contact::Model);
@@ -46,11 +47,7 @@ impl Contact {
     }
     /// The account the contact belongs to.
     async fn account(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(AccountId(self.0.account_id))
-            .await?
-            .map(Organization::from_model))
+        load_node(ctx, AccountId(self.0.account_id), Organization::from_model).await
     }
     /// Roles stored for this contact.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<String>> {

@@ -3,7 +3,6 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::{household, household_membership};
-use uuid::Uuid;
 
 use super::{
     NameOrder,
@@ -12,26 +11,13 @@ use super::{
     deletions::{CascadeDeletePayload, RemovedRecords, removed_records},
     domain,
     ids::{self, Kind},
-    loaders::{ConsumerId, EdgeKey, HouseholdId, MembershipParams},
+    loaders::{ConsumerId, HouseholdId, MembershipParams, edge_page},
     state,
     timestamps::Timestamps,
     validity::{InForce, Period},
 };
 use crate::domain::households::{self as service, MembershipSide};
-use crate::pagination::Page;
-
-/// Loads one parent's page of memberships through the request's dataloader.
-pub async fn memberships_page(
-    ctx: &Context<'_>,
-    parent: Uuid,
-    params: MembershipParams,
-) -> Result<Page<household_membership::Model>> {
-    Ok(state(ctx)
-        .loaders
-        .load_one(EdgeKey { parent, params })
-        .await?
-        .unwrap_or_else(Page::empty))
-}
+use crate::graphql::loaders::load_node;
 
 /// A group of consumers, such as a family.
 pub struct Household(pub household::Model);
@@ -55,11 +41,7 @@ impl Household {
         if state(ctx).loaders.load_one(current).await? != Some(true) {
             return Ok(None);
         }
-        Ok(state(ctx)
-            .loaders
-            .load_one(ConsumerId(id))
-            .await?
-            .map(Consumer))
+        load_node(ctx, ConsumerId(id), Consumer).await
     }
     /// Member consumers: current members unless `currentOnly: false`.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -78,7 +60,7 @@ impl Household {
             current_only,
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
-        let page = memberships_page(ctx, self.0.id, params).await?;
+        let page = edge_page(ctx, self.0.id, params).await?;
         let ids: Vec<ConsumerId> = page
             .items
             .iter()
@@ -106,7 +88,7 @@ impl Household {
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
         Ok(Connection::from_page(
-            memberships_page(ctx, self.0.id, params).await?,
+            edge_page(ctx, self.0.id, params).await?,
             HouseholdMembership,
         ))
     }
@@ -193,19 +175,11 @@ impl HouseholdMembership {
     }
     /// The household.
     async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(HouseholdId(self.0.household_id))
-            .await?
-            .map(Household))
+        load_node(ctx, HouseholdId(self.0.household_id), Household).await
     }
     /// The member.
     async fn consumer(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(ConsumerId(self.0.consumer_id))
-            .await?
-            .map(Consumer))
+        load_node(ctx, ConsumerId(self.0.consumer_id), Consumer).await
     }
     /// First day of membership; absent means "since always".
     async fn start_date(&self) -> Option<NaiveDate> {

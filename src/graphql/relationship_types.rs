@@ -10,13 +10,11 @@ use super::{
     deletions::CascadeDeletePayload,
     domain,
     ids::{self, Kind},
-    loaders::{EdgeKey, TypeRecordsParams},
-    state,
+    loaders::TypeRecordsParams,
 };
 use crate::domain::relationship_types::{
     self as types, AccountKind as Kind_, NewType, PartnerPolicy, TypePatch,
 };
-use crate::pagination::Page;
 
 /// Which account flag a side of a relationship type requires.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,15 +120,7 @@ impl AccountRelationshipType {
         let params = TypeRecordsParams {
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
-        let page = state(ctx)
-            .loaders
-            .load_one(EdgeKey {
-                parent: self.0.id,
-                params,
-            })
-            .await?
-            .unwrap_or_else(Page::empty);
-        Ok(Connection::from_page(page, AccountRelationship))
+        Connection::of_edge(ctx, self.0.id, params, AccountRelationship).await
     }
     /// When the type was created.
     async fn created_at(&self) -> DateTime<Utc> {

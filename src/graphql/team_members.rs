@@ -14,11 +14,9 @@ use super::{
     ids::{self, Kind},
     internal_users::InternalUser,
     loaders::{
-        AccountId, ConsumerId, EdgeKey, HouseholdId, InternalUserId, ResponsibilityId, TeamParams,
-        TeamSide,
+        AccountId, ConsumerId, HouseholdId, InternalUserId, ResponsibilityId, TeamParams, TeamSide,
     },
     responsibility_definitions::ResponsibilityDefinition,
-    state,
     validity::{InForce, Period, RelationshipFields},
 };
 use crate::domain::{
@@ -26,7 +24,7 @@ use crate::domain::{
     teams::{self as service, NewTeamMember, TargetKind},
     validity::Validity,
 };
-use crate::pagination::Page;
+use crate::graphql::loaders::load_node;
 
 /// What a team serves.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,11 +45,7 @@ impl TeamMember {
     }
     /// The staff member.
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<InternalUser>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(InternalUserId(self.0.user_id))
-            .await?
-            .map(InternalUser))
+        load_node(ctx, InternalUserId(self.0.user_id), InternalUser).await
     }
     /// What the team serves.
     async fn target(&self) -> TeamTarget {
@@ -66,41 +60,30 @@ impl TeamMember {
         let Some(id) = self.0.account_id else {
             return Ok(None);
         };
-        Ok(state(ctx)
-            .loaders
-            .load_one(AccountId(id))
-            .await?
-            .map(Organization::from_model))
+        load_node(ctx, AccountId(id), Organization::from_model).await
     }
     /// The consumer, for a Consumer Team Member.
     async fn consumer(&self, ctx: &Context<'_>) -> Result<Option<Consumer>> {
         let Some(id) = self.0.consumer_id else {
             return Ok(None);
         };
-        Ok(state(ctx)
-            .loaders
-            .load_one(ConsumerId(id))
-            .await?
-            .map(Consumer))
+        load_node(ctx, ConsumerId(id), Consumer).await
     }
     /// The household, for a Household Team Member.
     async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
         let Some(id) = self.0.household_id else {
             return Ok(None);
         };
-        Ok(state(ctx)
-            .loaders
-            .load_one(HouseholdId(id))
-            .await?
-            .map(Household))
+        load_node(ctx, HouseholdId(id), Household).await
     }
     /// The USER responsibility carried (Account Manager, Relationship Manager, ...).
     async fn responsibility(&self, ctx: &Context<'_>) -> Result<Option<ResponsibilityDefinition>> {
-        Ok(state(ctx)
-            .loaders
-            .load_one(ResponsibilityId(self.0.responsibility_id))
-            .await?
-            .map(ResponsibilityDefinition))
+        load_node(
+            ctx,
+            ResponsibilityId(self.0.responsibility_id),
+            ResponsibilityDefinition,
+        )
+        .await
     }
     #[graphql(flatten)]
     async fn dated(&self) -> RelationshipFields {
@@ -127,15 +110,7 @@ pub async fn team_edge(
         current_only,
         args: page.validate(ctx)?,
     };
-    let page = state(ctx)
-        .loaders
-        .load_one(EdgeKey {
-            parent: key,
-            params,
-        })
-        .await?
-        .unwrap_or_else(Page::empty);
-    Ok(Connection::from_page(page, TeamMember))
+    Connection::of_edge(ctx, key, params, TeamMember).await
 }
 
 /// Input of `addTeamMember`.

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::access::{self, Action, Permission};
 use crate::domain::cases::CaseState as State;
+use crate::graphql::loaders::load_node;
 use crate::graphql::{
     accounts::{Organization, Partner},
     connection::{Connection, RelayArgs, cost},
@@ -19,11 +20,10 @@ use crate::graphql::{
     domain,
     households::Household,
     ids::{self, Kind},
-    loaders::{AccountId, CommentParams, ConsumerId, ContactId, EdgeKey, HouseholdId},
+    loaders::{AccountId, CommentParams, ConsumerId, ContactId, HouseholdId},
     node::{self, Node, identity_node},
     state,
 };
-use crate::pagination::Page;
 
 /// The life-cycle state of a case.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,22 +102,14 @@ impl Case {
         let Some(id) = self.0.consumer_id else {
             return Ok(None);
         };
-        Ok(state(ctx)
-            .loaders
-            .load_one(ConsumerId(id))
-            .await?
-            .map(Consumer))
+        load_node(ctx, ConsumerId(id), Consumer).await
     }
     /// The consumer's household the case concerns.
     async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
         let Some(id) = self.0.household_id else {
             return Ok(None);
         };
-        Ok(state(ctx)
-            .loaders
-            .load_one(HouseholdId(id))
-            .await?
-            .map(Household))
+        load_node(ctx, HouseholdId(id), Household).await
     }
     /// The partner account working the case.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
@@ -163,15 +155,7 @@ impl Case {
         let params = CommentParams {
             args: RelayArgs::new(first, after, last, before).validate(ctx)?,
         };
-        let page = state(ctx)
-            .loaders
-            .load_one(EdgeKey {
-                parent: self.0.id,
-                params,
-            })
-            .await?
-            .unwrap_or_else(Page::empty);
-        Ok(Connection::from_page(page, CaseComment))
+        Connection::of_edge(ctx, self.0.id, params, CaseComment).await
     }
     /// When the case was opened.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -276,18 +260,10 @@ pub struct CasePermissions {
 
 async fn org(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Organization>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(state(ctx)
-        .loaders
-        .load_one(AccountId(id))
-        .await?
-        .map(Organization::from_model))
+    load_node(ctx, AccountId(id), Organization::from_model).await
 }
 
 async fn person(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Contact>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(state(ctx)
-        .loaders
-        .load_one(ContactId(id))
-        .await?
-        .map(Contact))
+    load_node(ctx, ContactId(id), Contact).await
 }

@@ -11,10 +11,8 @@ use crate::graphql::{
     connection::{Connection, RelayArgs, cost, wants},
     domain,
     ids::{self, Kind},
-    loaders::{CaseEdgeParams, EdgeKey},
-    state,
+    loaders::CaseEdgeParams,
 };
-use crate::pagination::Page;
 
 /// Fields a case list can be sorted by.
 #[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -130,15 +128,7 @@ pub async fn cases_of(
         descending,
         args: page.validate(ctx)?,
     };
-    let page = state(ctx)
-        .loaders
-        .load_one(EdgeKey {
-            parent: key,
-            params,
-        })
-        .await?
-        .unwrap_or_else(Page::empty);
-    Ok(Connection::from_page(page, Case))
+    Connection::of_edge(ctx, key, params, Case).await
 }
 
 /// Case queries.

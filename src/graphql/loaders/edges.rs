@@ -270,3 +270,16 @@ impl Edge for CommentParams {
         cases::comment_pages(ctx, parents, &self.args).await
     }
 }
+
+/// One parent's page of an edge, batched with every other parent the request pages alike.
+pub async fn edge_page<P: Edge>(
+    ctx: &async_graphql::Context<'_>,
+    parent: Uuid,
+    params: P,
+) -> async_graphql::Result<Page<P::Row>> {
+    Ok(crate::graphql::state(ctx)
+        .loaders
+        .load_one(EdgeKey { parent, params })
+        .await?
+        .unwrap_or_else(Page::empty))
+}

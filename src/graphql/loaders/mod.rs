@@ -12,9 +12,9 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use crate::domain::{Ctx, DomainError};
 
 pub use edges::{
-    CaseEdgeParams, ChildrenParams, CommentParams, ConsumerSidesParams, ContactsParams, EdgeKey,
-    LinkParams, MemberLinksParams, MembershipParams, SidesParams, TeamParams, TeamSide,
-    TypeRecordsParams,
+    CaseEdgeParams, ChildrenParams, CommentParams, ConsumerSidesParams, ContactsParams, Edge,
+    EdgeKey, LinkParams, MemberLinksParams, MembershipParams, SidesParams, TeamParams, TeamSide,
+    TypeRecordsParams, edge_page,
 };
 pub use lookups::{
     AccountId, AncestorsOf, CandidatesOf, CaseId, ConsumerId, ConsumerRelationshipId, ContactId,
@@ -136,3 +136,20 @@ impl From<DomainError> for LoadError {
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, LoadError>;
+
+/// The row behind `key`, when the viewer may see it, turned into its GraphQL node.
+pub async fn load_node<K, N>(
+    ctx: &async_graphql::Context<'_>,
+    key: K,
+    node: impl FnOnce(<Batch as Fetch<K>>::Value) -> N,
+) -> async_graphql::Result<Option<N>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Batch: Fetch<K>,
+{
+    Ok(crate::graphql::state(ctx)
+        .loaders
+        .load_one(key)
+        .await?
+        .map(node))
+}
