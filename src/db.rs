@@ -62,6 +62,18 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// Connects and applies pending migrations, as every command that works on the data starts,
+/// with the error worded for the command line.
+pub async fn open(config: &DatabaseConfig) -> Result<DatabaseConnection, String> {
+    let db = connect(config)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", config.url))?;
+    migrate(&db)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    Ok(db)
+}
+
 /// True when the pool talks to SQLite (which needs serialized writers).
 pub fn is_sqlite(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Sqlite

@@ -90,16 +90,6 @@ fn init_tracing(json: bool) {
     }
 }
 
-async fn open(database: &DatabaseConfig) -> Result<sea_orm::DatabaseConnection, String> {
-    let conn = db::connect(database)
-        .await
-        .map_err(|e| format!("cannot open {}: {e}", database.url))?;
-    db::migrate(&conn)
-        .await
-        .map_err(|e| format!("migration failed: {e}"))?;
-    Ok(conn)
-}
-
 async fn seed_demo(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
     let ctx = Ctx::new(conn.clone(), Principal::system(), Clock::default());
     demo::seed(&ctx)
@@ -140,7 +130,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot open {}: {e}", config.database.url))?
     } else {
-        open(&config.database).await?
+        db::open(&config.database).await?
     };
     if config.demo {
         seed_demo(&conn).await?;
@@ -208,14 +198,14 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(config) => serve(*config).await,
         Command::Migrate { database } => {
-            open(&database).await?;
+            db::open(&database).await?;
             println!("migrations applied to {}", database.url);
             Ok(())
         }
         Command::Seed {
             set: SeedSet::Demo { database },
         } => {
-            let conn = open(&database).await?;
+            let conn = db::open(&database).await?;
             seed_demo(&conn).await?;
             println!("demo data loaded into {}", database.url);
             Ok(())
@@ -245,7 +235,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Sweep { database } => {
-            let conn = open(&database).await?;
+            let conn = db::open(&database).await?;
             let removal = sweep_once(&conn, &Clock::default()).await?;
             let count: usize = removal.kinds.iter().map(|(_, ids)| ids.len()).sum();
             println!("sweep removed {count} record(s)");

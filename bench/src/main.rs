@@ -38,19 +38,8 @@ enum Command {
     Run(Box<harness::BenchConfig>),
 }
 
-/// Opens the database and applies pending migrations, as `liaison migrate` does.
-async fn open(database: &DatabaseConfig) -> Result<sea_orm::DatabaseConnection, String> {
-    let conn = db::connect(database)
-        .await
-        .map_err(|e| format!("cannot open {}: {e}", database.url))?;
-    db::migrate(&conn)
-        .await
-        .map_err(|e| format!("migration failed: {e}"))?;
-    Ok(conn)
-}
-
 async fn seed_synthetic(database: &DatabaseConfig, accounts: u64, seed: u64) -> Result<(), String> {
-    let conn = open(database).await?;
+    let conn = db::open(database).await?;
     let started = std::time::Instant::now();
     let options = synthetic::Options { accounts, seed };
     let counts = synthetic::generate(&conn, options, |p| {

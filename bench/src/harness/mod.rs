@@ -23,6 +23,7 @@ use std::{
 use liaison::{
     auth::Authenticator,
     config::{DatabaseConfig, Limits, Mode},
+    db,
     domain::clock::Clock,
     http::{self, AppState},
 };
@@ -168,7 +169,7 @@ pub fn run(config: BenchConfig) -> Result<(), String> {
     };
     let database = config.database.clone();
     let (db, address, fixtures, stop) = server.block_on(async move {
-        let db = crate::open(&database).await?;
+        let db = db::open(&database).await?;
         let mut rng = SplitMix64::new(config.seed);
         let mut fixtures = fixtures::load(&db, &mut rng).await?;
         fixtures.page_size = config.page_size;
