@@ -200,4 +200,51 @@ pub struct ServeConfig {
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "LIAISON_LOG_JSON")]
     pub log_json: bool,
+    #[command(flatten)]
+    pub cors: CorsConfig,
+}
+
+/// The defaults of the CORS settings, stated once for the command line and `CorsConfig::default()`.
+pub mod cors_defaults {
+    /// Methods a cross-origin request may use.
+    pub const METHODS: &str = "GET,POST";
+    /// Request headers a cross-origin request may send.
+    pub const HEADERS: &str = "authorization,content-type,accept,x-request-id,traceparent";
+    /// Seconds a browser may cache a preflight answer.
+    pub const MAX_AGE_SECONDS: u64 = 600;
+}
+
+/// Which browser origins may call the API (CORS), and with which methods and headers.
+#[derive(Clone, Debug, clap::Args)]
+pub struct CorsConfig {
+    /// Origins allowed to call the API from a browser, comma-separated: `https://portal.example.com`,
+    /// `http://localhost:*` (any port), `*` (any origin) or `none`. Unset: development mode allows
+    /// http://localhost:*, http://127.0.0.1:* and http://[::1]:*; production allows none.
+    #[arg(
+        long = "cors-origins",
+        env = "LIAISON_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub origins: Option<Vec<String>>,
+    /// Methods a cross-origin request may use, comma-separated (`*` allows any).
+    #[arg(long = "cors-methods", env = "LIAISON_CORS_METHODS", value_delimiter = ',', default_value = cors_defaults::METHODS)]
+    pub methods: Vec<String>,
+    /// Request headers a cross-origin request may send, comma-separated (`*` allows any).
+    #[arg(long = "cors-headers", env = "LIAISON_CORS_HEADERS", value_delimiter = ',', default_value = cors_defaults::HEADERS)]
+    pub headers: Vec<String>,
+    /// Seconds a browser may cache a preflight answer.
+    #[arg(long = "cors-max-age-seconds", env = "LIAISON_CORS_MAX_AGE_SECONDS", default_value_t = cors_defaults::MAX_AGE_SECONDS)]
+    pub max_age_seconds: u64,
+}
+
+impl Default for CorsConfig {
+    fn default() -> Self {
+        let list = |text: &str| text.split(',').map(str::to_owned).collect();
+        Self {
+            origins: None,
+            methods: list(cors_defaults::METHODS),
+            headers: list(cors_defaults::HEADERS),
+            max_age_seconds: cors_defaults::MAX_AGE_SECONDS,
+        }
+    }
 }

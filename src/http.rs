@@ -1,15 +1,18 @@
 //! The HTTP server: POST /graphql, GraphiQL on GET, health probes, limits and one log line per request.
 
+pub mod cors;
+pub mod graphiql;
+
 use std::{sync::Arc, time::Instant};
 
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, http::GraphiQLSource};
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::{
     Json, Router,
     extract::{Request, State},
     http::{HeaderMap, StatusCode, header},
     middleware::{self, Next},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use sea_orm::DatabaseConnection;
@@ -37,6 +40,10 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     pub clock: Clock,
     pub settings: Settings,
+    /// Which browser origins may call the API.
+    pub cors: cors::CorsPolicy,
+    /// The GraphiQL page's configuration (demo header presets in development).
+    pub graphiql: Arc<graphiql::GraphiqlPage>,
 }
 
 impl AppState {
@@ -49,12 +56,26 @@ impl AppState {
             limits: Arc::new(limits),
             clock,
             settings: Settings::default(),
+            cors: cors::CorsPolicy::default(),
+            graphiql: Arc::default(),
         }
     }
 
     /// The same state with domain `settings`.
     pub fn with_settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
+        self
+    }
+
+    /// The same state with the CORS `policy`.
+    pub fn with_cors(mut self, policy: cors::CorsPolicy) -> Self {
+        self.cors = policy;
+        self
+    }
+
+    /// The same state with the GraphiQL `page` configuration.
+    pub fn with_graphiql(mut self, page: graphiql::GraphiqlPage) -> Self {
+        self.graphiql = Arc::new(page);
         self
     }
 }
@@ -73,7 +94,9 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphiql).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .route("/graphiql/assets/{name}", get(graphiql::asset))
         .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(state.cors.layer())
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -82,7 +105,7 @@ fn error_body(message: &str, code: &'static str) -> serde_json::Value {
     json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
 }
 
-async fn graphiql(request: Request) -> Response {
+async fn graphiql(State(state): State<AppState>, request: Request) -> Response {
     // A GET must never execute an operation (it could be a mutation sent by a link or an image tag).
     if request
         .uri()
@@ -100,13 +123,7 @@ async fn graphiql(request: Request) -> Response {
         )
             .into_response();
     }
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Liaison GraphiQL")
-            .finish(),
-    )
-    .into_response()
+    state.graphiql.response()
 }
 
 async fn ready(State(state): State<AppState>) -> Response {

@@ -10,7 +10,11 @@ use liaison::{
     db,
     domain::{Ctx, clock::Clock, context::Settings},
     graphql,
-    http::{self, AppState},
+    http::{
+        self, AppState,
+        cors::CorsPolicy,
+        graphiql::{GraphiqlPage, HeaderPreset, bearer_headers_json},
+    },
     seed::demo,
 };
 
@@ -97,9 +101,14 @@ async fn seed_demo(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
         .map_err(|e| format!("demo seed failed: {e}"))
 }
 
-fn print_demo_tokens(config: &ServeConfig) {
+/// Prints each demo principal's token as a header line and as the JSON GraphiQL's header editor takes,
+/// and returns them as the GraphiQL page's presets.
+fn print_demo_tokens(config: &ServeConfig) -> Vec<HeaderPreset> {
+    let mut presets = Vec::new();
     println!();
-    println!("Demo principals (development tokens, valid 8 hours):");
+    println!(
+        "Demo principals (development tokens, valid 8 hours; GraphiQL offers them in its picker):"
+    );
     for (subject, label, role) in demo::PRINCIPALS {
         match auth::mint(
             &config.jwt,
@@ -109,16 +118,22 @@ fn print_demo_tokens(config: &ServeConfig) {
             &[role.as_str().to_owned()],
             8 * 3600,
         ) {
-            Ok(token) => println!("  {label}\n    Authorization: Bearer {token}"),
+            Ok(token) => {
+                println!("  {label}\n    Authorization: Bearer {token}");
+                println!("    {}", bearer_headers_json(&token));
+                presets.push(HeaderPreset::bearer(*label, &token));
+            }
             Err(err) => println!("  {label}: {err}"),
         }
     }
     println!();
+    presets
 }
 
 async fn serve(config: ServeConfig) -> Result<(), String> {
     init_tracing(config.log_json);
     let authenticator = Authenticator::new(&config.jwt, config.mode).map_err(|e| e.to_string())?;
+    let cors = CorsPolicy::from_config(&config.cors, config.mode).map_err(|e| e.to_string())?;
     if authenticator.is_development() {
         tracing::warn!(
             "DEVELOPMENT MODE: no JWT key is configured, so tokens are signed with a PUBLIC development secret. \
@@ -142,9 +157,11 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     println!(
         "Liaison is serving GraphQL at http://{address}/graphql (GraphiQL: open it in a browser)"
     );
+    let mut graphiql = GraphiqlPage::default();
     if config.demo && authenticator.is_development() && config.mode == Mode::Development {
-        print_demo_tokens(&config);
+        graphiql.presets = print_demo_tokens(&config);
     }
+    tracing::info!(origins = %cors.describe(), "CORS: browser pages may call the API from these origins");
     spawn_periodic_sweep(
         conn.clone(),
         Clock::default(),
@@ -154,7 +171,9 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         contact_candidates_any_account: config.contact_candidates_any_account,
     };
     let state = AppState::new(conn, authenticator, config.limits.clone(), Clock::default())
-        .with_settings(settings);
+        .with_settings(settings)
+        .with_cors(cors)
+        .with_graphiql(graphiql);
     http::serve(listener, state, http::shutdown_signal())
         .await
         .map_err(|e| e.to_string())
