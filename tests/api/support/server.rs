@@ -12,7 +12,7 @@ use liaison::{
     config::{DatabaseConfig, JwtAlgorithm, JwtConfig, Limits, Mode},
     db,
     domain::clock::Clock,
-    http::{self, AppState},
+    http::{self, AppState, cors::CorsPolicy},
 };
 
 /// The HS256 secret test servers use.
@@ -72,15 +72,20 @@ impl TestApp {
 
     /// Starts a server with `limits`.
     pub async fn spawn_with(limits: Limits) -> Self {
-        Self::start(limits, jwt_config()).await
+        Self::start(limits, jwt_config(), CorsPolicy::default()).await
     }
 
     /// Starts a server with default limits whose tokens are verified with `jwt` (production mode).
     pub async fn spawn_with_auth(jwt: JwtConfig) -> Self {
-        Self::start(Limits::default(), jwt).await
+        Self::start(Limits::default(), jwt, CorsPolicy::default()).await
     }
 
-    async fn start(limits: Limits, jwt: JwtConfig) -> Self {
+    /// Starts a server with default limits that answers browsers by the CORS `policy`.
+    pub async fn spawn_with_cors(policy: CorsPolicy) -> Self {
+        Self::start(Limits::default(), jwt_config(), policy).await
+    }
+
+    async fn start(limits: Limits, jwt: JwtConfig, cors: CorsPolicy) -> Self {
         let name = unique_name();
         let (url, store) = match std::env::var("LIAISON_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
@@ -119,7 +124,7 @@ impl TestApp {
         db::migrate(&conn).await.expect("migrate");
         let clock = Clock::default();
         let auth = Authenticator::new(&jwt, Mode::Production).expect("auth config");
-        let state = AppState::new(conn.clone(), auth, limits, clock.clone());
+        let state = AppState::new(conn.clone(), auth, limits, clock.clone()).with_cors(cors);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
