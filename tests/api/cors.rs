@@ -143,6 +143,25 @@ async fn cross_origin_responses_carry_the_headers_errors_included() {
         Some(origin)
     );
 
+    // So does an oversized body's 413.
+    let oversized = app
+        .http()
+        .post(format!("{}/graphql", app.url))
+        .header("origin", origin)
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"query": "{{ viewer {{ subject }} }}", "pad": "{}"}}"#,
+            "x".repeat(300 * 1024)
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(oversized.status().as_u16(), 413);
+    assert_eq!(
+        header(&oversized, "access-control-allow-origin").as_deref(),
+        Some(origin)
+    );
+
     // Another origin's request is answered (the server cannot stop it) without an allowance, so the
     // browser keeps the answer from the page.
     let other = post_from(
