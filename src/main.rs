@@ -153,8 +153,12 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     let settings = Settings {
         contact_candidates_any_account: config.contact_candidates_any_account,
     };
-    let state = AppState::new(conn, authenticator, config.limits.clone(), Clock::default())
-        .with_settings(settings);
+    let limits = liaison::config::Limits {
+        mode: config.mode,
+        ..config.limits.clone()
+    };
+    let state =
+        AppState::new(conn, authenticator, limits, Clock::default()).with_settings(settings);
     http::serve(listener, state, http::shutdown_signal())
         .await
         .map_err(|e| e.to_string())

@@ -16,6 +16,7 @@ mod delete_cascades;
 mod directory_mutations;
 mod global_ids;
 mod grant_validity;
+mod hostile_queries;
 mod household_and_team_roles;
 mod household_memberships;
 mod http_surface;
