@@ -25,6 +25,7 @@ mod mutation_roles;
 mod pagination;
 mod partner_account_scenario;
 mod partner_case_access;
+mod production_mode;
 mod quickstart;
 mod record_visibility;
 mod relationship_types;
