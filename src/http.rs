@@ -204,7 +204,7 @@ impl IntoResponse for BodyRejection {
 
 /// Only JSON bodies are GraphQL requests: a form (urlencoded, multipart, text/plain) is what a
 /// cross-site page can POST without a preflight, so it is refused before the body is read.
-fn json_content_type(headers: &HeaderMap) -> Result<(), Response> {
+fn non_json_refusal(headers: &HeaderMap) -> Option<Response> {
     let essence = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -214,13 +214,13 @@ fn json_content_type(headers: &HeaderMap) -> Result<(), Response> {
     if essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
     {
-        return Ok(());
+        return None;
     }
     let body = error_body(
         "GraphQL requests must be sent as `Content-Type: application/json`",
         code::UNSUPPORTED_MEDIA_TYPE,
     );
-    Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response())
+    Some((StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response())
 }
 
 /// The same GraphQL error for every operation of the request, shaped as the request was.
@@ -272,7 +272,7 @@ fn refused(refused: query_limits::Refused) -> async_graphql::ServerError {
 
 async fn graphql_post(State(state): State<AppState>, request: Request) -> Response {
     let headers = request.headers().clone();
-    if let Err(response) = json_content_type(&headers) {
+    if let Some(response) = non_json_refusal(&headers) {
         return response;
     }
     let batch = match GraphQLBatchRequest::<BodyRejection>::from_request(request, &()).await {

@@ -333,3 +333,33 @@ async fn the_request_timeout_drops_the_running_operation_and_nothing_is_written(
     let reply = app.gql(Some(&admin), mutation, json!({})).await;
     assert!(reply.body.get("errors").is_none(), "{}", reply.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_disconnects_stops_its_operation_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let blocker = app.db.begin().await.expect("begin");
+    blocker
+        .execute_unprepared("UPDATE sequences SET value = value WHERE name = 'account'")
+        .await
+        .expect("lock the sequence row");
+    let mutation =
+        r#"mutation { createAccount(input: {name: "GONE", isCustomer: true}) { account { id } } }"#;
+    // The client gives up after 1 s and closes its connection; hyper then drops the handler's future.
+    let sent = app
+        .http()
+        .post(format!("{}/graphql", app.url))
+        .bearer_auth(app.admin())
+        .timeout(std::time::Duration::from_secs(1))
+        .json(&json!({ "query": mutation }))
+        .send()
+        .await;
+    assert!(sent.is_err_and(|e| e.is_timeout()), "the client timed out");
+    blocker.rollback().await.expect("rollback");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.audit_count().await, 0);
+    let accounts = entity::account::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count accounts");
+    assert_eq!(accounts, 0);
+}
