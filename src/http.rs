@@ -235,7 +235,8 @@ fn refusal(error: async_graphql::ServerError, operations: usize, single: bool) -
 }
 
 /// Parses every operation once and checks it against the executed-selection limits, all operations
-/// of a batch charged to one budget; the parsed document is kept for execution.
+/// of a batch charged to one budget; the parsed document is kept for execution. One operation that
+/// does not parse or goes over a limit refuses the whole request.
 fn check_limits(
     state: &AppState,
     requests: &mut [async_graphql::Request],
@@ -248,10 +249,14 @@ fn check_limits(
     for request in requests {
         let operation_name = request.operation_name.clone();
         let variables = request.variables.clone();
-        // A syntax error is left to async-graphql, which reports it with its position.
-        let Ok(document) = request.parsed_query() else {
-            continue;
-        };
+        // A syntax error is answered here, as async-graphql would, rather than parsed a second time.
+        let document = request.parsed_query().map_err(|mut error| {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code::GRAPHQL_PARSE_FAILED);
+            error
+        })?;
         query_limits::check(
             &state.shape,
             document,
