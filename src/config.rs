@@ -3,9 +3,10 @@
 use std::{net::SocketAddr, time::Duration};
 
 /// Whether the server may fall back to the built-in development signing key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
     /// Without a configured key, tokens are signed and checked with a public development secret.
+    #[default]
     Development,
     /// A signing key must be configured; the development secret is never used.
     Production,
@@ -105,10 +106,14 @@ pub mod limit_defaults {
     pub const MAX_PAGE_SIZE: u64 = 100;
     /// Page size when neither `first` nor `last` is given.
     pub const DEFAULT_PAGE_SIZE: u64 = 20;
-    /// Whether the schema may be introspected.
-    pub const INTROSPECTION: bool = true;
-    /// Whether /graphql responses carry an `x-sql-statements` header.
-    pub const STATEMENT_HEADER: bool = true;
+    /// Most fields in one document once fragments are expanded (all operations together).
+    pub const MAX_FIELDS: usize = 2_000;
+    /// Most selections listed in one selection set, before fields are merged.
+    pub const MAX_SELECTIONS: usize = 100;
+    /// Most directives on one field, fragment or operation.
+    pub const MAX_DIRECTIVES_PER_FIELD: usize = 4;
+    /// Most directives in one document.
+    pub const MAX_DIRECTIVES: usize = 50;
 }
 
 /// Limits that protect the server from expensive or abusive requests.
@@ -138,12 +143,36 @@ pub struct Limits {
     /// Page size when neither `first` nor `last` is given.
     #[arg(long, env = "LIAISON_DEFAULT_PAGE_SIZE", default_value_t = limit_defaults::DEFAULT_PAGE_SIZE)]
     pub default_page_size: u64,
-    /// Whether the schema may be introspected (switch off in production if wanted).
-    #[arg(long, env = "LIAISON_INTROSPECTION", default_value_t = limit_defaults::INTROSPECTION, action = clap::ArgAction::Set)]
-    pub introspection: bool,
-    /// Whether /graphql responses carry an `x-sql-statements` header (for tests and benchmarks).
-    #[arg(long, env = "LIAISON_STATEMENT_HEADER", default_value_t = limit_defaults::STATEMENT_HEADER, action = clap::ArgAction::Set)]
-    pub statement_header: bool,
+    /// Whether the schema may be introspected (default: on in development, off in production).
+    #[arg(long, env = "LIAISON_INTROSPECTION", action = clap::ArgAction::Set)]
+    pub introspection: Option<bool>,
+    /// Whether /graphql responses carry an `x-sql-statements` header (default: on in development, off in production).
+    #[arg(long, env = "LIAISON_STATEMENT_HEADER", action = clap::ArgAction::Set)]
+    pub statement_header: Option<bool>,
+    /// Most fields in one document once fragments are expanded, all operations (and a batch's) together.
+    #[arg(long, env = "LIAISON_MAX_FIELDS", default_value_t = limit_defaults::MAX_FIELDS)]
+    pub max_fields: usize,
+    /// Most selections listed in one selection set, before fields are merged.
+    #[arg(long, env = "LIAISON_MAX_SELECTIONS", default_value_t = limit_defaults::MAX_SELECTIONS)]
+    pub max_selections: usize,
+    /// Most directives on one field, fragment or operation.
+    #[arg(long, env = "LIAISON_MAX_DIRECTIVES_PER_FIELD", default_value_t = limit_defaults::MAX_DIRECTIVES_PER_FIELD)]
+    pub max_directives_per_field: usize,
+    /// Most directives in one document.
+    #[arg(long, env = "LIAISON_MAX_DIRECTIVES", default_value_t = limit_defaults::MAX_DIRECTIVES)]
+    pub max_directives: usize,
+    /// Whether GET /graphql serves GraphiQL (default: on in development, off in production).
+    #[arg(long, env = "LIAISON_GRAPHIQL", action = clap::ArgAction::Set)]
+    pub graphiql: Option<bool>,
+    /// Whether validation errors suggest similar names, "Did you mean ..." (default: on in development, off in production).
+    #[arg(long, env = "LIAISON_SUGGESTIONS", action = clap::ArgAction::Set)]
+    pub suggestions: Option<bool>,
+    /// Whether a JSON array of operations is accepted as one request (default: on in development, off in production).
+    #[arg(long, env = "LIAISON_BATCHING", action = clap::ArgAction::Set)]
+    pub batching: Option<bool>,
+    /// The mode the switches above default by; `serve` copies `--mode` in.
+    #[arg(skip)]
+    pub mode: Mode,
 }
 
 impl Default for Limits {
@@ -157,8 +186,16 @@ impl Default for Limits {
             max_batch: limit_defaults::MAX_BATCH,
             max_page_size: limit_defaults::MAX_PAGE_SIZE,
             default_page_size: limit_defaults::DEFAULT_PAGE_SIZE,
-            introspection: limit_defaults::INTROSPECTION,
-            statement_header: limit_defaults::STATEMENT_HEADER,
+            introspection: None,
+            statement_header: None,
+            max_fields: limit_defaults::MAX_FIELDS,
+            max_selections: limit_defaults::MAX_SELECTIONS,
+            max_directives_per_field: limit_defaults::MAX_DIRECTIVES_PER_FIELD,
+            max_directives: limit_defaults::MAX_DIRECTIVES,
+            graphiql: None,
+            suggestions: None,
+            batching: None,
+            mode: Mode::Development,
         }
     }
 }
@@ -167,6 +204,36 @@ impl Limits {
     /// The request timeout as a duration.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_seconds)
+    }
+
+    /// A switch as set, else its mode's default: on in development, off in production.
+    fn switch(&self, set: Option<bool>) -> bool {
+        set.unwrap_or(self.mode == Mode::Development)
+    }
+
+    /// Whether the schema may be introspected.
+    pub fn introspection_on(&self) -> bool {
+        self.switch(self.introspection)
+    }
+
+    /// Whether responses carry the `x-sql-statements` header.
+    pub fn statement_header_on(&self) -> bool {
+        self.switch(self.statement_header)
+    }
+
+    /// Whether GET /graphql serves GraphiQL.
+    pub fn graphiql_on(&self) -> bool {
+        self.switch(self.graphiql)
+    }
+
+    /// Whether validation errors suggest similar names.
+    pub fn suggestions_on(&self) -> bool {
+        self.switch(self.suggestions)
+    }
+
+    /// Whether array batching is accepted.
+    pub fn batching_on(&self) -> bool {
+        self.switch(self.batching)
     }
 }
 

@@ -5,11 +5,11 @@ pub mod graphiql;
 
 use std::{sync::Arc, time::Instant};
 
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions};
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, ParseRequestError};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::{
     Json, Router,
-    extract::{Request, State},
+    extract::{FromRequest, Request, State},
     http::{HeaderMap, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -28,7 +28,12 @@ use crate::{
     config::Limits,
     db::StatementCounter,
     domain::{Ctx, clock::Clock, context::Settings},
-    graphql::{self, AppSchema, RequestState, error::code, loaders},
+    graphql::{
+        self, AppSchema, RequestState,
+        error::code,
+        loaders,
+        query_limits::{self, Budget, Shape},
+    },
 };
 
 /// Everything the handlers share.
@@ -36,6 +41,8 @@ use crate::{
 pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
+    /// What the executed-selection limits know of the schema.
+    pub shape: Arc<Shape>,
     pub auth: Arc<Authenticator>,
     pub limits: Arc<Limits>,
     pub clock: Clock,
@@ -49,8 +56,10 @@ pub struct AppState {
 impl AppState {
     /// Builds the shared state from its parts.
     pub fn new(db: DatabaseConnection, auth: Authenticator, limits: Limits, clock: Clock) -> Self {
+        let schema = graphql::build_schema(&limits);
         Self {
-            schema: graphql::build_schema(&limits),
+            shape: Arc::new(Shape::from_sdl(&schema.sdl())),
+            schema,
             db,
             auth: Arc::new(auth),
             limits: Arc::new(limits),
@@ -90,11 +99,15 @@ struct GraphqlLog {
 /// The application's routes with their limits.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.limits.max_body_bytes;
-    Router::new()
+    let mut routes = Router::new()
         .route("/graphql", get(graphiql).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-        .route("/graphiql/assets/{name}", get(graphiql::asset))
+        .route("/readyz", get(ready));
+    // Without GraphiQL its assets are not served either (graphql-cop looks for them).
+    if state.limits.graphiql_on() {
+        routes = routes.route("/graphiql/assets/{name}", get(graphiql::asset));
+    }
+    routes
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(state.cors.layer())
         .layer(middleware::from_fn(log_request))
@@ -106,11 +119,13 @@ fn error_body(message: &str, code: &'static str) -> serde_json::Value {
 }
 
 async fn graphiql(State(state): State<AppState>, request: Request) -> Response {
-    // A GET must never execute an operation (it could be a mutation sent by a link or an image tag).
-    if request
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("query=")))
+    // A GET must never execute an operation (it could be a mutation sent by a link or an image tag),
+    // and without GraphiQL there is nothing to GET.
+    if !state.limits.graphiql_on()
+        || request
+            .uri()
+            .query()
+            .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("query=")))
     {
         let body = error_body(
             "GraphQL operations must be sent with POST",
@@ -177,24 +192,135 @@ async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, R
         })
 }
 
-async fn graphql_post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLBatchRequest,
-) -> Response {
+/// A body that is not a GraphQL request: refused with a fixed JSON error, never with parser internals.
+struct BodyRejection(ParseRequestError);
+
+impl From<ParseRequestError> for BodyRejection {
+    fn from(err: ParseRequestError) -> Self {
+        Self(err)
+    }
+}
+
+impl IntoResponse for BodyRejection {
+    fn into_response(self) -> Response {
+        let too_large = match &self.0 {
+            ParseRequestError::PayloadTooLarge => true,
+            ParseRequestError::Io(err) => err.to_string().contains("length limit exceeded"),
+            _ => false,
+        };
+        if too_large {
+            let body = error_body("the request body is too large", code::BAD_REQUEST);
+            return (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response();
+        }
+        tracing::info!(error = %self.0, "request body refused");
+        let body = error_body(
+            "the request body is not a GraphQL request (a JSON object with `query`)",
+            code::BAD_REQUEST,
+        );
+        (StatusCode::BAD_REQUEST, Json(body)).into_response()
+    }
+}
+
+/// Only JSON bodies are GraphQL requests: a form (urlencoded, multipart, text/plain) is what a
+/// cross-site page can POST without a preflight, so it is refused before the body is read.
+fn non_json_refusal(headers: &HeaderMap) -> Option<Response> {
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        return None;
+    }
+    let body = error_body(
+        "GraphQL requests must be sent as `Content-Type: application/json`",
+        code::UNSUPPORTED_MEDIA_TYPE,
+    );
+    Some((StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response())
+}
+
+/// The same GraphQL error for every operation of the request, shaped as the request was.
+fn refusal(error: async_graphql::ServerError, operations: usize, single: bool) -> Response {
+    let response = || async_graphql::Response::from_errors(vec![error.clone()]);
+    let batch = if single {
+        BatchResponse::Single(response())
+    } else {
+        BatchResponse::Batch((0..operations).map(|_| response()).collect())
+    };
+    GraphQLResponse::from(batch).into_response()
+}
+
+/// Parses every operation once and checks it against the executed-selection limits, all operations
+/// of a batch charged to one budget; the parsed document is kept for execution. One operation that
+/// does not parse or goes over a limit refuses the whole request.
+fn check_limits(
+    state: &AppState,
+    requests: &mut [async_graphql::Request],
+    batch: bool,
+) -> Result<(), async_graphql::ServerError> {
+    let mut budget = Budget {
+        batch,
+        ..Default::default()
+    };
+    for request in requests {
+        let operation_name = request.operation_name.clone();
+        let variables = request.variables.clone();
+        // A syntax error is answered here, as async-graphql would, rather than parsed a second time.
+        let document = request.parsed_query().map_err(|mut error| {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code::GRAPHQL_PARSE_FAILED);
+            error
+        })?;
+        query_limits::check(
+            &state.shape,
+            document,
+            operation_name.as_deref(),
+            &variables,
+            &state.limits,
+            &mut budget,
+        )
+        .map_err(refused)?;
+    }
+    query_limits::check_cost(&budget, &state.limits).map_err(refused)
+}
+
+fn refused(refused: query_limits::Refused) -> async_graphql::ServerError {
+    tracing::info!(refused = %refused, "query refused before validation");
+    refused.into_server_error()
+}
+
+async fn graphql_post(State(state): State<AppState>, request: Request) -> Response {
+    let headers = request.headers().clone();
+    if let Some(response) = non_json_refusal(&headers) {
+        return response;
+    }
+    let batch = match GraphQLBatchRequest::<BodyRejection>::from_request(request, &()).await {
+        Ok(batch) => batch.into_inner(),
+        Err(rejection) => return rejection.into_response(),
+    };
     let counter = StatementCounter::default();
     let mut log = GraphqlLog::default();
     let response = counter
         .scope(async {
-            let principal = match principal(&state, &headers).await {
-                Ok(principal) => principal,
-                Err(response) => return response,
+            let (mut requests, single) = match batch {
+                BatchRequest::Single(request) => (vec![request], true),
+                BatchRequest::Batch(requests) => (requests, false),
             };
-            let batch = request.into_inner();
-            let requests = match batch {
-                BatchRequest::Single(request) => vec![request],
-                BatchRequest::Batch(requests) => requests,
-            };
+            if !single && !state.limits.batching_on() {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(error_body(
+                        "batched requests (a JSON array of operations) are not accepted",
+                        code::BATCHING_DISABLED,
+                    )),
+                )
+                    .into_response();
+            }
             if requests.len() > state.limits.max_batch {
                 let message = format!("at most {} operations per batch", state.limits.max_batch);
                 return (
@@ -203,12 +329,18 @@ async fn graphql_post(
                 )
                     .into_response();
             }
-            let single = requests.len() == 1;
             log.operations = requests
                 .iter()
                 .map(|r| r.operation_name.clone().unwrap_or_else(|| "-".into()))
                 .collect::<Vec<_>>()
                 .join(",");
+            if let Err(error) = check_limits(&state, &mut requests, !single) {
+                return refusal(error, requests.len(), single);
+            }
+            let principal = match principal(&state, &headers).await {
+                Ok(principal) => principal,
+                Err(response) => return response,
+            };
             let ctx = Ctx::new(state.db.clone(), principal, state.clock.clone())
                 .with_settings(state.settings);
             let queue = loaders::LoadQueue::default();
@@ -238,7 +370,7 @@ async fn graphql_post(
                 Ok(response) => GraphQLResponse::from(response).into_response(),
                 Err(_) => {
                     let err = async_graphql::Error::new("the request took too long")
-                        .extend_with(|_, e| e.set("code", "TIMEOUT"));
+                        .extend_with(|_, e| e.set("code", code::TIMEOUT));
                     let response = async_graphql::Response::from_errors(vec![
                         err.into_server_error(Default::default()),
                     ]);
@@ -253,7 +385,7 @@ async fn graphql_post(
         .await;
     log.statements = counter.get();
     let mut response = response;
-    if state.limits.statement_header {
+    if state.limits.statement_header_on() {
         response
             .headers_mut()
             .insert("x-sql-statements", log.statements.into());

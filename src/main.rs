@@ -170,7 +170,11 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     let settings = Settings {
         contact_candidates_any_account: config.contact_candidates_any_account,
     };
-    let state = AppState::new(conn, authenticator, config.limits.clone(), Clock::default())
+    let limits = liaison::config::Limits {
+        mode: config.mode,
+        ..config.limits.clone()
+    };
+    let state = AppState::new(conn, authenticator, limits, Clock::default())
         .with_settings(settings)
         .with_cors(cors)
         .with_graphiql(graphiql);

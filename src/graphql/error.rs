@@ -16,6 +16,14 @@ pub mod code {
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
     pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
     pub const BATCH_TOO_LARGE: &str = "BATCH_TOO_LARGE";
+    pub const TIMEOUT: &str = "TIMEOUT";
+    pub const COMPLEXITY_LIMIT: &str = "COMPLEXITY_LIMIT";
+    pub const DEPTH_LIMIT: &str = "DEPTH_LIMIT";
+    pub const FIELD_LIMIT: &str = "FIELD_LIMIT";
+    pub const DIRECTIVE_LIMIT: &str = "DIRECTIVE_LIMIT";
+    pub const BATCHING_DISABLED: &str = "BATCHING_DISABLED";
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
+    pub const BAD_REQUEST: &str = "BAD_REQUEST";
 }
 
 impl From<DomainError> for async_graphql::Error {

@@ -18,6 +18,7 @@ pub mod ids;
 pub mod internal_users;
 pub mod loaders;
 pub mod node;
+pub mod query_limits;
 pub mod relationship_types;
 pub mod responsibility_definitions;
 pub mod team_members;
@@ -121,17 +122,20 @@ pub struct Mutation(
 /// The executable schema.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema with the configured depth, complexity, alias and introspection limits.
+/// Builds the schema with the configured alias limit, introspection and suggestions; depth and cost
+/// are checked before validation by `query_limits` (async-graphql's own limits expand every fragment
+/// spread on every use, and charge sibling fragments on different types as if all applied).
 pub fn build_schema(limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
         .register_output_type::<validity::Validity>()
         .extension(error_codes::ErrorCodes {
             max_aliases: limits.max_aliases,
         });
-    if !limits.introspection {
+    if !limits.introspection_on() {
         builder = builder.disable_introspection();
+    }
+    if !limits.suggestions_on() {
+        builder = builder.disable_suggestions();
     }
     builder.finish()
 }

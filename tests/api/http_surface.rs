@@ -204,7 +204,7 @@ async fn queries_nested_deeper_than_the_limit_are_refused() {
         reply.body
     );
     let reply = app.gql(Some(&admin), &deep_query(12), json!({})).await;
-    assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED", "{}", reply.body);
+    assert_eq!(reply.code(), "DEPTH_LIMIT", "{}", reply.body);
     assert!(reply.body["data"].is_null(), "{}", reply.body);
 
     let app = TestApp::spawn_with(Limits {
@@ -220,10 +220,10 @@ async fn queries_nested_deeper_than_the_limit_are_refused() {
         reply.body
     );
     let reply = app.gql(Some(&admin), &deep_query(3), json!({})).await;
-    assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED", "{}", reply.body);
+    assert_eq!(reply.code(), "DEPTH_LIMIT", "{}", reply.body);
     // Anonymous callers are held to the same limit.
     let reply = app.gql(None, &deep_query(3), json!({})).await;
-    assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED", "{}", reply.body);
+    assert_eq!(reply.code(), "DEPTH_LIMIT", "{}", reply.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,7 +234,7 @@ async fn queries_over_the_complexity_limit_are_refused() {
     let expensive = "{ accounts(first: 100) { nodes { children(first: 100) { nodes {
         ... on Account { children(first: 100) { nodes { id } } } } } } } }";
     let reply = app.gql(Some(&admin), expensive, json!({})).await;
-    assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED", "{}", reply.body);
+    assert_eq!(reply.code(), "COMPLEXITY_LIMIT", "{}", reply.body);
     assert!(reply.body["data"].is_null());
     let cheap = "{ accounts(first: 10) { nodes { children(first: 10) { nodes {
         ... on Account { children(first: 10) { nodes { id } } } } } } } }";
@@ -263,7 +263,7 @@ async fn queries_over_the_complexity_limit_are_refused() {
             json!({}),
         )
         .await;
-    assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED", "{}", reply.body);
+    assert_eq!(reply.code(), "COMPLEXITY_LIMIT", "{}", reply.body);
 }
 
 fn aliased(n: usize) -> String {
@@ -358,7 +358,7 @@ async fn introspection_can_be_switched_off() {
     assert_eq!(reply.data()["__type"]["name"], "Account");
 
     let app = TestApp::spawn_with(Limits {
-        introspection: false,
+        introspection: Some(false),
         ..Default::default()
     })
     .await;
