@@ -32,5 +32,6 @@ mod responsibility_definitions;
 mod schema_drift;
 mod smoke;
 mod statement_counts;
+mod strict_input;
 mod support;
 mod team_members;

@@ -1,8 +1,8 @@
 //! The access engine's answers as GraphQL types: `accessExplanation`, `whoCanAccess` holders and
 //! the `accessCheck` query.
 
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::access::{
@@ -115,8 +115,8 @@ pub struct AccessPathStep {
     pub record_id: Option<ID>,
     /// How the step reads, with the relationship's label.
     pub label: String,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
 }
 
 impl From<Step> for AccessPathStep {
@@ -129,8 +129,8 @@ impl From<Step> for AccessPathStep {
                 .zip(node)
                 .map(|(id, kind)| ids::encode(kind, id)),
             label: step.label,
-            valid_from: step.valid_from,
-            valid_to: step.valid_to,
+            valid_from: step.valid_from.map(Into::into),
+            valid_to: step.valid_to.map(Into::into),
         }
     }
 }
@@ -335,6 +335,13 @@ impl AccessCheckQuery {
                 return Err(DomainError::invalid(
                     "accountId",
                     "CREATE_FOR needs accountId or consumerId",
+                )
+                .into());
+            }
+            if prospect.account_id.is_some() && prospect.consumer_id.is_some() {
+                return Err(DomainError::invalid(
+                    "consumerId",
+                    "CREATE_FOR takes accountId or consumerId, not both",
                 )
                 .into());
             }

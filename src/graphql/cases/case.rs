@@ -1,7 +1,7 @@
 //! The `Case` object: its fields, parties, comments edge, access explanation and viewer rights.
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::case;
 use uuid::Uuid;
 
@@ -158,20 +158,20 @@ impl Case {
         Connection::of_edge(ctx, self.0.id, params, CaseComment).await
     }
     /// When the case was opened.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
     /// When the case last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
     }
     /// When the case was resolved.
-    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.resolved_at
+    async fn resolved_at(&self) -> Option<DateTime> {
+        self.0.resolved_at.map(Into::into)
     }
     /// When the case was closed or canceled.
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.closed_at
+    async fn closed_at(&self) -> Option<DateTime> {
+        self.0.closed_at.map(Into::into)
     }
     /// Why a principal (the viewer when absent) can or cannot read this case: every granting rule
     /// with the relationships it follows, or what is missing or lapsed. Admins and managers may ask

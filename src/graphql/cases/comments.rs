@@ -1,7 +1,7 @@
 //! `CaseComment`: a comment on a case.
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::case_comment;
 
 use crate::graphql::{
@@ -39,7 +39,7 @@ impl CaseComment {
         self.0.author_subject.as_deref()
     }
     /// When it was written.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 }
