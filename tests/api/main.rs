@@ -14,6 +14,7 @@ mod consumer_relationships;
 mod contact_relationships;
 mod delete_cascades;
 mod directory_mutations;
+mod existence_oracle;
 mod global_ids;
 mod grant_validity;
 mod household_and_team_roles;

@@ -260,7 +260,12 @@ async fn a_nul_character_in_any_string_is_refused_with_its_field() {
     assert_bad_input(&reply, "id", "an ID");
 
     // Positive control: the same mutations without the NUL succeed.
-    admin_ok(&app, create_account, json!({"i": {"name": "XYZ Ltd", "isCustomer": true}})).await;
+    admin_ok(
+        &app,
+        create_account,
+        json!({"i": {"name": "XYZ Ltd", "isCustomer": true}}),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -293,7 +293,8 @@ pub enum CaseAction {
 #[derive(SimpleObject)]
 pub struct AccessDecision {
     pub allowed: bool,
-    /// For actions on a case: why, as `Case.accessExplanation` gives it.
+    /// For actions on a case: why, as `Case.accessExplanation` gives it. Absent when the case
+    /// does not exist and, for portal principals, when they cannot read it (the two look alike).
     pub explanation: Option<AccessExplanation>,
 }
 
@@ -362,6 +363,18 @@ impl AccessCheckQuery {
             _ => Action::Close,
         };
         let allowed = access::check(&d.db, &subject, action, id, today).await?;
+        let readable = match action {
+            Action::Read => allowed,
+            _ => access::check(&d.db, &subject, Action::Read, id, today).await?,
+        };
+        if !readable && !d.principal.is_internal() {
+            // No existence oracle: to a portal principal a case it cannot read answers exactly as
+            // a case that does not exist; only staff see why access is denied.
+            return Ok(AccessDecision {
+                allowed: false,
+                explanation: None,
+            });
+        }
         let explanation = match access::explain(&d.db, &subject, id, today).await {
             Ok(e) => Some(AccessExplanation::new(&subject, e)),
             Err(AccessError::NotFound { .. }) => None,

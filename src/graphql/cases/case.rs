@@ -138,9 +138,13 @@ impl Case {
         };
         node::load(ctx, kind, id).await
     }
-    /// The token subject that opened the case.
-    async fn opened_by_subject(&self) -> Option<&str> {
-        self.0.opened_by_subject.as_deref()
+    /// The token subject that opened the case; null for portal principals when staff opened it.
+    async fn opened_by_subject(&self, ctx: &Context<'_>) -> Option<&str> {
+        visible_subject(
+            ctx,
+            self.0.opened_by_kind.as_deref(),
+            self.0.opened_by_subject.as_deref(),
+        )
     }
     /// Comments, oldest first.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -256,6 +260,20 @@ pub struct CasePermissions {
     pub update: bool,
     /// Resolve or close.
     pub close: bool,
+}
+
+/// The subject of who opened a case or wrote a comment, as the viewer may see it: staff see every
+/// subject; portal principals (contacts, consumers) only those of portal principals, never the
+/// sign-in names of internal users (nor of system or unregistered staff writers).
+pub(super) fn visible_subject<'a>(
+    ctx: &Context<'_>,
+    kind: Option<&str>,
+    subject: Option<&'a str>,
+) -> Option<&'a str> {
+    let portal_writer = matches!(kind, Some("CONTACT" | "CONSUMER"));
+    (portal_writer || domain(ctx).principal.is_internal())
+        .then_some(subject)
+        .flatten()
 }
 
 async fn org(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Organization>> {

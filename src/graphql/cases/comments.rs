@@ -34,9 +34,13 @@ impl CaseComment {
         };
         node::load(ctx, kind, id).await
     }
-    /// The token subject that wrote it.
-    async fn author_subject(&self) -> Option<&str> {
-        self.0.author_subject.as_deref()
+    /// The token subject that wrote it; null for portal principals when staff wrote it.
+    async fn author_subject(&self, ctx: &Context<'_>) -> Option<&str> {
+        super::case::visible_subject(
+            ctx,
+            self.0.author_kind.as_deref(),
+            self.0.author_subject.as_deref(),
+        )
     }
     /// When it was written.
     async fn created_at(&self) -> DateTime {
