@@ -62,6 +62,41 @@ async fn an_unreadable_case_answers_exactly_as_a_missing_one() {
         }
     }
 
+    // Opening a case for an account or consumer it cannot see answers as for one that does not exist.
+    let create_for = [
+        "query($t: ID!) { accessCheck(action: CREATE_FOR, accountId: $t) { allowed explanation { allowed } } }",
+        "mutation($t: ID!) { createCase(input: {accountId: $t, shortDescription: \"hi\"}) { case { id } } }",
+    ];
+    for question in create_for {
+        let theirs = raw(&app, &alice.token, question, json!({"t": xyz})).await;
+        let nothing = raw(
+            &app,
+            &alice.token,
+            question,
+            json!({"t": missing_id("Account")}),
+        )
+        .await;
+        assert_eq!(
+            theirs, nothing,
+            "an unseen account differs from a missing one: {question}"
+        );
+    }
+    let consumer_for = create_for.map(|q| q.replace("accountId", "consumerId"));
+    for question in &consumer_for {
+        let theirs = raw(&app, &john.token, question, json!({"t": mary.id})).await;
+        let nothing = raw(
+            &app,
+            &john.token,
+            question,
+            json!({"t": missing_id("Consumer")}),
+        )
+        .await;
+        assert_eq!(
+            theirs, nothing,
+            "an unseen consumer differs from a missing one: {question}"
+        );
+    }
+
     // Positive control: their own case is explained, and staff see the denial explained.
     let own = id(&create_case(
         &app,
