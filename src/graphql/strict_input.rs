@@ -136,13 +136,12 @@ fn find_refused<'a>(
     variables: &'a Variables,
 ) -> Option<(&'a str, &'static str)> {
     let mut walk = Walk::default();
+    let mut defaults = Vec::new();
     for (_, operation) in document.operations.iter() {
         let operation = &operation.node;
         for definition in &operation.variable_definitions {
             if let Some(default) = &definition.node.default_value {
-                if let Some(field) = const_offending(&definition.node.name.node, &default.node) {
-                    return Some(field);
-                }
+                defaults.push((definition.node.name.node.as_str(), &default.node));
             }
             walk.directives(&definition.node.directives);
         }
@@ -153,18 +152,18 @@ fn find_refused<'a>(
         walk.directives(&fragment.node.directives);
         walk.selection_set(&fragment.node.selection_set.node);
     }
-    if let Some(field) = walk.offending {
-        return Some(field);
+    if let Some(found) = walk.offending {
+        return Some(found);
     }
-    variables.iter().find_map(|(name, value)| {
-        let fields = walk.variable_fields.get(name.as_str());
-        match fields {
+    let given = variables.iter().map(|(name, value)| (name.as_str(), value));
+    given
+        .chain(defaults)
+        .find_map(|(name, value)| match walk.variable_fields.get(name) {
             Some(fields) => fields
                 .iter()
                 .find_map(|field| const_offending(field, value)),
-            None => const_offending(name.as_str(), value),
-        }
-    })
+            None => const_offending(name, value),
+        })
 }
 
 #[async_trait::async_trait]

@@ -232,6 +232,15 @@ async fn a_nul_character_in_any_string_is_refused_with_its_field() {
         "string variable",
     )
     .await;
+    // A variable's default value, named by the field it is passed as.
+    refused_writing_nothing(
+        &app,
+        r#"mutation($n: String! = "XYZ\u0000") { createAccount(input: {name: $n, isCustomer: true}) { account { id } } }"#,
+        json!({}),
+        "name",
+        "variable default",
+    )
+    .await;
     // Literals, escaped in the document.
     refused_writing_nothing(
         &app,
