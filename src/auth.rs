@@ -33,7 +33,23 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
+}
+
+/// The `aud` claim: one audience or several (RFC 7519 §4.1.3 allows both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Whether an explicit `typ` header names a JWT (RFC 7519 §5.1) or an access token (RFC 9068);
+/// media types may omit their `application/` prefix (RFC 7515 §4.1.9), case-insensitively.
+fn accepted_typ(typ: &str) -> bool {
+    let typ = typ.to_ascii_lowercase();
+    let typ = typ.strip_prefix("application/").unwrap_or(&typ);
+    matches!(typ, "jwt" | "at+jwt")
 }
 
 /// Verifies bearer tokens with the configured algorithm and keys.
@@ -43,6 +59,9 @@ pub struct Authenticator {
     keys: HashMap<Option<String>, DecodingKey>,
     validation: Validation,
     development: bool,
+    /// Whether any key is configured under a `kid`: then every token must name a configured one.
+    keys_by_kid: bool,
+    max_token_bytes: usize,
 }
 
 fn algorithm(alg: JwtAlgorithm) -> Algorithm {
@@ -140,9 +159,11 @@ impl Authenticator {
         validation.set_required_spec_claims(&required);
         Ok(Self {
             algorithm: alg,
+            keys_by_kid: keys.keys().any(Option::is_some),
             keys,
             validation,
             development,
+            max_token_bytes: config.max_token_bytes,
         })
     }
 
@@ -151,8 +172,16 @@ impl Authenticator {
         self.development
     }
 
-    /// Verifies signature, algorithm, expiry, not-before, issuer and audience; returns the claims.
+    /// Verifies size, header (`alg`, `typ`, `crit`, `kid`), signature, expiry, not-before, issuer
+    /// and audience; returns the claims.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let refused = |why: &str| AuthError::InvalidToken(why.to_owned());
+        if token.len() > self.max_token_bytes {
+            return Err(AuthError::InvalidToken(format!(
+                "the token is longer than {} bytes",
+                self.max_token_bytes
+            )));
+        }
         let header = decode_header(token).map_err(|e| AuthError::InvalidToken(e.to_string()))?;
         if header.alg != self.algorithm {
             return Err(AuthError::InvalidToken(format!(
@@ -160,20 +189,21 @@ impl Authenticator {
                 header.alg
             )));
         }
-        let key = match &header.kid {
-            Some(kid) => self
-                .keys
-                .get(&Some(kid.clone()))
-                .or_else(|| self.keys.get(&None)),
-            None => self.keys.get(&None).or_else(|| {
-                if self.keys.len() == 1 {
-                    self.keys.values().next()
-                } else {
-                    None
-                }
-            }),
+        if header.crit.is_some() {
+            // RFC 7515 §4.1.11: an extension the receiver does not understand must fail; we
+            // understand none.
+            return Err(refused(
+                "the `crit` header names an extension this server does not support",
+            ));
         }
-        .ok_or_else(|| AuthError::InvalidToken("unknown signing key (kid)".into()))?;
+        if header.typ.as_deref().is_some_and(|typ| !accepted_typ(typ)) {
+            return Err(refused("the `typ` header is neither JWT nor at+jwt"));
+        }
+        let key = match &header.kid {
+            Some(kid) if self.keys_by_kid => self.keys.get(&Some(kid.clone())),
+            _ => self.keys.get(&None),
+        }
+        .ok_or_else(|| refused("unknown signing key (kid)"))?;
         let data = decode::<Claims>(token, key, &self.validation)
             .map_err(|e| AuthError::InvalidToken(e.to_string()))?;
         Ok(data.claims)
@@ -197,7 +227,7 @@ pub fn mint(
         exp: now + ttl_seconds,
         nbf: Some(now.saturating_sub(1)),
         iss: config.issuer.clone(),
-        aud: config.audience.clone(),
+        aud: config.audience.clone().map(Audience::One),
     };
     let key = match (alg, private_key_pem) {
         (Algorithm::HS256, _) => EncodingKey::from_secret(

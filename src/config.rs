@@ -59,9 +59,19 @@ pub struct JwtConfig {
         default_value_t = 30
     )]
     pub leeway_seconds: u64,
+    /// Longest accepted bearer token, in bytes; longer ones are refused before any decoding.
+    #[arg(
+        long = "jwt-max-token-bytes",
+        env = "LIAISON_JWT_MAX_TOKEN_BYTES",
+        default_value_t = JwtConfig::DEFAULT_MAX_TOKEN_BYTES
+    )]
+    pub max_token_bytes: usize,
 }
 
 impl JwtConfig {
+    /// Default of `max_token_bytes`: far above any real access token, far below a header flood.
+    pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
+
     /// True when no key material is configured, so only development mode can serve.
     pub fn has_no_key(&self) -> bool {
         self.secret.is_none() && self.public_keys.is_none()

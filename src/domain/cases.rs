@@ -309,7 +309,8 @@ pub struct NewCase {
     pub partner_contact_id: Option<Uuid>,
 }
 
-fn check_priority(priority: i32) -> DomainResult<i32> {
+/// Refuses a priority outside 1 (critical) to 4 (low), in case input and list filters alike.
+pub fn check_priority(priority: i32) -> DomainResult<i32> {
     if (1..=4).contains(&priority) {
         Ok(priority)
     } else {

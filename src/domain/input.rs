@@ -42,11 +42,17 @@ pub fn optional_text(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// Checks a required display name.
+/// Checks a required display name: not empty, one line, at most 200 characters.
 pub fn required_name(name: &str) -> DomainResult<String> {
     let name = name.trim();
     if name.is_empty() {
         return Err(DomainError::invalid("name", "must not be empty"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            "name",
+            "must be one line without control characters",
+        ));
     }
     if name.chars().count() > 200 {
         return Err(DomainError::invalid(

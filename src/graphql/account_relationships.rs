@@ -1,7 +1,7 @@
 //! Account relationships (managers): records stored once, and each account's two-sided view of them.
 
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use entity::{account_relationship as record, account_relationship_side as side};
 use uuid::Uuid;
 
@@ -243,8 +243,8 @@ pub struct CreateAccountRelationshipInput {
     /// The target account (Account To).
     pub to_id: ID,
     pub order: Option<i32>,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
 }
 
 /// Input of `updateAccountRelationship`: the new order and validity (absent clears).
@@ -252,8 +252,8 @@ pub struct CreateAccountRelationshipInput {
 pub struct UpdateAccountRelationshipInput {
     pub id: ID,
     pub order: Option<i32>,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
 }
 
 /// Result of a relationship mutation.
@@ -286,8 +286,8 @@ impl AccountRelationshipsMutation {
             to_id: ids::decode(&input.to_id, ids::ORGANIZATION, "toId")?,
             validity: Validity {
                 sort_order: input.order,
-                valid_from: input.valid_from,
-                valid_to: input.valid_to,
+                valid_from: input.valid_from.map(Into::into),
+                valid_to: input.valid_to.map(Into::into),
             },
         };
         let (model, changes) = records::create(domain(ctx), new, dry_run).await?;
@@ -307,8 +307,8 @@ impl AccountRelationshipsMutation {
         let id = ids::decode(&input.id, &[Kind::AccountRelationship], "id")?;
         let validity = Validity {
             sort_order: input.order,
-            valid_from: input.valid_from,
-            valid_to: input.valid_to,
+            valid_from: input.valid_from.map(Into::into),
+            valid_to: input.valid_to.map(Into::into),
         };
         Ok(AccountRelationshipPayload {
             account_relationship: AccountRelationship(

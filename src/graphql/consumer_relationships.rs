@@ -1,7 +1,7 @@
 //! Consumer relationships: consumer to consumer, and household member relationships.
 
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use entity::{consumer_relationship as link, consumer_relationship_side as side};
 use uuid::Uuid;
 
@@ -194,8 +194,8 @@ pub struct CreateConsumerRelationshipInput {
     /// Authorized Representative when absent.
     pub responsibility_id: Option<ID>,
     pub order: Option<i32>,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
 }
 
 /// Input of `updateConsumerRelationship`: the new order and validity (absent clears).
@@ -203,8 +203,8 @@ pub struct CreateConsumerRelationshipInput {
 pub struct UpdateConsumerRelationshipInput {
     pub id: ID,
     pub order: Option<i32>,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
 }
 
 /// Result of a consumer relationship mutation.
@@ -250,8 +250,8 @@ impl ConsumerRelationshipsMutation {
                 .transpose()?,
             validity: Validity {
                 sort_order: input.order,
-                valid_from: input.valid_from,
-                valid_to: input.valid_to,
+                valid_from: input.valid_from.map(Into::into),
+                valid_to: input.valid_to.map(Into::into),
             },
         };
         let (model, changes) = service::create(domain(ctx), new, dry_run).await?;
@@ -271,8 +271,8 @@ impl ConsumerRelationshipsMutation {
         let id = ids::decode(&input.id, &[Kind::ConsumerRelationship], "id")?;
         let validity = Validity {
             sort_order: input.order,
-            valid_from: input.valid_from,
-            valid_to: input.valid_to,
+            valid_from: input.valid_from.map(Into::into),
+            valid_to: input.valid_to.map(Into::into),
         };
         Ok(ConsumerRelationshipPayload {
             consumer_relationship: ConsumerRelationship(

@@ -1,8 +1,8 @@
 //! Contact relationships (managers create, staff read): a contact of one account carrying a
 //! responsibility on another, and the candidates for one.
 
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use entity::contact_relationship as link;
 use uuid::Uuid;
 
@@ -192,8 +192,8 @@ pub struct CreateContactRelationshipInput {
     /// A CONTACT-type responsibility.
     pub responsibility_id: ID,
     pub order: Option<i32>,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
 }
 
 /// Result of a contact relationship mutation.
@@ -230,8 +230,8 @@ impl ContactRelationshipsMutation {
             )?,
             validity: Validity {
                 sort_order: input.order,
-                valid_from: input.valid_from,
-                valid_to: input.valid_to,
+                valid_from: input.valid_from.map(Into::into),
+                valid_to: input.valid_to.map(Into::into),
             },
         };
         let (model, changes) = links::create(domain(ctx), new, dry_run).await?;

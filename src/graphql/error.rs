@@ -26,6 +26,40 @@ pub mod code {
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
 }
 
+/// Scalars whose format is checked in validation, so a bad value is the client's input error.
+const STRICT_SCALARS: [&str; 2] = ["Date", "DateTime"];
+
+/// Gives a validation error about a value a strict scalar refuses (literal or variable alike:
+/// async-graphql reports `Invalid value for argument "input.validFrom", expected type "Date"`)
+/// the code `BAD_USER_INPUT` and the input field it names; other errors are returned unchanged.
+pub fn strict_scalar_error(mut err: async_graphql::ServerError) -> async_graphql::ServerError {
+    let Some((path, scalar)) = err
+        .message
+        .strip_prefix("Invalid value for argument \"")
+        .and_then(|rest| rest.split_once("\", expected type \""))
+        .and_then(|(path, rest)| Some((path, rest.strip_suffix('"')?)))
+    else {
+        return err;
+    };
+    if !STRICT_SCALARS.contains(&scalar) {
+        return err;
+    }
+    let field = path
+        .rsplit('.')
+        .find(|segment| segment.parse::<usize>().is_err())
+        .unwrap_or(path)
+        .to_owned();
+    let message = match scalar {
+        "Date" => format!("`{path}` must be a date written YYYY-MM-DD"),
+        _ => format!("`{path}` must be an RFC 3339 date-time with an offset"),
+    };
+    err.message = message;
+    let ext = err.extensions.get_or_insert_with(Default::default);
+    ext.set("code", code::BAD_USER_INPUT);
+    ext.set("field", field);
+    err
+}
+
 impl From<DomainError> for async_graphql::Error {
     fn from(err: DomainError) -> Self {
         let (code, field) = match &err {

@@ -95,6 +95,7 @@ impl Extension for ErrorCodesExtension {
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
+                .map(super::error::strict_scalar_error)
                 .map(|e| with_code(e, code::GRAPHQL_VALIDATION_FAILED))
                 .collect()
         })

@@ -1,7 +1,7 @@
 //! Households and memberships: which consumers live together, since when and until when.
 
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use entity::{household, household_membership};
 
 use super::{
@@ -182,12 +182,12 @@ impl HouseholdMembership {
         load_node(ctx, ConsumerId(self.0.consumer_id), Consumer).await
     }
     /// First day of membership; absent means "since always".
-    async fn start_date(&self) -> Option<NaiveDate> {
-        self.0.start_date
+    async fn start_date(&self) -> Option<Date> {
+        self.0.start_date.map(Into::into)
     }
     /// Last day of membership; absent means "open-ended".
-    async fn end_date(&self) -> Option<NaiveDate> {
-        self.0.end_date
+    async fn end_date(&self) -> Option<Date> {
+        self.0.end_date.map(Into::into)
     }
     #[graphql(flatten)]
     async fn validity(&self) -> Period {
@@ -261,9 +261,9 @@ pub struct AddHouseholdMemberInput {
     pub household_id: ID,
     pub consumer_id: ID,
     /// First day of membership; absent means "since always".
-    pub start_date: Option<NaiveDate>,
+    pub start_date: Option<Date>,
     /// Last day of membership; absent means "open-ended".
-    pub end_date: Option<NaiveDate>,
+    pub end_date: Option<Date>,
 }
 
 /// Input of `endHouseholdMembership`.
@@ -271,7 +271,7 @@ pub struct AddHouseholdMemberInput {
 pub struct EndHouseholdMembershipInput {
     pub membership_id: ID,
     /// Last day of membership; today when absent.
-    pub end_date: Option<NaiveDate>,
+    pub end_date: Option<Date>,
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
@@ -401,8 +401,8 @@ impl HouseholdsMutation {
             domain(ctx),
             household,
             consumer,
-            input.start_date,
-            input.end_date,
+            input.start_date.map(Into::into),
+            input.end_date.map(Into::into),
         )
         .await?;
         Ok(MembershipPayload {
@@ -421,8 +421,13 @@ impl HouseholdsMutation {
             &[Kind::HouseholdMembership],
             "membershipId",
         )?;
-        let (model, removal, changes) =
-            service::end_membership(domain(ctx), id, input.end_date, input.dry_run).await?;
+        let (model, removal, changes) = service::end_membership(
+            domain(ctx),
+            id,
+            input.end_date.map(Into::into),
+            input.dry_run,
+        )
+        .await?;
         Ok(EndMembershipPayload {
             dry_run: input.dry_run,
             removed: removed_records(removal),

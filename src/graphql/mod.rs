@@ -21,6 +21,8 @@ pub mod node;
 pub mod query_limits;
 pub mod relationship_types;
 pub mod responsibility_definitions;
+pub mod scalars;
+pub mod strict_input;
 pub mod team_members;
 pub mod timestamps;
 pub mod validity;
@@ -130,7 +132,8 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
         .register_output_type::<validity::Validity>()
         .extension(error_codes::ErrorCodes {
             max_aliases: limits.max_aliases,
-        });
+        })
+        .extension(strict_input::StrictInput);
     if !limits.introspection_on() {
         builder = builder.disable_introspection();
     }
@@ -142,5 +145,6 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
 
 /// The schema in SDL, as checked in at `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema(&Limits::default()).sdl()
+    build_schema(&Limits::default())
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

@@ -1,7 +1,7 @@
 //! Account relationship types (admin): the kinds of link between accounts, with their labels.
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::account_relationship_type as rel_type;
 
 use super::{
@@ -123,8 +123,8 @@ impl AccountRelationshipType {
         Connection::of_edge(ctx, self.0.id, params, AccountRelationship).await
     }
     /// When the type was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Team members: internal users on the team of an account, a consumer or a household.
 
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use entity::team_member;
 use uuid::Uuid;
 
@@ -126,8 +126,8 @@ pub struct AddTeamMemberInput {
     /// A USER responsibility; Account Manager for accounts, Relationship Manager otherwise.
     pub responsibility_id: Option<ID>,
     pub order: Option<i32>,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
 }
 
 /// Input of `updateTeamMember`: the new order and validity (absent clears).
@@ -135,8 +135,8 @@ pub struct AddTeamMemberInput {
 pub struct UpdateTeamMemberInput {
     pub id: ID,
     pub order: Option<i32>,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
 }
 
 /// Result of a team mutation.
@@ -187,8 +187,8 @@ impl TeamMembersMutation {
                 .transpose()?,
             validity: Validity {
                 sort_order: input.order,
-                valid_from: input.valid_from,
-                valid_to: input.valid_to,
+                valid_from: input.valid_from.map(Into::into),
+                valid_to: input.valid_to.map(Into::into),
             },
         };
         let (model, changes) = service::create(domain(ctx), new, dry_run).await?;
@@ -208,8 +208,8 @@ impl TeamMembersMutation {
         let id = ids::decode(&input.id, &[Kind::TeamMember], "id")?;
         let validity = Validity {
             sort_order: input.order,
-            valid_from: input.valid_from,
-            valid_to: input.valid_to,
+            valid_from: input.valid_from.map(Into::into),
+            valid_to: input.valid_to.map(Into::into),
         };
         Ok(TeamMemberPayload {
             team_member: TeamMember(service::update(domain(ctx), id, validity).await?),

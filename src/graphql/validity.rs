@@ -3,7 +3,7 @@
 //! flattened into each type.
 
 use async_graphql::{Context, Interface, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{
@@ -13,6 +13,7 @@ use super::{
     domain,
     households::HouseholdMembership,
     loaders::CurrentMember,
+    scalars::{Date, DateTime},
     state,
     team_members::TeamMember,
 };
@@ -24,12 +25,12 @@ use crate::domain::validity::Validity as Dates;
 #[graphql(
     field(
         name = "valid_from",
-        ty = "Option<NaiveDate>",
+        ty = "Option<Date>",
         desc = "First day in force; absent means \"since always\"."
     ),
     field(
         name = "valid_to",
-        ty = "Option<NaiveDate>",
+        ty = "Option<Date>",
         desc = "Last day in force; absent means \"open-ended\"."
     ),
     field(
@@ -56,10 +57,10 @@ pub trait InForce {
 
 /// The interface's resolvers on every implementing type, through its `Period`.
 trait PeriodResolvers: InForce {
-    async fn valid_from(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
+    async fn valid_from(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
         self.period().valid_from(ctx).await
     }
-    async fn valid_to(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
+    async fn valid_to(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
         self.period().valid_to(ctx).await
     }
     async fn is_current(&self, ctx: &Context<'_>) -> Result<bool> {
@@ -100,12 +101,12 @@ impl Period {
 #[Object]
 impl Period {
     /// First day in force; absent means "since always".
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.valid_from
+    async fn valid_from(&self) -> Option<Date> {
+        self.valid_from.map(Date)
     }
     /// Last day in force; absent means "open-ended".
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.valid_to
+    async fn valid_to(&self) -> Option<Date> {
+        self.valid_to.map(Date)
     }
     /// Whether it is in force today; a household member relationship also needs both consumers to be current members.
     async fn is_current(&self, ctx: &Context<'_>) -> Result<bool> {
@@ -135,16 +136,20 @@ pub struct RelationshipFields {
     #[graphql(flatten)]
     pub period: Period,
     /// When it was created.
-    pub created_at: DateTime<Utc>,
+    pub created_at: DateTime,
 }
 
 impl RelationshipFields {
     /// The fields of `record`, with its display order and creation time.
-    pub fn of(record: &impl InForce, order: Option<i32>, created_at: DateTime<Utc>) -> Self {
+    pub fn of(
+        record: &impl InForce,
+        order: Option<i32>,
+        created_at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
         Self {
             order,
             period: record.period(),
-            created_at,
+            created_at: created_at.into(),
         }
     }
 }

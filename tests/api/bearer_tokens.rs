@@ -342,6 +342,7 @@ fn rs256_config() -> JwtConfig {
         issuer: Some(ISSUER.into()),
         audience: Some(AUDIENCE.into()),
         leeway_seconds: 0,
+        max_token_bytes: JwtConfig::DEFAULT_MAX_TOKEN_BYTES,
     }
 }
 

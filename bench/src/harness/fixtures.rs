@@ -39,6 +39,7 @@ pub(super) fn jwt() -> JwtConfig {
         issuer: None,
         audience: None,
         leeway_seconds: 30,
+        max_token_bytes: JwtConfig::DEFAULT_MAX_TOKEN_BYTES,
     }
 }
 

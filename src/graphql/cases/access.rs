@@ -1,8 +1,8 @@
 //! The access engine's answers as GraphQL types: `accessExplanation`, `whoCanAccess` holders and
 //! the `accessCheck` query.
 
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::access::{
@@ -115,8 +115,8 @@ pub struct AccessPathStep {
     pub record_id: Option<ID>,
     /// How the step reads, with the relationship's label.
     pub label: String,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
 }
 
 impl From<Step> for AccessPathStep {
@@ -129,8 +129,8 @@ impl From<Step> for AccessPathStep {
                 .zip(node)
                 .map(|(id, kind)| ids::encode(kind, id)),
             label: step.label,
-            valid_from: step.valid_from,
-            valid_to: step.valid_to,
+            valid_from: step.valid_from.map(Into::into),
+            valid_to: step.valid_to.map(Into::into),
         }
     }
 }
@@ -293,7 +293,8 @@ pub enum CaseAction {
 #[derive(SimpleObject)]
 pub struct AccessDecision {
     pub allowed: bool,
-    /// For actions on a case: why, as `Case.accessExplanation` gives it.
+    /// For actions on a case: why, as `Case.accessExplanation` gives it. Absent when the case
+    /// does not exist and, for portal principals, when they cannot read it (the two look alike).
     pub explanation: Option<AccessExplanation>,
 }
 
@@ -338,6 +339,13 @@ impl AccessCheckQuery {
                 )
                 .into());
             }
+            if prospect.account_id.is_some() && prospect.consumer_id.is_some() {
+                return Err(DomainError::invalid(
+                    "consumerId",
+                    "CREATE_FOR takes accountId or consumerId, not both",
+                )
+                .into());
+            }
             let allowed = access::may_create(&d.db, &subject, prospect, today).await?;
             return Ok(AccessDecision {
                 allowed,
@@ -355,6 +363,18 @@ impl AccessCheckQuery {
             _ => Action::Close,
         };
         let allowed = access::check(&d.db, &subject, action, id, today).await?;
+        let readable = match action {
+            Action::Read => allowed,
+            _ => access::check(&d.db, &subject, Action::Read, id, today).await?,
+        };
+        if !readable && !d.principal.is_internal() {
+            // No existence oracle: to a portal principal a case it cannot read answers exactly as
+            // a case that does not exist; only staff see why access is denied.
+            return Ok(AccessDecision {
+                allowed: false,
+                explanation: None,
+            });
+        }
         let explanation = match access::explain(&d.db, &subject, id, today).await {
             Ok(e) => Some(AccessExplanation::new(&subject, e)),
             Err(AccessError::NotFound { .. }) => None,

@@ -1,7 +1,7 @@
 //! The `Case` object: its fields, parties, comments edge, access explanation and viewer rights.
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::case;
 use uuid::Uuid;
 
@@ -138,9 +138,13 @@ impl Case {
         };
         node::load(ctx, kind, id).await
     }
-    /// The token subject that opened the case.
-    async fn opened_by_subject(&self) -> Option<&str> {
-        self.0.opened_by_subject.as_deref()
+    /// The token subject that opened the case; null for portal principals when staff opened it.
+    async fn opened_by_subject(&self, ctx: &Context<'_>) -> Option<&str> {
+        visible_subject(
+            ctx,
+            self.0.opened_by_kind.as_deref(),
+            self.0.opened_by_subject.as_deref(),
+        )
     }
     /// Comments, oldest first.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -158,20 +162,20 @@ impl Case {
         Connection::of_edge(ctx, self.0.id, params, CaseComment).await
     }
     /// When the case was opened.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
     /// When the case last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
     }
     /// When the case was resolved.
-    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.resolved_at
+    async fn resolved_at(&self) -> Option<DateTime> {
+        self.0.resolved_at.map(Into::into)
     }
     /// When the case was closed or canceled.
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.closed_at
+    async fn closed_at(&self) -> Option<DateTime> {
+        self.0.closed_at.map(Into::into)
     }
     /// Why a principal (the viewer when absent) can or cannot read this case: every granting rule
     /// with the relationships it follows, or what is missing or lapsed. Admins and managers may ask
@@ -256,6 +260,20 @@ pub struct CasePermissions {
     pub update: bool,
     /// Resolve or close.
     pub close: bool,
+}
+
+/// The subject of who opened a case or wrote a comment, as the viewer may see it: staff see every
+/// subject; portal principals (contacts, consumers) only those of portal principals, never the
+/// sign-in names of internal users (nor of system or unregistered staff writers).
+pub(super) fn visible_subject<'a>(
+    ctx: &Context<'_>,
+    kind: Option<&str>,
+    subject: Option<&'a str>,
+) -> Option<&'a str> {
+    let portal_writer = matches!(kind, Some("CONTACT" | "CONSUMER"));
+    (portal_writer || domain(ctx).principal.is_internal())
+        .then_some(subject)
+        .flatten()
 }
 
 async fn org(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Organization>> {

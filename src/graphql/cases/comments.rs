@@ -1,7 +1,7 @@
 //! `CaseComment`: a comment on a case.
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::case_comment;
 
 use crate::graphql::{
@@ -34,12 +34,16 @@ impl CaseComment {
         };
         node::load(ctx, kind, id).await
     }
-    /// The token subject that wrote it.
-    async fn author_subject(&self) -> Option<&str> {
-        self.0.author_subject.as_deref()
+    /// The token subject that wrote it; null for portal principals when staff wrote it.
+    async fn author_subject(&self, ctx: &Context<'_>) -> Option<&str> {
+        super::case::visible_subject(
+            ctx,
+            self.0.author_kind.as_deref(),
+            self.0.author_subject.as_deref(),
+        )
     }
     /// When it was written.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 }

@@ -52,6 +52,7 @@ impl CaseOrderBy {
 pub struct CaseFilter {
     /// Any of these states.
     pub states: Option<Vec<CaseState>>,
+    /// This priority, 1 (critical) to 4 (low); anything else is refused.
     pub priority: Option<i32>,
     pub account_id: Option<ID>,
     pub consumer_id: Option<ID>,
@@ -70,7 +71,7 @@ impl CaseFilter {
                 .into_iter()
                 .map(CaseState::domain)
                 .collect(),
-            priority: filter.priority,
+            priority: filter.priority.map(service::check_priority).transpose()?,
             account_id: filter
                 .account_id
                 .as_ref()

@@ -1,4 +1,4 @@
-//! Dates relative to the test server's clock, as GraphQL `NaiveDate` text.
+//! Dates relative to the test server's clock, as GraphQL `Date` text.
 
 use super::server::TestApp;
 

@@ -33,6 +33,7 @@ pub fn jwt_config() -> JwtConfig {
         issuer: Some(ISSUER.into()),
         audience: Some(AUDIENCE.into()),
         leeway_seconds: 0,
+        max_token_bytes: JwtConfig::DEFAULT_MAX_TOKEN_BYTES,
     }
 }
 
