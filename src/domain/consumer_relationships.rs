@@ -265,19 +265,25 @@ pub async fn create(
                "householdId": model.household_id, "responsibilityId": responsibility_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, changes))
 }
 
-/// Sets a consumer relationship's order and validity dates (manager or admin).
-pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<link::Model> {
+/// Sets a consumer relationship's order and validity dates (manager or admin), reporting whose
+/// access that changes; a dry run writes nothing.
+pub async fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    validity: Validity,
+    dry_run: bool,
+) -> DomainResult<(link::Model, Vec<AccessChange>)> {
     set_validity::<link::Entity>(
         ctx,
         id,
         validity,
         "consumer relationship",
         "consumer_relationship",
+        dry_run,
     )
     .await
 }
@@ -309,8 +315,7 @@ pub async fn delete(
         json!({"consumerId": current.consumer_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((current, changes))
 }
 

@@ -329,8 +329,7 @@ pub async fn create(
         json!({"accountId": model.account_id, "contactId": model.contact_id, "responsibilityId": model.responsibility_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, changes))
 }
 
@@ -359,7 +358,6 @@ pub async fn delete(
         json!({"accountId": current.account_id, "contactId": current.contact_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((current, changes))
 }

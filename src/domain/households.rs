@@ -469,8 +469,7 @@ pub async fn end_membership(
     if end <= ctx.clock.today() {
         release_membership(ctx, &txn, &model, &mut removal).await?;
     }
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, removal, changes))
 }
 
@@ -501,7 +500,6 @@ pub async fn remove_membership(
     .await?;
     let mut removal = Removal::default();
     release_membership(ctx, &txn, &current, &mut removal).await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((current, removal, changes))
 }

@@ -264,14 +264,19 @@ pub async fn create(
                "responsibilityId": responsibility_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, changes))
 }
 
-/// Sets a team member's order and validity dates (manager or admin).
-pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<member::Model> {
-    set_validity::<member::Entity>(ctx, id, validity, "team member", "team_member").await
+/// Sets a team member's order and validity dates (manager or admin), reporting whose access that
+/// changes; a dry run writes nothing.
+pub async fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    validity: Validity,
+    dry_run: bool,
+) -> DomainResult<(member::Model, Vec<AccessChange>)> {
+    set_validity::<member::Entity>(ctx, id, validity, "team member", "team_member", dry_run).await
 }
 
 /// Takes an internal user off a team (manager or admin).
@@ -301,7 +306,6 @@ pub async fn delete(
         json!({"userId": current.user_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((current, changes))
 }
