@@ -37,6 +37,7 @@ macro_rules! cascaded {
 }
 
 cascaded! {
+    entity::account_relationship::Entity => "AccountRelationship", "account_relationship";
     entity::consumer_relationship::Entity => "ConsumerRelationship", "consumer_relationship";
     entity::contact_relationship::Entity => "ContactRelationship", "contact_relationship";
     entity::household_membership::Entity => "HouseholdMembership", "household_membership";
