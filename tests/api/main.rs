@@ -19,6 +19,7 @@ mod grant_validity;
 mod household_and_team_roles;
 mod household_memberships;
 mod http_surface;
+mod impact_previews;
 mod membership_sweep;
 mod mutation_roles;
 mod pagination;
