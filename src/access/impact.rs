@@ -261,7 +261,8 @@ pub async fn of_responsibility(
     out.extend(
         consumer_relationship_ends(
             txn,
-            Condition::all().add(consumer_relationship::Column::ResponsibilityId.eq(responsibility)),
+            Condition::all()
+                .add(consumer_relationship::Column::ResponsibilityId.eq(responsibility)),
         )
         .await?,
     );

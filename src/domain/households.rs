@@ -19,8 +19,8 @@ use super::{
 use crate::access::{
     self, Permission,
     impact::{self, AccessChange, Impact},
-    principal::Identity,
     period::{self, Period},
+    principal::Identity,
     visibility,
 };
 use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};

@@ -274,7 +274,11 @@ pub async fn delete(
     )
     .await?;
     rel_type::Entity::delete_by_id(id).exec(&txn).await?;
-    let records = removal.kinds.iter().map(|(_, ids)| ids.len()).sum::<usize>();
+    let records = removal
+        .kinds
+        .iter()
+        .map(|(_, ids)| ids.len())
+        .sum::<usize>();
     audit::record(
         ctx,
         &txn,

@@ -6,10 +6,12 @@ use entity::{household, household_membership};
 
 use super::{
     NameOrder,
+    access_changes::{AccessChange, access_changes},
     connection::{Connection, RelayArgs, cost, wants},
     consumers::{Consumer, NameFilter, filter_visible},
-    access_changes::{AccessChange, access_changes},
-    deletions::{CascadeDeletePayload, ClearedField, RemovedRecords, cleared_fields, removed_records},
+    deletions::{
+        CascadeDeletePayload, ClearedField, RemovedRecords, cleared_fields, removed_records,
+    },
     domain,
     ids::{self, Kind},
     loaders::{ConsumerId, HouseholdId, MembershipParams, edge_page},

@@ -193,8 +193,7 @@ pub async fn seed(ctx: &Ctx) -> DomainResult<()> {
         .is_none()
     {
         let home = households::create(ctx, "Smith household", Some(john.id)).await?;
-        households::add_member(ctx, home.id, jane.id, Some(ctx.clock.today()), None, false)
-            .await?;
+        households::add_member(ctx, home.id, jane.id, Some(ctx.clock.today()), None, false).await?;
         consumers::set_primary_household(ctx, john.id, Some(home.id)).await?;
         consumers::set_primary_household(ctx, jane.id, Some(home.id)).await?;
     }

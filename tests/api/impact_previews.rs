@@ -13,7 +13,13 @@ use crate::support::{
 };
 
 /// Runs `field(input: $i)` with `input` and `dryRun: dry` as the admin; returns its payload.
-async fn with_input(app: &TestApp, field: &str, input_type: &str, input: &Value, dry: bool) -> Value {
+async fn with_input(
+    app: &TestApp,
+    field: &str,
+    input_type: &str,
+    input: &Value,
+    dry: bool,
+) -> Value {
     let mut input = input.clone();
     input["dryRun"] = json!(dry);
     let query = format!(
@@ -61,7 +67,14 @@ async fn ending_an_account_relationship_by_date_reports_the_partner_losing_its_c
     let setup = partner_link(&app, None).await;
     let input = json!({"id": setup.link, "validTo": day(&app, -1)});
     let (_, real) = assert_exact_impact(&app, &[setup.pat], async |dry| {
-        with_input(&app, "updateAccountRelationship", "UpdateAccountRelationshipInput", &input, dry).await
+        with_input(
+            &app,
+            "updateAccountRelationship",
+            "UpdateAccountRelationshipInput",
+            &input,
+            dry,
+        )
+        .await
     })
     .await;
     assert_eq!(real["accessChanges"][0]["lost"], 2);
@@ -77,7 +90,14 @@ async fn moving_a_team_member_start_into_the_future_reports_the_agent_losing_the
     let input = json!({"id": seat, "validFrom": day(&app, 1)});
     let watched = [Watched::new(&rita.id, "rita.shah", &rita.token)];
     let (_, real) = assert_exact_impact(&app, &watched, async |dry| {
-        with_input(&app, "updateTeamMember", "UpdateTeamMemberInput", &input, dry).await
+        with_input(
+            &app,
+            "updateTeamMember",
+            "UpdateTeamMemberInput",
+            &input,
+            dry,
+        )
+        .await
     })
     .await;
     assert_eq!(real["accessChanges"][0]["lost"], 1);
@@ -96,8 +116,14 @@ async fn ending_a_consumer_relationship_by_date_reports_the_representative_losin
         Watched::new(&bob.id, "bob.dubois", &bob.token),
     ];
     assert_exact_impact(&app, &watched, async |dry| {
-        with_input(&app, "updateConsumerRelationship", "UpdateConsumerRelationshipInput", &input, dry)
-            .await
+        with_input(
+            &app,
+            "updateConsumerRelationship",
+            "UpdateConsumerRelationshipInput",
+            &input,
+            dry,
+        )
+        .await
     })
     .await;
 }
@@ -125,7 +151,14 @@ async fn adding_a_household_member_reports_what_the_member_and_the_head_gain() {
         Watched::new(&newcomer.id, "noe.martin", &newcomer.token),
     ];
     let (_, real) = assert_exact_impact(&app, &watched, async |dry| {
-        with_input(&app, "addHouseholdMember", "AddHouseholdMemberInput", &input, dry).await
+        with_input(
+            &app,
+            "addHouseholdMember",
+            "AddHouseholdMemberInput",
+            &input,
+            dry,
+        )
+        .await
     })
     .await;
     assert_eq!(real["accessChanges"].as_array().unwrap().len(), 2, "{real}");
@@ -201,7 +234,11 @@ async fn deleting_a_consumer_reports_the_access_it_and_its_household_lose() {
         .iter()
         .find(|c| c["subject"] == "ann.martin")
         .expect("the deleted consumer's loss is reported");
-    assert_eq!(gone["principal"], Value::Null, "a deleted consumer resolves to nothing");
+    assert_eq!(
+        gone["principal"],
+        Value::Null,
+        "a deleted consumer resolves to nothing"
+    );
     assert_eq!(gone["lost"], 2, "{real}");
 }
 
@@ -298,8 +335,10 @@ async fn assigning_a_stored_role_reports_what_the_contact_gains() {
     account_case(&app, &acme, "invoice").await;
     account_case(&app, &plant, "forklift").await;
     let cleo = contact(&app, &acme, "Cleo Case", Some("cleo.case")).await;
-    let watched = [Watched::new(&cleo, "cleo.case", &app.token("cleo.case", &[]))
-        .then(&app.token("cleo.case", &[CUSTOMER_CASE_MANAGER]))];
+    let watched = [
+        Watched::new(&cleo, "cleo.case", &app.token("cleo.case", &[]))
+            .then(&app.token("cleo.case", &[CUSTOMER_CASE_MANAGER])),
+    ];
     let input = json!({"principalId": cleo, "role": CUSTOMER_CASE_MANAGER});
     let (_, real) = assert_exact_impact(&app, &watched, async |dry| {
         with_input(&app, "assignRole", "RoleInput", &input, dry).await
@@ -315,8 +354,8 @@ async fn revoking_a_stored_role_reports_what_the_agent_loses() {
     account_case(&app, &acme, "invoice").await;
     let rita = StaffUser::relationship_agent(&app, "Rita Shah", "rita.shah").await;
     team_member(&app, &rita.id, &acme, None).await;
-    let watched = [Watched::new(&rita.id, "rita.shah", &rita.token)
-        .then(&app.token("rita.shah", &[]))];
+    let watched =
+        [Watched::new(&rita.id, "rita.shah", &rita.token).then(&app.token("rita.shah", &[]))];
     let input = json!({"principalId": rita.id, "role": RELATIONSHIP_AGENT});
     assert_exact_impact(&app, &watched, async |dry| {
         with_input(&app, "revokeRole", "RoleInput", &input, dry).await
@@ -330,9 +369,14 @@ async fn deleting_a_responsibility_definition_reports_the_team_losing_its_cases(
     let acme = customer(&app, "Acme Corp").await;
     account_case(&app, &acme, "invoice").await;
     let rita = StaffUser::relationship_agent(&app, "Rita Shah", "rita.shah").await;
-    let duty =
-        define_responsibility(&app, "Care Coordinator", "USER", false, Some(RELATIONSHIP_AGENT))
-            .await;
+    let duty = define_responsibility(
+        &app,
+        "Care Coordinator",
+        "USER",
+        false,
+        Some(RELATIONSHIP_AGENT),
+    )
+    .await;
     team_member(&app, &rita.id, &acme, Some(&duty)).await;
     let watched = [Watched::new(&rita.id, "rita.shah", &rita.token)];
     assert_exact_impact(&app, &watched, async |dry| {
@@ -349,16 +393,28 @@ async fn editing_a_responsibility_definition_reports_exactly_what_the_case_lists
     let acme = customer(&app, "Acme Corp").await;
     account_case(&app, &acme, "invoice").await;
     let rita = StaffUser::relationship_agent(&app, "Rita Shah", "rita.shah").await;
-    let duty =
-        define_responsibility(&app, "Care Coordinator", "USER", false, Some(RELATIONSHIP_AGENT))
-            .await;
+    let duty = define_responsibility(
+        &app,
+        "Care Coordinator",
+        "USER",
+        false,
+        Some(RELATIONSHIP_AGENT),
+    )
+    .await;
     team_member(&app, &rita.id, &acme, Some(&duty)).await;
     let before = crate::support::visible_cases(&app, &rita.token).await;
     let input = json!({"id": duty, "requiredRole": "sn_customerservice_agent"});
     let update = "UpdateResponsibilityDefinitionInput";
     let dry = with_input(&app, "updateResponsibilityDefinition", update, &input, true).await;
     assert_eq!(dry["dryRun"], true);
-    let real = with_input(&app, "updateResponsibilityDefinition", update, &input, false).await;
+    let real = with_input(
+        &app,
+        "updateResponsibilityDefinition",
+        update,
+        &input,
+        false,
+    )
+    .await;
     assert_eq!(dry["accessChanges"], real["accessChanges"]);
     let after = crate::support::visible_cases(&app, &rita.token).await;
     let lost = before.difference(&after).count();
@@ -378,8 +434,14 @@ async fn moving_an_account_under_another_reports_the_new_ancestors_case_manager_
     let plant = customer_under(&app, "Plant", &other).await;
     account_case(&app, &plant, "forklift").await;
     let boss = PortalContact::new(&app, &top, "Tom Top", "tom.top", CUSTOMER_CASE_MANAGER).await;
-    let rival =
-        PortalContact::new(&app, &other, "Olga Other", "olga.other", CUSTOMER_CASE_MANAGER).await;
+    let rival = PortalContact::new(
+        &app,
+        &other,
+        "Olga Other",
+        "olga.other",
+        CUSTOMER_CASE_MANAGER,
+    )
+    .await;
     let watched = [
         Watched::new(&boss.id, "tom.top", &boss.token),
         Watched::new(&rival.id, "olga.other", &rival.token),
@@ -400,7 +462,8 @@ async fn moving_a_contact_to_another_account_reports_what_it_gains_and_loses() {
     account_case(&app, &acme, "invoice").await;
     account_case(&app, &beta, "printer").await;
     account_case(&app, &beta, "laptop").await;
-    let cleo = PortalContact::new(&app, &acme, "Cleo Case", "cleo.case", CUSTOMER_CASE_MANAGER).await;
+    let cleo =
+        PortalContact::new(&app, &acme, "Cleo Case", "cleo.case", CUSTOMER_CASE_MANAGER).await;
     let stay = PortalContact::customer(&app, &acme, "Sam Stay", "sam.stay").await;
     let watched = [
         Watched::new(&cleo.id, "cleo.case", &cleo.token),

@@ -8,6 +8,7 @@ mod account_hierarchy;
 mod account_relationships;
 mod account_visibility;
 mod bearer_tokens;
+mod cascade_reports;
 mod case_access_rules;
 mod case_lifecycle;
 mod consumer_relationships;

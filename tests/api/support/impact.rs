@@ -107,7 +107,11 @@ pub async fn assert_exact_impact(
     let rows = database_rows(app).await;
     let dry = change(true).await;
     assert_eq!(dry["dryRun"], true, "{dry}");
-    assert_eq!(database_rows(app).await, rows, "the dry run wrote something");
+    assert_eq!(
+        database_rows(app).await,
+        rows,
+        "the dry run wrote something"
+    );
     for (w, seen) in watched.iter().zip(&before) {
         assert_eq!(&visible_cases(app, &w.before).await, seen, "{}", w.subject);
     }
