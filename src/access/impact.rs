@@ -362,12 +362,10 @@ pub async fn around_household(
 /// A record whose existence and dates grant access: the stored principals it can grant to.
 pub trait Grants {
     /// The principals whose readable cases this record's change can alter.
-    fn holders<C: ConnectionTrait>(
+    fn holders<C: ConnectionTrait + Sync>(
         &self,
         txn: &C,
-    ) -> impl Future<Output = AccessResult<Vec<Identity>>> + Send
-    where
-        C: Sync;
+    ) -> impl Future<Output = AccessResult<Vec<Identity>>> + Send;
 }
 
 impl Grants for account_relationship::Model {
