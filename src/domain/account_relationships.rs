@@ -22,7 +22,7 @@ use super::{
 };
 use crate::access::{
     self, Permission,
-    impact::{self, AccessChange, Impact},
+    impact::{self, AccessChange, Grants, Impact},
     period::in_force,
     visibility,
 };
@@ -325,12 +325,7 @@ pub async fn delete(
     access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<relationship::Entity>(&txn, id, "account relationship").await?;
-    let impact = Impact::before(
-        &txn,
-        ctx.clock.today(),
-        impact::contacts_of(&txn, &[current.from_id, current.to_id]).await?,
-    )
-    .await?;
+    let impact = cascade::watch(ctx, &txn, current.holders(&txn).await?).await?;
     relationship::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,

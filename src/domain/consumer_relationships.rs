@@ -21,7 +21,7 @@ use super::{
 };
 use crate::access::{
     self, Permission,
-    impact::{AccessChange, Impact},
+    impact::{AccessChange, Grants, Impact},
     period::{self, in_force},
     principal::Identity,
     visibility,
@@ -297,14 +297,7 @@ pub async fn delete(
     access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<link::Entity>(&txn, id, "consumer relationship").await?;
-    let impact = Impact::before(
-        &txn,
-        ctx.clock.today(),
-        vec![Identity::Consumer {
-            id: current.consumer_id,
-        }],
-    )
-    .await?;
+    let impact = cascade::watch(ctx, &txn, current.holders(&txn).await?).await?;
     link::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::access::{
     self, Permission,
-    impact::{self, AccessChange, Impact},
+    impact::{self, AccessChange, Grants, Impact},
     period::in_force,
     visibility,
 };
@@ -342,12 +342,7 @@ pub async fn delete(
     access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<link::Entity>(&txn, id, "contact relationship").await?;
-    let impact = Impact::before(
-        &txn,
-        ctx.clock.today(),
-        impact::contact_identity(&txn, current.contact_id).await?,
-    )
-    .await?;
+    let impact = cascade::watch(ctx, &txn, current.holders(&txn).await?).await?;
     link::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::access::{
     self, Permission,
-    impact::{AccessChange, Impact},
+    impact::{AccessChange, Grants, Impact},
     period::in_force,
     principal::Identity,
     visibility,
@@ -288,14 +288,7 @@ pub async fn delete(
     access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<member::Entity>(&txn, id, "team member").await?;
-    let impact = Impact::before(
-        &txn,
-        ctx.clock.today(),
-        vec![Identity::InternalUser {
-            id: current.user_id,
-        }],
-    )
-    .await?;
+    let impact = cascade::watch(ctx, &txn, current.holders(&txn).await?).await?;
     member::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
