@@ -22,7 +22,7 @@ use super::{
 };
 use crate::access::{
     self, Permission,
-    impact::{self, AccessChange, Impact},
+    impact::{self, AccessChange, Grants, Impact},
     period::in_force,
     visibility,
 };
@@ -293,19 +293,25 @@ pub async fn create(
                "validFrom": model.valid_from, "validTo": model.valid_to}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, changes))
 }
 
-/// Changes the order and validity dates of a relationship (manager or admin).
-pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<relationship::Model> {
+/// Changes the order and validity dates of a relationship (manager or admin), reporting whose
+/// access that changes; a dry run writes nothing.
+pub async fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    validity: Validity,
+    dry_run: bool,
+) -> DomainResult<(relationship::Model, Vec<AccessChange>)> {
     set_validity::<relationship::Entity>(
         ctx,
         id,
         validity,
         "account relationship",
         "account_relationship",
+        dry_run,
     )
     .await
 }
@@ -319,12 +325,7 @@ pub async fn delete(
     access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<relationship::Entity>(&txn, id, "account relationship").await?;
-    let impact = Impact::before(
-        &txn,
-        ctx.clock.today(),
-        impact::contacts_of(&txn, &[current.from_id, current.to_id]).await?,
-    )
-    .await?;
+    let impact = cascade::watch(ctx, &txn, current.holders(&txn).await?).await?;
     relationship::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -335,7 +336,6 @@ pub async fn delete(
         json!({"typeId": current.type_id, "fromId": current.from_id, "toId": current.to_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((current, changes))
 }

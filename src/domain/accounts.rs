@@ -10,8 +10,12 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Ctx, DomainError, DomainResult, audit, hierarchy, input, rows, sequences};
-use crate::access::{self, Permission, visibility};
+use super::{Ctx, DomainError, DomainResult, audit, cascade, hierarchy, input, rows, sequences};
+use crate::access::{
+    self, Permission,
+    impact::{self, AccessChange},
+    visibility,
+};
 use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
 
 impl Pageable for account::Entity {
@@ -228,11 +232,21 @@ pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model
     Ok(model)
 }
 
-/// Changes an account's name, flags or parent (admin or manager).
-pub async fn update(ctx: &Ctx, id: Uuid, patch: AccountPatch) -> DomainResult<account::Model> {
+/// Changes an account's name, flags or parent (admin or manager), reporting whose access that
+/// changes (contacts of the account, of the accounts above it before and after, and of the
+/// accounts related to it); a dry run writes nothing.
+pub async fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    patch: AccountPatch,
+    dry_run: bool,
+) -> DomainResult<(account::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let current = rows::require::<account::Entity>(&txn, id, "account").await?;
+    let new_parent = patch.parent_id.flatten();
+    let affected = impact::around_account(&txn, id, new_parent).await?;
+    let impact = cascade::watch(ctx, &txn, affected).await?;
     let is_customer = patch.is_customer.unwrap_or(current.is_customer);
     let is_partner = patch.is_partner.unwrap_or(current.is_partner);
     check_flags(is_customer, is_partner)?;
@@ -250,14 +264,15 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: AccountPatch) -> DomainResult<ac
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record_and_commit(ctx, txn,
+    audit::record(ctx, &txn,
         "update",
         "account",
         id,
         json!({"name": model.name, "isCustomer": is_customer, "isPartner": is_partner, "parentId": model.parent_id}),
     )
     .await?;
-    Ok(model)
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((model, changes))
 }
 
 /// Deletes an account that has no contacts and no child accounts (admin or manager).

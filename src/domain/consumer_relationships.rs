@@ -21,7 +21,7 @@ use super::{
 };
 use crate::access::{
     self, Permission,
-    impact::{AccessChange, Impact},
+    impact::{AccessChange, Grants, Impact},
     period::{self, in_force},
     principal::Identity,
     visibility,
@@ -265,19 +265,25 @@ pub async fn create(
                "householdId": model.household_id, "responsibilityId": responsibility_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, changes))
 }
 
-/// Sets a consumer relationship's order and validity dates (manager or admin).
-pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<link::Model> {
+/// Sets a consumer relationship's order and validity dates (manager or admin), reporting whose
+/// access that changes; a dry run writes nothing.
+pub async fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    validity: Validity,
+    dry_run: bool,
+) -> DomainResult<(link::Model, Vec<AccessChange>)> {
     set_validity::<link::Entity>(
         ctx,
         id,
         validity,
         "consumer relationship",
         "consumer_relationship",
+        dry_run,
     )
     .await
 }
@@ -291,14 +297,7 @@ pub async fn delete(
     access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<link::Entity>(&txn, id, "consumer relationship").await?;
-    let impact = Impact::before(
-        &txn,
-        ctx.clock.today(),
-        vec![Identity::Consumer {
-            id: current.consumer_id,
-        }],
-    )
-    .await?;
+    let impact = cascade::watch(ctx, &txn, current.holders(&txn).await?).await?;
     link::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -309,8 +308,7 @@ pub async fn delete(
         json!({"consumerId": current.consumer_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((current, changes))
 }
 

@@ -18,7 +18,11 @@ use super::{
     rows,
     validity::Removal,
 };
-use crate::access::{self, Permission, period, visibility};
+use crate::access::{
+    self, Permission,
+    impact::{self, AccessChange},
+    period, visibility,
+};
 use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
 page::pageable!(consumer by name);
@@ -170,12 +174,13 @@ pub async fn set_primary_household(
 }
 
 /// Deletes a consumer with every membership, relationship and team membership it is part of;
-/// households it headed lose their head (admin or manager). A dry run reports and writes nothing.
+/// households it headed lose their head (admin or manager). Every removed and cleared row is
+/// audited and reported with the access change; a dry run reports and writes nothing.
 pub async fn delete(
     ctx: &Ctx,
     id: Uuid,
     dry_run: bool,
-) -> DomainResult<(consumer::Model, Removal)> {
+) -> DomainResult<(consumer::Model, Removal, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let current = rows::require::<consumer::Entity>(&txn, id, "consumer").await?;
@@ -190,6 +195,7 @@ pub async fn delete(
             format!("the consumer still has {cases} case(s)"),
         ));
     }
+    let impact = cascade::watch(ctx, &txn, impact::around_consumer(&txn, id).await?).await?;
     let mut removal = Removal::default();
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
@@ -217,14 +223,16 @@ pub async fn delete(
         &mut removal,
     )
     .await?;
-    household::Entity::update_many()
-        .col_expr(
-            household::Column::HeadId,
-            sea_orm::sea_query::Expr::value(Option::<Uuid>::None),
-        )
-        .filter(household::Column::HeadId.eq(id))
-        .exec(&txn)
-        .await?;
+    cascade::clear::<household::Entity>(
+        ctx,
+        &txn,
+        household::Column::HeadId,
+        "head",
+        Condition::all().add(household::Column::HeadId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
     consumer::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -235,6 +243,6 @@ pub async fn delete(
         json!({"name": current.name}),
     )
     .await?;
-    cascade::finish(txn, dry_run).await?;
-    Ok((current, removal))
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((current, removal, changes))
 }

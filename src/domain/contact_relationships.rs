@@ -19,7 +19,7 @@ use super::{
 };
 use crate::access::{
     self, Permission,
-    impact::{self, AccessChange, Impact},
+    impact::{self, AccessChange, Grants, Impact},
     period::in_force,
     visibility,
 };
@@ -329,8 +329,7 @@ pub async fn create(
         json!({"accountId": model.account_id, "contactId": model.contact_id, "responsibilityId": model.responsibility_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, changes))
 }
 
@@ -343,12 +342,7 @@ pub async fn delete(
     access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<link::Entity>(&txn, id, "contact relationship").await?;
-    let impact = Impact::before(
-        &txn,
-        ctx.clock.today(),
-        impact::contact_identity(&txn, current.contact_id).await?,
-    )
-    .await?;
+    let impact = cascade::watch(ctx, &txn, current.holders(&txn).await?).await?;
     link::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -359,7 +353,6 @@ pub async fn delete(
         json!({"accountId": current.account_id, "contactId": current.contact_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((current, changes))
 }

@@ -10,11 +10,15 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Ctx, DomainResult, audit,
+    Ctx, DomainResult, audit, cascade,
     input::{self, optional_text, required_name},
     rows,
 };
-use crate::access::{self, Permission, visibility};
+use crate::access::{
+    self, Permission,
+    impact::{self, AccessChange},
+    visibility,
+};
 use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
 page::pageable!(contact by name);
@@ -152,13 +156,20 @@ pub async fn create(ctx: &Ctx, input: NewContact) -> DomainResult<contact::Model
     Ok(model)
 }
 
-/// Changes a contact (admin or manager).
-pub async fn update(ctx: &Ctx, id: Uuid, patch: ContactPatch) -> DomainResult<contact::Model> {
+/// Changes a contact (admin or manager); moving it to another account changes its own access,
+/// which is reported. A dry run writes nothing.
+pub async fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    patch: ContactPatch,
+    dry_run: bool,
+) -> DomainResult<(contact::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let mut model = rows::require::<contact::Entity>(&txn, id, "contact")
         .await?
         .into_active_model();
+    let impact = cascade::watch(ctx, &txn, impact::contact_identity(&txn, id).await?).await?;
     if let Some(account_id) = patch.account_id {
         check_account(&txn, account_id).await?;
         model.account_id = Set(account_id);
@@ -181,16 +192,17 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: ContactPatch) -> DomainResult<co
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record_and_commit(
+    audit::record(
         ctx,
-        txn,
+        &txn,
         "update",
         "contact",
         id,
         json!({"name": model.name, "accountId": model.account_id}),
     )
     .await?;
-    Ok(model)
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((model, changes))
 }
 
 /// Deletes a contact and its stored roles (admin or manager).

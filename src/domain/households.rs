@@ -8,7 +8,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    IntoActiveModel, QueryFilter, sea_query::Expr,
+    IntoActiveModel, QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -20,6 +20,7 @@ use crate::access::{
     self, Permission,
     impact::{self, AccessChange, Impact},
     period::{self, Period},
+    principal::Identity,
     visibility,
 };
 use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
@@ -256,18 +257,27 @@ pub async fn create(
     Ok(model)
 }
 
-/// Renames a household or changes (or clears) its head (admin or manager).
+/// Renames a household or changes (or clears) its head (admin or manager), reporting whose
+/// access that changes (the old and new head, and the members); a dry run writes nothing.
 pub async fn update(
     ctx: &Ctx,
     id: Uuid,
     name: Option<&str>,
     head_id: Option<Option<Uuid>>,
-) -> DomainResult<household::Model> {
+    dry_run: bool,
+) -> DomainResult<(household::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
-    let mut model = rows::require::<household::Entity>(&txn, id, "household")
-        .await?
-        .into_active_model();
+    let current = rows::require::<household::Entity>(&txn, id, "household").await?;
+    let mut affected = impact::members_of(&txn, id).await?;
+    affected.extend(
+        [current.head_id, head_id.flatten()]
+            .into_iter()
+            .flatten()
+            .map(|id| Identity::Consumer { id }),
+    );
+    let impact = cascade::watch(ctx, &txn, affected).await?;
+    let mut model = current.into_active_model();
     if let Some(name) = name {
         model.name = Set(required_name(name)?);
     }
@@ -282,29 +292,32 @@ pub async fn update(
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record_and_commit(
+    audit::record(
         ctx,
-        txn,
+        &txn,
         "update",
         "household",
         id,
         json!({"name": model.name, "headId": model.head_id}),
     )
     .await?;
-    Ok(model)
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((model, changes))
 }
 
 /// Deletes a household with its memberships, member relationships and team members; members
 /// naming it primary lose that; cases keep everything but the household (admin or manager).
-/// A dry run reports and writes nothing.
+/// Every removed and cleared row is audited and reported with the access change; a dry run
+/// reports and writes nothing.
 pub async fn delete(
     ctx: &Ctx,
     id: Uuid,
     dry_run: bool,
-) -> DomainResult<(household::Model, Removal)> {
+) -> DomainResult<(household::Model, Removal, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let current = rows::require::<household::Entity>(&txn, id, "household").await?;
+    let impact = cascade::watch(ctx, &txn, impact::around_household(&txn, id).await?).await?;
     let mut removal = Removal::default();
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
@@ -330,22 +343,26 @@ pub async fn delete(
         &mut removal,
     )
     .await?;
-    consumer::Entity::update_many()
-        .col_expr(
-            consumer::Column::PrimaryHouseholdId,
-            Expr::value(Option::<Uuid>::None),
-        )
-        .filter(consumer::Column::PrimaryHouseholdId.eq(id))
-        .exec(&txn)
-        .await?;
-    entity::case::Entity::update_many()
-        .col_expr(
-            entity::case::Column::HouseholdId,
-            Expr::value(Option::<Uuid>::None),
-        )
-        .filter(entity::case::Column::HouseholdId.eq(id))
-        .exec(&txn)
-        .await?;
+    cascade::clear::<consumer::Entity>(
+        ctx,
+        &txn,
+        consumer::Column::PrimaryHouseholdId,
+        "primaryHousehold",
+        Condition::all().add(consumer::Column::PrimaryHouseholdId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
+    cascade::clear::<entity::case::Entity>(
+        ctx,
+        &txn,
+        entity::case::Column::HouseholdId,
+        "household",
+        Condition::all().add(entity::case::Column::HouseholdId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
     household::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -356,26 +373,31 @@ pub async fn delete(
         json!({"name": current.name}),
     )
     .await?;
-    cascade::finish(txn, dry_run).await?;
-    Ok((current, removal))
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((current, removal, changes))
 }
 
-/// Adds a consumer to a household for a period (admin or manager).
+/// Adds a consumer to a household for a period (admin or manager), reporting whose access that
+/// changes (the consumer and the household's members); a dry run writes nothing.
 pub async fn add_member(
     ctx: &Ctx,
     household_id: Uuid,
     consumer_id: Uuid,
     start: Option<NaiveDate>,
     end: Option<NaiveDate>,
-) -> DomainResult<membership::Model> {
+    dry_run: bool,
+) -> DomainResult<(membership::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     rows::require::<household::Entity>(&txn, household_id, "household")
         .await
         .map_err(|_| DomainError::invalid("householdId", "the household does not exist"))?;
+    let mut affected = impact::members_of(&txn, household_id).await?;
+    affected.push(Identity::Consumer { id: consumer_id });
+    let impact = cascade::watch(ctx, &txn, affected).await?;
     let model = insert_membership(ctx, &txn, household_id, consumer_id, start, end).await?;
-    txn.commit().await?;
-    Ok(model)
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((model, changes))
 }
 
 /// Once a consumer is no longer a current member of a household, clears the head and primary
@@ -399,21 +421,30 @@ async fn release_membership(
         return Ok(());
     }
     let cause = ended.id;
-    household::Entity::update_many()
-        .col_expr(household::Column::HeadId, Expr::value(Option::<Uuid>::None))
-        .filter(household::Column::Id.eq(household_id))
-        .filter(household::Column::HeadId.eq(consumer_id))
-        .exec(txn)
-        .await?;
-    consumer::Entity::update_many()
-        .col_expr(
-            consumer::Column::PrimaryHouseholdId,
-            Expr::value(Option::<Uuid>::None),
-        )
-        .filter(consumer::Column::Id.eq(consumer_id))
-        .filter(consumer::Column::PrimaryHouseholdId.eq(household_id))
-        .exec(txn)
-        .await?;
+    cascade::clear::<household::Entity>(
+        ctx,
+        txn,
+        household::Column::HeadId,
+        "head",
+        Condition::all()
+            .add(household::Column::Id.eq(household_id))
+            .add(household::Column::HeadId.eq(consumer_id)),
+        cause,
+        removal,
+    )
+    .await?;
+    cascade::clear::<consumer::Entity>(
+        ctx,
+        txn,
+        consumer::Column::PrimaryHouseholdId,
+        "primaryHousehold",
+        Condition::all()
+            .add(consumer::Column::Id.eq(consumer_id))
+            .add(consumer::Column::PrimaryHouseholdId.eq(household_id)),
+        cause,
+        removal,
+    )
+    .await?;
     cascade::remove::<consumer_relationship::Entity>(
         ctx,
         txn,
@@ -469,8 +500,7 @@ pub async fn end_membership(
     if end <= ctx.clock.today() {
         release_membership(ctx, &txn, &model, &mut removal).await?;
     }
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, removal, changes))
 }
 
@@ -501,7 +531,6 @@ pub async fn remove_membership(
     .await?;
     let mut removal = Removal::default();
     release_membership(ctx, &txn, &current, &mut removal).await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((current, removal, changes))
 }

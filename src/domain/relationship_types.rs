@@ -5,13 +5,18 @@ use std::collections::HashMap;
 use entity::{account_relationship as relationship, account_relationship_type as rel_type};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Ctx, DomainError, DomainResult, audit, input::required_name, rows, validity::Removal};
-use crate::access::{self, Permission, visibility};
+use super::{
+    Ctx, DomainError, DomainResult, audit, cascade, input::required_name, rows, validity::Removal,
+};
+use crate::access::{
+    self, Permission,
+    impact::{self, AccessChange},
+    visibility,
+};
 use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
 /// Which account flag a side of a relationship requires.
@@ -199,13 +204,20 @@ pub async fn create(ctx: &Ctx, input: NewType) -> DomainResult<rel_type::Model> 
     Ok(model)
 }
 
-/// Renames, relabels, (de)activates or changes the partner access of a type (admin).
-pub async fn update(ctx: &Ctx, id: Uuid, patch: TypePatch) -> DomainResult<rel_type::Model> {
+/// Renames, relabels, (de)activates or changes the partner access of a type (admin). Reports the
+/// access change of the contacts its records join; a dry run writes nothing.
+pub async fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    patch: TypePatch,
+    dry_run: bool,
+) -> DomainResult<(rel_type::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     let mut model = rows::require::<rel_type::Entity>(&txn, id, "account relationship type")
         .await?
         .into_active_model();
+    let impact = cascade::watch(ctx, &txn, impact::of_relationship_type(&txn, id).await?).await?;
     if let Some(name) = &patch.name {
         let name = required_name(name)?;
         ensure_name_free(&txn, &name, Some(id)).await?;
@@ -228,61 +240,54 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: TypePatch) -> DomainResult<rel_t
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record_and_commit(ctx, txn,
+    audit::record(ctx, &txn,
         "update",
         "account_relationship_type",
         id,
-        json!({"name": model.name, "forwardLabel": model.forward_label, "reverseLabel": model.reverse_label, "active": model.active}),
+        json!({"name": model.name, "forwardLabel": model.forward_label, "reverseLabel": model.reverse_label,
+               "active": model.active, "grantsPartnerAccess": model.grants_partner_access,
+               "partnerAccessPolicy": model.partner_access_policy}),
     )
     .await?;
-    Ok(model)
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((model, changes))
 }
 
-/// Deletes a type and every record using it in one transaction (admin); a dry run only reports.
+/// Deletes a type and every record using it in one transaction (admin), auditing and reporting
+/// each record and the access change of the contacts they joined; a dry run writes nothing.
 pub async fn delete(
     ctx: &Ctx,
     id: Uuid,
     dry_run: bool,
-) -> DomainResult<(rel_type::Model, Removal)> {
+) -> DomainResult<(rel_type::Model, Removal, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     let current = rows::require::<rel_type::Entity>(&txn, id, "account relationship type").await?;
-    let records: Vec<Uuid> = relationship::Entity::find()
-        .select_only()
-        .column(relationship::Column::Id)
-        .filter(relationship::Column::TypeId.eq(id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    let impact = cascade::watch(ctx, &txn, impact::of_relationship_type(&txn, id).await?).await?;
     let mut removal = Removal::default();
-    removal.add("AccountRelationship", records.clone());
-    if dry_run {
-        return Ok((current, removal));
-    }
-    for record in &records {
-        audit::record(
-            ctx,
-            &txn,
-            "delete",
-            "account_relationship",
-            *record,
-            json!({"cascadeFrom": id}),
-        )
-        .await?;
-    }
-    relationship::Entity::delete_many()
-        .filter(relationship::Column::TypeId.eq(id))
-        .exec(&txn)
-        .await?;
-    rel_type::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record_and_commit(
+    cascade::remove::<relationship::Entity>(
         ctx,
-        txn,
+        &txn,
+        sea_orm::Condition::all().add(relationship::Column::TypeId.eq(id)),
+        id,
+        &mut removal,
+    )
+    .await?;
+    rel_type::Entity::delete_by_id(id).exec(&txn).await?;
+    let records = removal
+        .kinds
+        .iter()
+        .map(|(_, ids)| ids.len())
+        .sum::<usize>();
+    audit::record(
+        ctx,
+        &txn,
         "delete",
         "account_relationship_type",
         id,
-        json!({"name": current.name, "records": records.len()}),
+        json!({"name": current.name, "records": records}),
     )
     .await?;
-    Ok((current, removal))
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((current, removal, changes))
 }

@@ -19,7 +19,12 @@ use super::{
     rows,
     validity::Removal,
 };
-use crate::access::{self, Permission, principal::Role, visibility};
+use crate::access::{
+    self, Permission,
+    impact::{self, AccessChange},
+    principal::Role,
+    visibility,
+};
 use crate::pagination::{self as page, Page, PageArgs, Sort, Wants};
 
 /// Who can carry a responsibility.
@@ -161,16 +166,20 @@ pub async fn create(ctx: &Ctx, input: DefinitionInput) -> DomainResult<definitio
     Ok(model)
 }
 
-/// Changes a definition (admin); its kind is fixed once relationships use it.
+/// Changes a definition (admin); its kind is fixed once relationships use it. Reports the access
+/// change of everyone holding a relationship with it (its required role is a precondition); a dry
+/// run writes nothing.
 pub async fn update(
     ctx: &Ctx,
     id: Uuid,
     input: DefinitionInput,
-) -> DomainResult<definition::Model> {
+    dry_run: bool,
+) -> DomainResult<(definition::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     let current =
         rows::require::<definition::Entity>(&txn, id, "responsibility definition").await?;
+    let impact = cascade::watch(ctx, &txn, impact::of_responsibility(&txn, id).await?).await?;
     let used = in_use(&txn, id).await?;
     let mut model = current.clone().into_active_model();
     if let Some(name) = &input.name {
@@ -198,16 +207,17 @@ pub async fn update(
     }
     model.updated_at = Set(ctx.clock.now());
     let model = model.update(&txn).await?;
-    audit::record_and_commit(
+    audit::record(
         ctx,
-        txn,
+        &txn,
         "update",
         "responsibility_definition",
         id,
-        json!({"name": model.name, "kind": model.kind}),
+        json!({"name": model.name, "kind": model.kind, "requiredRole": model.required_role}),
     )
     .await?;
-    Ok(model)
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((model, changes))
 }
 
 /// Whether any relationship uses the definition.
@@ -228,16 +238,18 @@ async fn in_use(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> DomainResult<b
         > 0)
 }
 
-/// Deletes a definition and every relationship using it in one transaction (admin); a dry run only reports.
+/// Deletes a definition and every relationship using it in one transaction (admin), reporting
+/// the removed records and whose access that changes; a dry run only reports.
 pub async fn delete(
     ctx: &Ctx,
     id: Uuid,
     dry_run: bool,
-) -> DomainResult<(definition::Model, Removal)> {
+) -> DomainResult<(definition::Model, Removal, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     let current =
         rows::require::<definition::Entity>(&txn, id, "responsibility definition").await?;
+    let impact = cascade::watch(ctx, &txn, impact::of_responsibility(&txn, id).await?).await?;
     let mut removal = Removal::default();
     cascade::remove::<contact_relationship::Entity>(
         ctx,
@@ -273,6 +285,6 @@ pub async fn delete(
         json!({"name": current.name}),
     )
     .await?;
-    cascade::finish(txn, dry_run).await?;
-    Ok((current, removal))
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((current, removal, changes))
 }

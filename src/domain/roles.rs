@@ -9,8 +9,13 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Ctx, DomainError, DomainResult, audit, rows};
-use crate::access::{self, Permission, principal::Role, visibility};
+use super::{Ctx, DomainError, DomainResult, audit, cascade, rows};
+use crate::access::{
+    self, Permission,
+    impact::AccessChange,
+    principal::{Identity, Role},
+    visibility,
+};
 
 /// Whose roles: a contact's or an internal user's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -20,6 +25,14 @@ pub enum Holder {
 }
 
 impl Holder {
+    /// The stored principal whose access its roles decide.
+    async fn identity(self, txn: &impl sea_orm::ConnectionTrait) -> DomainResult<Vec<Identity>> {
+        Ok(match self {
+            Holder::Contact(id) => access::impact::contact_identity(txn, id).await?,
+            Holder::InternalUser(id) => vec![Identity::InternalUser { id }],
+        })
+    }
+
     fn column(self) -> (role_assignment::Column, Uuid) {
         match self {
             Holder::Contact(id) => (role_assignment::Column::ContactId, id),
@@ -105,10 +118,17 @@ async fn check_holder(
 }
 
 /// Gives a stored role to a contact or internal user (admin); assigning a held role is refused.
-pub async fn assign(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_assignment::Model> {
+/// Reports the holder's access change; a dry run writes nothing.
+pub async fn assign(
+    ctx: &Ctx,
+    holder: Holder,
+    role: Role,
+    dry_run: bool,
+) -> DomainResult<(role_assignment::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
     check_holder(&txn, holder, role).await?;
+    let impact = cascade::watch(ctx, &txn, holder.identity(&txn).await?).await?;
     let (column, id) = holder.column();
     let held = role_assignment::Entity::find()
         .filter(column.eq(id))
@@ -134,22 +154,30 @@ pub async fn assign(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_
     }
     .insert(&txn)
     .await?;
-    audit::record_and_commit(
+    audit::record(
         ctx,
-        txn,
+        &txn,
         "assign_role",
         "role_assignment",
         model.id,
         json!({"holder": id, "role": role.as_str()}),
     )
     .await?;
-    Ok(model)
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((model, changes))
 }
 
-/// Takes a stored role away (admin); revoking a role not held is refused.
-pub async fn revoke(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_assignment::Model> {
+/// Takes a stored role away (admin); revoking a role not held is refused. Reports the holder's
+/// access change; a dry run writes nothing.
+pub async fn revoke(
+    ctx: &Ctx,
+    holder: Holder,
+    role: Role,
+    dry_run: bool,
+) -> DomainResult<(role_assignment::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
+    let impact = cascade::watch(ctx, &txn, holder.identity(&txn).await?).await?;
     let (column, id) = holder.column();
     let held = role_assignment::Entity::find()
         .filter(column.eq(id))
@@ -162,14 +190,15 @@ pub async fn revoke(ctx: &Ctx, holder: Holder, role: Role) -> DomainResult<role_
     role_assignment::Entity::delete_by_id(held.id)
         .exec(&txn)
         .await?;
-    audit::record_and_commit(
+    audit::record(
         ctx,
-        txn,
+        &txn,
         "revoke_role",
         "role_assignment",
         held.id,
         json!({"holder": id, "role": role.as_str()}),
     )
     .await?;
-    Ok(held)
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
+    Ok((held, changes))
 }

@@ -2,7 +2,7 @@
 //! membership has run out, heads and primary households no longer backed by a current membership).
 
 use entity::{consumer, consumer_relationship, household};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
 use super::{
@@ -25,29 +25,38 @@ pub async fn run(ctx: &Ctx) -> DomainResult<Removal> {
         &mut removal,
     )
     .await?;
-    household::Entity::update_many()
-        .col_expr(household::Column::HeadId, Expr::value(Option::<Uuid>::None))
-        .filter(household::Column::HeadId.is_not_null())
-        .filter(period::not_current_member(
-            (household::Entity, household::Column::Id),
-            (household::Entity, household::Column::HeadId),
-            today,
-        ))
-        .exec(&txn)
-        .await?;
-    consumer::Entity::update_many()
-        .col_expr(
-            consumer::Column::PrimaryHouseholdId,
-            Expr::value(Option::<Uuid>::None),
-        )
-        .filter(consumer::Column::PrimaryHouseholdId.is_not_null())
-        .filter(period::not_current_member(
-            (consumer::Entity, consumer::Column::PrimaryHouseholdId),
-            (consumer::Entity, consumer::Column::Id),
-            today,
-        ))
-        .exec(&txn)
-        .await?;
+    cascade::clear::<household::Entity>(
+        ctx,
+        &txn,
+        household::Column::HeadId,
+        "head",
+        Condition::all()
+            .add(household::Column::HeadId.is_not_null())
+            .add(period::not_current_member(
+                (household::Entity, household::Column::Id),
+                (household::Entity, household::Column::HeadId),
+                today,
+            )),
+        Uuid::nil(),
+        &mut removal,
+    )
+    .await?;
+    cascade::clear::<consumer::Entity>(
+        ctx,
+        &txn,
+        consumer::Column::PrimaryHouseholdId,
+        "primaryHousehold",
+        Condition::all()
+            .add(consumer::Column::PrimaryHouseholdId.is_not_null())
+            .add(period::not_current_member(
+                (consumer::Entity, consumer::Column::PrimaryHouseholdId),
+                (consumer::Entity, consumer::Column::Id),
+                today,
+            )),
+        Uuid::nil(),
+        &mut removal,
+    )
+    .await?;
     cascade::finish(txn, false).await?;
     Ok(removal)
 }

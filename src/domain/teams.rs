@@ -16,7 +16,7 @@ use super::{
 };
 use crate::access::{
     self, Permission,
-    impact::{AccessChange, Impact},
+    impact::{AccessChange, Grants, Impact},
     period::in_force,
     principal::Identity,
     visibility,
@@ -264,14 +264,19 @@ pub async fn create(
                "responsibilityId": responsibility_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, changes))
 }
 
-/// Sets a team member's order and validity dates (manager or admin).
-pub async fn update(ctx: &Ctx, id: Uuid, validity: Validity) -> DomainResult<member::Model> {
-    set_validity::<member::Entity>(ctx, id, validity, "team member", "team_member").await
+/// Sets a team member's order and validity dates (manager or admin), reporting whose access that
+/// changes; a dry run writes nothing.
+pub async fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    validity: Validity,
+    dry_run: bool,
+) -> DomainResult<(member::Model, Vec<AccessChange>)> {
+    set_validity::<member::Entity>(ctx, id, validity, "team member", "team_member", dry_run).await
 }
 
 /// Takes an internal user off a team (manager or admin).
@@ -283,14 +288,7 @@ pub async fn delete(
     access::require(&ctx.principal, Permission::ManageRelationships)?;
     let txn = ctx.write().await?;
     let current = rows::require::<member::Entity>(&txn, id, "team member").await?;
-    let impact = Impact::before(
-        &txn,
-        ctx.clock.today(),
-        vec![Identity::InternalUser {
-            id: current.user_id,
-        }],
-    )
-    .await?;
+    let impact = cascade::watch(ctx, &txn, current.holders(&txn).await?).await?;
     member::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         ctx,
@@ -301,7 +299,6 @@ pub async fn delete(
         json!({"userId": current.user_id}),
     )
     .await?;
-    let changes = impact.after(&txn, ctx.clock.today()).await?;
-    cascade::finish(txn, dry_run).await?;
+    let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((current, changes))
 }

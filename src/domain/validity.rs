@@ -33,10 +33,20 @@ impl Validity {
     }
 }
 
-/// What a cascade removed (or, on a dry run, would remove): row ids by kind.
+/// What a cascade removed (or, on a dry run, would remove): row ids by kind, and the rows it
+/// kept but whose reference it cleared.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Removal {
     pub kinds: Vec<(&'static str, Vec<uuid::Uuid>)>,
+    pub cleared: Vec<Cleared>,
+}
+
+/// One row a cascade kept but changed: the reference `field` of the `kind` row `id` is now empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cleared {
+    pub kind: &'static str,
+    pub id: uuid::Uuid,
+    pub field: &'static str,
 }
 
 impl Removal {

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::account;
 
 use super::{
+    access_changes::{AccessChange, access_changes},
     accounts::Organization,
     deletions::DeletePayload,
     domain,
@@ -31,6 +32,9 @@ pub struct CreateAccountInput {
 /// Input of `updateAccount`; absent fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateAccountInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     /// The account to change.
     pub id: ID,
     pub name: Option<String>,
@@ -46,13 +50,23 @@ pub struct UpdateAccountInput {
 /// Result of a mutation that returns an organisation.
 pub struct AccountPayload {
     model: account::Model,
+    dry_run: bool,
+    changes: Vec<crate::access::impact::AccessChange>,
 }
 
 #[Object]
 impl AccountPayload {
-    /// The organisation after the change.
+    /// The organisation after the change (as it would be, on a dry run).
     async fn account(&self) -> Organization {
         Organization::from_model(self.model.clone())
+    }
+    /// Whether this was only a preview.
+    async fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+    /// Principals whose readable cases change, with how many they gain or lose.
+    async fn access_changes(&self) -> Vec<AccessChange> {
+        access_changes(self.changes.clone())
     }
 }
 
@@ -84,7 +98,11 @@ impl AccountsMutation {
             },
         )
         .await?;
-        Ok(AccountPayload { model })
+        Ok(AccountPayload {
+            model,
+            dry_run: false,
+            changes: Vec::new(),
+        })
     }
 
     /// Changes an account's name, flags or place in the hierarchy (cycles are refused).
@@ -117,8 +135,11 @@ impl AccountsMutation {
             is_partner: input.is_partner,
             parent_id,
         };
+        let (model, changes) = service::update(domain(ctx), id, patch, input.dry_run).await?;
         Ok(AccountPayload {
-            model: service::update(domain(ctx), id, patch).await?,
+            model,
+            dry_run: input.dry_run,
+            changes,
         })
     }
 

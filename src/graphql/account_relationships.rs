@@ -250,6 +250,9 @@ pub struct CreateAccountRelationshipInput {
 /// Input of `updateAccountRelationship`: the new order and validity (absent clears).
 #[derive(InputObject)]
 pub struct UpdateAccountRelationshipInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     pub id: ID,
     pub order: Option<i32>,
     pub valid_from: Option<Date>,
@@ -263,7 +266,7 @@ pub struct AccountRelationshipPayload {
     pub account_relationship: AccountRelationship,
     /// Whether this was only a preview.
     pub dry_run: bool,
-    /// Principals whose readable cases change (reported on create), with how many they gain or lose.
+    /// Principals whose readable cases change with how many they gain or lose.
     pub access_changes: Vec<AccessChange>,
 }
 
@@ -310,12 +313,11 @@ impl AccountRelationshipsMutation {
             valid_from: input.valid_from.map(Into::into),
             valid_to: input.valid_to.map(Into::into),
         };
+        let (model, changes) = records::update(domain(ctx), id, validity, input.dry_run).await?;
         Ok(AccountRelationshipPayload {
-            account_relationship: AccountRelationship(
-                records::update(domain(ctx), id, validity).await?,
-            ),
-            dry_run: false,
-            access_changes: Vec::new(),
+            account_relationship: AccountRelationship(model),
+            dry_run: input.dry_run,
+            access_changes: access_changes(changes),
         })
     }
 

@@ -201,6 +201,9 @@ pub struct CreateConsumerRelationshipInput {
 /// Input of `updateConsumerRelationship`: the new order and validity (absent clears).
 #[derive(InputObject)]
 pub struct UpdateConsumerRelationshipInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     pub id: ID,
     pub order: Option<i32>,
     pub valid_from: Option<Date>,
@@ -214,7 +217,7 @@ pub struct ConsumerRelationshipPayload {
     pub consumer_relationship: ConsumerRelationship,
     /// Whether this was only a preview.
     pub dry_run: bool,
-    /// Principals whose readable cases change (reported on create), with how many they gain or lose.
+    /// Principals whose readable cases change with how many they gain or lose.
     pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
@@ -274,12 +277,11 @@ impl ConsumerRelationshipsMutation {
             valid_from: input.valid_from.map(Into::into),
             valid_to: input.valid_to.map(Into::into),
         };
+        let (model, changes) = service::update(domain(ctx), id, validity, input.dry_run).await?;
         Ok(ConsumerRelationshipPayload {
-            consumer_relationship: ConsumerRelationship(
-                service::update(domain(ctx), id, validity).await?,
-            ),
-            dry_run: false,
-            access_changes: Vec::new(),
+            consumer_relationship: ConsumerRelationship(model),
+            dry_run: input.dry_run,
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 

@@ -323,12 +323,13 @@ impl ConsumersMutation {
         #[graphql(default)] dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::Consumer], "id")?;
-        let (_, removal) = service::delete(domain(ctx), uuid, dry_run).await?;
+        let (_, removal, changes) = service::delete(domain(ctx), uuid, dry_run).await?;
         Ok(CascadeDeletePayload::new(
             Kind::Consumer,
             uuid,
             dry_run,
             removal,
+            changes,
         ))
     }
 }

@@ -152,6 +152,9 @@ pub struct CreateContactInput {
 /// Input of `updateContact`; absent fields stay, empty text clears.
 #[derive(InputObject)]
 pub struct UpdateContactInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     pub id: ID,
     /// Move the contact to another account.
     pub account_id: Option<ID>,
@@ -164,8 +167,12 @@ pub struct UpdateContactInput {
 /// Result of a contact mutation.
 #[derive(SimpleObject)]
 pub struct ContactPayload {
-    /// The contact after the change.
+    /// The contact after the change (as it would be, on a dry run).
     pub contact: Contact,
+    /// Whether this was only a preview.
+    pub dry_run: bool,
+    /// Principals whose readable cases change, with how many they gain or lose.
+    pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
 /// Contact mutations (admin or manager).
@@ -190,6 +197,8 @@ impl ContactsMutation {
         };
         Ok(ContactPayload {
             contact: Contact(service::create(domain(ctx), new).await?),
+            dry_run: false,
+            access_changes: Vec::new(),
         })
     }
 
@@ -212,8 +221,11 @@ impl ContactsMutation {
             phone: input.phone,
             subject: input.subject,
         };
+        let (model, changes) = service::update(domain(ctx), id, patch, input.dry_run).await?;
         Ok(ContactPayload {
-            contact: Contact(service::update(domain(ctx), id, patch).await?),
+            contact: Contact(model),
+            dry_run: input.dry_run,
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 

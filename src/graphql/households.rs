@@ -6,9 +6,12 @@ use entity::{household, household_membership};
 
 use super::{
     NameOrder,
+    access_changes::{AccessChange, access_changes},
     connection::{Connection, RelayArgs, cost, wants},
     consumers::{Consumer, NameFilter, filter_visible},
-    deletions::{CascadeDeletePayload, RemovedRecords, removed_records},
+    deletions::{
+        CascadeDeletePayload, ClearedField, RemovedRecords, cleared_fields, removed_records,
+    },
     domain,
     ids::{self, Kind},
     loaders::{ConsumerId, HouseholdId, MembershipParams, edge_page},
@@ -246,6 +249,9 @@ pub struct CreateHouseholdInput {
 /// Input of `updateHousehold`; absent fields stay.
 #[derive(InputObject)]
 pub struct UpdateHouseholdInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     pub id: ID,
     pub name: Option<String>,
     /// New head of household; added as a current member if not one already.
@@ -258,6 +264,9 @@ pub struct UpdateHouseholdInput {
 /// Input of `addHouseholdMember`.
 #[derive(InputObject)]
 pub struct AddHouseholdMemberInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     pub household_id: ID,
     pub consumer_id: ID,
     /// First day of membership; absent means "since always".
@@ -280,15 +289,23 @@ pub struct EndHouseholdMembershipInput {
 /// Result of a household mutation.
 #[derive(SimpleObject)]
 pub struct HouseholdPayload {
-    /// The household after the change.
+    /// The household after the change (as it would be, on a dry run).
     pub household: Household,
+    /// Whether this was only a preview.
+    pub dry_run: bool,
+    /// Principals whose readable cases change, with how many they gain or lose.
+    pub access_changes: Vec<AccessChange>,
 }
 
 /// Result of a membership mutation.
 #[derive(SimpleObject)]
 pub struct MembershipPayload {
-    /// The membership after the change.
+    /// The membership after the change (as it would be, on a dry run).
     pub membership: HouseholdMembership,
+    /// Whether this was only a preview.
+    pub dry_run: bool,
+    /// Principals whose readable cases change, with how many they gain or lose.
+    pub access_changes: Vec<AccessChange>,
 }
 
 /// Result of ending a membership: the membership and the member relationships that went with it.
@@ -300,8 +317,10 @@ pub struct EndMembershipPayload {
     pub dry_run: bool,
     /// Member relationships removed because the consumer is no longer a current member.
     pub removed: Vec<RemovedRecords>,
+    /// Heads and primary households cleared because the consumer is no longer a current member.
+    pub cleared: Vec<ClearedField>,
     /// Principals whose readable cases change, with how many they gain or lose.
-    pub access_changes: Vec<super::access_changes::AccessChange>,
+    pub access_changes: Vec<AccessChange>,
 }
 
 /// Result of a sweep.
@@ -309,6 +328,8 @@ pub struct EndMembershipPayload {
 pub struct SweepPayload {
     /// What the sweep removed, by kind.
     pub removed: Vec<RemovedRecords>,
+    /// Heads and primary households it cleared.
+    pub cleared: Vec<ClearedField>,
 }
 
 /// Household mutations (admin or manager).
@@ -330,6 +351,8 @@ impl HouseholdsMutation {
             .transpose()?;
         Ok(HouseholdPayload {
             household: Household(service::create(domain(ctx), &input.name, head).await?),
+            dry_run: false,
+            access_changes: Vec::new(),
         })
     }
 
@@ -357,9 +380,12 @@ impl HouseholdsMutation {
             (None, true) => Some(None),
             (None, false) => None,
         };
-        let model = service::update(domain(ctx), id, input.name.as_deref(), head).await?;
+        let (model, changes) =
+            service::update(domain(ctx), id, input.name.as_deref(), head, input.dry_run).await?;
         Ok(HouseholdPayload {
             household: Household(model),
+            dry_run: input.dry_run,
+            access_changes: access_changes(changes),
         })
     }
 
@@ -371,12 +397,13 @@ impl HouseholdsMutation {
         #[graphql(default)] dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::Household], "id")?;
-        let (_, removal) = service::delete(domain(ctx), uuid, dry_run).await?;
+        let (_, removal, changes) = service::delete(domain(ctx), uuid, dry_run).await?;
         Ok(CascadeDeletePayload::new(
             Kind::Household,
             uuid,
             dry_run,
             removal,
+            changes,
         ))
     }
 
@@ -385,6 +412,7 @@ impl HouseholdsMutation {
     async fn sweep(&self, ctx: &Context<'_>) -> Result<SweepPayload> {
         let removal = crate::domain::sweep::run(domain(ctx)).await?;
         Ok(SweepPayload {
+            cleared: cleared_fields(&removal.cleared),
             removed: removed_records(removal),
         })
     }
@@ -397,16 +425,19 @@ impl HouseholdsMutation {
     ) -> Result<MembershipPayload> {
         let household = ids::decode(&input.household_id, &[Kind::Household], "householdId")?;
         let consumer = ids::decode(&input.consumer_id, &[Kind::Consumer], "consumerId")?;
-        let model = service::add_member(
+        let (model, changes) = service::add_member(
             domain(ctx),
             household,
             consumer,
             input.start_date.map(Into::into),
             input.end_date.map(Into::into),
+            input.dry_run,
         )
         .await?;
         Ok(MembershipPayload {
             membership: HouseholdMembership(model),
+            dry_run: input.dry_run,
+            access_changes: access_changes(changes),
         })
     }
 
@@ -430,8 +461,9 @@ impl HouseholdsMutation {
         .await?;
         Ok(EndMembershipPayload {
             dry_run: input.dry_run,
+            cleared: cleared_fields(&removal.cleared),
             removed: removed_records(removal),
-            access_changes: super::access_changes::access_changes(changes),
+            access_changes: access_changes(changes),
             membership: HouseholdMembership(model),
         })
     }
@@ -444,12 +476,13 @@ impl HouseholdsMutation {
         #[graphql(default)] dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::HouseholdMembership], "id")?;
-        let (_, removal, _) = service::remove_membership(domain(ctx), uuid, dry_run).await?;
+        let (_, removal, changes) = service::remove_membership(domain(ctx), uuid, dry_run).await?;
         Ok(CascadeDeletePayload::new(
             Kind::HouseholdMembership,
             uuid,
             dry_run,
             removal,
+            changes,
         ))
     }
 }

@@ -171,6 +171,9 @@ pub struct RoleInput {
     pub principal_id: ID,
     /// Role name as in tokens, e.g. `sn_customerservice.relationship_agent`.
     pub role: String,
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
 }
 
 /// Result of an internal user mutation.
@@ -187,6 +190,10 @@ pub struct RolePayload {
     pub principal_id: ID,
     /// The role assigned or revoked.
     pub role: String,
+    /// Whether this was only a preview.
+    pub dry_run: bool,
+    /// Principals whose readable cases change, with how many they gain or lose.
+    pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
 fn role_input(input: &RoleInput) -> Result<(Holder, Role)> {
@@ -260,20 +267,24 @@ impl InternalUsersMutation {
     /// Stores a role for a contact (portal roles) or internal user (staff roles).
     async fn assign_role(&self, ctx: &Context<'_>, input: RoleInput) -> Result<RolePayload> {
         let (holder, role) = role_input(&input)?;
-        roles::assign(domain(ctx), holder, role).await?;
+        let (_, changes) = roles::assign(domain(ctx), holder, role, input.dry_run).await?;
         Ok(RolePayload {
             principal_id: input.principal_id,
             role: role.as_str().to_owned(),
+            dry_run: input.dry_run,
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 
     /// Removes a stored role.
     async fn revoke_role(&self, ctx: &Context<'_>, input: RoleInput) -> Result<RolePayload> {
         let (holder, role) = role_input(&input)?;
-        roles::revoke(domain(ctx), holder, role).await?;
+        let (_, changes) = roles::revoke(domain(ctx), holder, role, input.dry_run).await?;
         Ok(RolePayload {
             principal_id: input.principal_id,
             role: role.as_str().to_owned(),
+            dry_run: input.dry_run,
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 }

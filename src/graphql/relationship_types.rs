@@ -5,6 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use entity::account_relationship_type as rel_type;
 
 use super::{
+    access_changes::{AccessChange, access_changes},
     account_relationships::AccountRelationship,
     connection::{Connection, RelayArgs, cost, wants},
     deletions::CascadeDeletePayload,
@@ -172,6 +173,9 @@ pub struct CreateAccountRelationshipTypeInput {
 /// Input of `updateAccountRelationshipType`; kinds cannot change.
 #[derive(InputObject)]
 pub struct UpdateAccountRelationshipTypeInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     pub id: ID,
     pub name: Option<String>,
     pub forward_label: Option<String>,
@@ -184,8 +188,12 @@ pub struct UpdateAccountRelationshipTypeInput {
 /// Result of a relationship type mutation.
 #[derive(SimpleObject)]
 pub struct AccountRelationshipTypePayload {
-    /// The type after the change.
+    /// The type after the change (as it would be, on a dry run).
     pub account_relationship_type: AccountRelationshipType,
+    /// Whether this was only a preview.
+    pub dry_run: bool,
+    /// Principals whose readable cases change, with how many they gain or lose.
+    pub access_changes: Vec<AccessChange>,
 }
 
 /// Relationship type mutations (admin).
@@ -213,10 +221,13 @@ impl RelationshipTypesMutation {
         let model = types::create(domain(ctx), new).await?;
         Ok(AccountRelationshipTypePayload {
             account_relationship_type: AccountRelationshipType(model),
+            dry_run: false,
+            access_changes: Vec::new(),
         })
     }
 
-    /// Renames, relabels or (de)activates a type (admin); every record shows new labels at once.
+    /// Renames, relabels or (de)activates a type (admin); every record shows new labels at once, and
+    /// `accessChanges` says whose case access the change alters (`dryRun` only reports).
     async fn update_account_relationship_type(
         &self,
         ctx: &Context<'_>,
@@ -231,9 +242,11 @@ impl RelationshipTypesMutation {
             grants_partner_access: input.grants_partner_case_access,
             policy: input.partner_access_policy.map(PartnerAccessPolicy::domain),
         };
-        let model = types::update(domain(ctx), id, patch).await?;
+        let (model, changes) = types::update(domain(ctx), id, patch, input.dry_run).await?;
         Ok(AccountRelationshipTypePayload {
             account_relationship_type: AccountRelationshipType(model),
+            dry_run: input.dry_run,
+            access_changes: access_changes(changes),
         })
     }
 
@@ -245,12 +258,13 @@ impl RelationshipTypesMutation {
         #[graphql(default)] dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::AccountRelationshipType], "id")?;
-        let (_, removal) = types::delete(domain(ctx), uuid, dry_run).await?;
+        let (_, removal, changes) = types::delete(domain(ctx), uuid, dry_run).await?;
         Ok(CascadeDeletePayload::new(
             Kind::AccountRelationshipType,
             uuid,
             dry_run,
             removal,
+            changes,
         ))
     }
 }

@@ -124,6 +124,9 @@ pub struct CreateResponsibilityDefinitionInput {
 /// Input of `updateResponsibilityDefinition`; absent fields stay, empty text clears.
 #[derive(InputObject)]
 pub struct UpdateResponsibilityDefinitionInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     pub id: ID,
     pub name: Option<String>,
     pub kind: Option<ResponsibilityKind>,
@@ -135,8 +138,12 @@ pub struct UpdateResponsibilityDefinitionInput {
 /// Result of a responsibility definition mutation.
 #[derive(SimpleObject)]
 pub struct ResponsibilityDefinitionPayload {
-    /// The definition after the change.
+    /// The definition after the change (as it would be, on a dry run).
     pub responsibility_definition: ResponsibilityDefinition,
+    /// Whether this was only a preview.
+    pub dry_run: bool,
+    /// Principals whose readable cases change, with how many they gain or lose.
+    pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
 /// Responsibility definition mutations (admin).
@@ -162,6 +169,8 @@ impl ResponsibilityDefinitionsMutation {
             responsibility_definition: ResponsibilityDefinition(
                 service::create(domain(ctx), input).await?,
             ),
+            dry_run: false,
+            access_changes: Vec::new(),
         })
     }
 
@@ -179,10 +188,11 @@ impl ResponsibilityDefinitionsMutation {
             required_role: input.required_role,
             description: input.description,
         };
+        let (model, changes) = service::update(domain(ctx), id, patch, input.dry_run).await?;
         Ok(ResponsibilityDefinitionPayload {
-            responsibility_definition: ResponsibilityDefinition(
-                service::update(domain(ctx), id, patch).await?,
-            ),
+            responsibility_definition: ResponsibilityDefinition(model),
+            dry_run: input.dry_run,
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 
@@ -194,12 +204,13 @@ impl ResponsibilityDefinitionsMutation {
         #[graphql(default)] dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::ResponsibilityDefinition], "id")?;
-        let (_, removal) = service::delete(domain(ctx), uuid, dry_run).await?;
+        let (_, removal, changes) = service::delete(domain(ctx), uuid, dry_run).await?;
         Ok(CascadeDeletePayload::new(
             Kind::ResponsibilityDefinition,
             uuid,
             dry_run,
             removal,
+            changes,
         ))
     }
 }

@@ -133,6 +133,9 @@ pub struct AddTeamMemberInput {
 /// Input of `updateTeamMember`: the new order and validity (absent clears).
 #[derive(InputObject)]
 pub struct UpdateTeamMemberInput {
+    /// Only report what would change.
+    #[graphql(default)]
+    pub dry_run: bool,
     pub id: ID,
     pub order: Option<i32>,
     pub valid_from: Option<Date>,
@@ -146,7 +149,7 @@ pub struct TeamMemberPayload {
     pub team_member: TeamMember,
     /// Whether this was only a preview.
     pub dry_run: bool,
-    /// Principals whose readable cases change (reported on create), with how many they gain or lose.
+    /// Principals whose readable cases change with how many they gain or lose.
     pub access_changes: Vec<super::access_changes::AccessChange>,
 }
 
@@ -211,10 +214,11 @@ impl TeamMembersMutation {
             valid_from: input.valid_from.map(Into::into),
             valid_to: input.valid_to.map(Into::into),
         };
+        let (model, changes) = service::update(domain(ctx), id, validity, input.dry_run).await?;
         Ok(TeamMemberPayload {
-            team_member: TeamMember(service::update(domain(ctx), id, validity).await?),
-            dry_run: false,
-            access_changes: Vec::new(),
+            team_member: TeamMember(model),
+            dry_run: input.dry_run,
+            access_changes: super::access_changes::access_changes(changes),
         })
     }
 

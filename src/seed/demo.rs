@@ -114,7 +114,7 @@ async fn contact(
         },
     )
     .await?;
-    roles::assign(ctx, Holder::Contact(row.id), role).await?;
+    roles::assign(ctx, Holder::Contact(row.id), role, false).await?;
     Ok(())
 }
 
@@ -133,7 +133,7 @@ async fn staff(ctx: &Ctx, subject: &str, name: &str, role: Role) -> DomainResult
         subject: Some(subject.into()),
     };
     let row = internal_users::create(ctx, input).await?;
-    roles::assign(ctx, Holder::InternalUser(row.id), role).await?;
+    roles::assign(ctx, Holder::InternalUser(row.id), role, false).await?;
     Ok(())
 }
 
@@ -193,7 +193,7 @@ pub async fn seed(ctx: &Ctx) -> DomainResult<()> {
         .is_none()
     {
         let home = households::create(ctx, "Smith household", Some(john.id)).await?;
-        households::add_member(ctx, home.id, jane.id, Some(ctx.clock.today()), None).await?;
+        households::add_member(ctx, home.id, jane.id, Some(ctx.clock.today()), None, false).await?;
         consumers::set_primary_household(ctx, john.id, Some(home.id)).await?;
         consumers::set_primary_household(ctx, jane.id, Some(home.id)).await?;
     }

@@ -36,3 +36,28 @@ pub fn expected(groups: &[(&str, &[&String])]) -> BTreeMap<String, Vec<String>> 
         })
         .collect()
 }
+
+/// A cascade's `cleared` list as sorted (kind, id, field) triples.
+pub fn cleared(payload: &Value) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = payload["cleared"]
+        .as_array()
+        .expect("cleared list")
+        .iter()
+        .map(|c| {
+            let text = |key: &str| c[key].as_str().expect(key).to_owned();
+            (text("kind"), text("id"), text("field"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The expected `cleared` list: (kind, id, field), sorted.
+pub fn expected_cleared(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|(k, i, f)| ((*k).to_owned(), (*i).to_owned(), (*f).to_owned()))
+        .collect();
+    out.sort();
+    out
+}

@@ -26,3 +26,5 @@ pub use personas::*;
 pub use refusals::*;
 pub use roles::*;
 pub use server::*;
+pub mod impact;
+pub use impact::*;
