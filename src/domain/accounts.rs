@@ -11,6 +11,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{Ctx, DomainError, DomainResult, audit, hierarchy, input, rows, sequences};
+use super::{
+    account_relationships,
+    locks::{self, Lock},
+    relationship_types::AccountKind,
+};
 use crate::access::{self, Permission, visibility};
 use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
 
@@ -232,10 +237,31 @@ pub async fn create(ctx: &Ctx, input: NewAccount) -> DomainResult<account::Model
 pub async fn update(ctx: &Ctx, id: Uuid, patch: AccountPatch) -> DomainResult<account::Model> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
+    if matches!(patch.parent_id, Some(Some(_))) {
+        // A cycle is a property of the whole tree: one parent change at a time checks it.
+        locks::named(&txn, "accounts.parent_id").await?;
+    }
+    locks::rows::<account::Entity>(&txn, &[id], Lock::Exclusive).await?;
     let current = rows::require::<account::Entity>(&txn, id, "account").await?;
     let is_customer = patch.is_customer.unwrap_or(current.is_customer);
     let is_partner = patch.is_partner.unwrap_or(current.is_partner);
     check_flags(is_customer, is_partner)?;
+    for (had, has, kind, field) in [
+        (
+            current.is_customer,
+            is_customer,
+            AccountKind::Account,
+            "isCustomer",
+        ),
+        (
+            current.is_partner,
+            is_partner,
+            AccountKind::Partner,
+            "isPartner",
+        ),
+    ] {
+        ensure_flag_unused(&txn, &current, (had && !has).then_some(kind), field).await?;
+    }
     let mut model = current.into_active_model();
     if let Some(name) = &patch.name {
         model.name = Set(input::required_name(name)?);
@@ -258,6 +284,33 @@ pub async fn update(ctx: &Ctx, id: Uuid, patch: AccountPatch) -> DomainResult<ac
     )
     .await?;
     Ok(model)
+}
+
+/// Refuses clearing the flag `kind` requires while relationships need the account to carry it.
+async fn ensure_flag_unused(
+    txn: &impl sea_orm::ConnectionTrait,
+    current: &account::Model,
+    cleared: Option<AccountKind>,
+    field: &str,
+) -> DomainResult<()> {
+    let Some(kind) = cleared else { return Ok(()) };
+    let (count, types) = account_relationships::needing_flag(txn, current.id, kind).await?;
+    if count == 0 {
+        return Ok(());
+    }
+    let side = if kind == AccountKind::Partner {
+        "partner"
+    } else {
+        "customer"
+    };
+    Err(DomainError::conflict(
+        Some(field),
+        format!(
+            "{} is the {side} side of {count} relationship(s) ({}); delete them first",
+            current.name,
+            types.join(", ")
+        ),
+    ))
 }
 
 /// Deletes an account that has no contacts and no child accounts (admin or manager).
