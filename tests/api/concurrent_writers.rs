@@ -514,3 +514,53 @@ async fn clearing_is_partner_while_relationships_are_added_leaves_no_mismatch() 
         "GSI lost its partner flag but is the partner side of {relationships} relationship(s)"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_acting_for_an_account_is_never_moved_onto_it_while_given_more_duties() {
+    let app = TestApp::spawn().await;
+    let parent = customer(&app, "Parent").await;
+    let child = customer_under(&app, "Child", &parent).await;
+    let ann = contact(&app, &child, "Ann", None).await;
+    let mut duties = Vec::new();
+    for i in 0..=RACERS / 2 {
+        duties
+            .push(define_responsibility(&app, &format!("Duty {i}"), "CONTACT", false, None).await);
+    }
+    crate::support::link(&app, &parent, &ann, &duties[0]).await;
+    let mut requests: Vec<(&str, Value)> = Vec::new();
+    for duty in &duties[1..] {
+        requests.push((
+            CREATE_CONTACT_RELATIONSHIP,
+            json!({"accountId": parent, "contactId": ann, "responsibilityId": duty}),
+        ));
+        requests.push((
+            "mutation($i: UpdateContactInput!) { updateContact(input: $i) { contact { id } } }",
+            json!({"id": ann, "accountId": parent}),
+        ));
+    }
+    let replies = race(&app, requests).await;
+    for (i, reply) in replies.iter().enumerate() {
+        if i % 2 == 0 {
+            reply.data();
+        } else {
+            assert_error(reply, "CONFLICT", Some("accountId"));
+        }
+    }
+    let home = contact::Entity::find_by_id(uuid_of(&ann))
+        .one(&app.db)
+        .await
+        .expect("read")
+        .expect("contact")
+        .account_id;
+    assert_eq!(
+        home,
+        uuid_of(&child),
+        "Ann was moved onto the account she acts for"
+    );
+    let held = contact_relationship::Entity::find()
+        .filter(contact_relationship::Column::ContactId.eq(uuid_of(&ann)))
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(held, duties.len() as u64);
+}
