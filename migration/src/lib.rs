@@ -6,6 +6,7 @@ mod m20261122_000001_directory;
 pub mod m20261122_000002_relationships;
 mod m20261122_000003_service_model;
 mod m20261122_000004_cases;
+mod m20261202_000005_concurrent_writers;
 mod shared;
 
 /// The ordered list of migrations the server applies on start.
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_relationships::Migration),
             Box::new(m20261122_000003_service_model::Migration),
             Box::new(m20261122_000004_cases::Migration),
+            Box::new(m20261202_000005_concurrent_writers::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::locks::{self, Lock};
 use super::{
     Ctx, DomainError, DomainResult, audit, cascade,
     relationship_types::{AccountKind, is_symmetric},
@@ -190,6 +191,46 @@ async fn account_for(
     Ok(found)
 }
 
+/// How many relationships need `account` to carry `kind`'s flag (it is on a side whose type
+/// requires it), and the names of their types: what blocks clearing the flag.
+pub async fn needing_flag(
+    txn: &impl sea_orm::ConnectionTrait,
+    account: Uuid,
+    kind: AccountKind,
+) -> DomainResult<(usize, Vec<String>)> {
+    let records = relationship::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(relationship::Column::FromId.eq(account))
+                .add(relationship::Column::ToId.eq(account)),
+        )
+        .all(txn)
+        .await?;
+    let types: HashMap<Uuid, rel_type::Model> = rel_type::Entity::find()
+        .filter(rel_type::Column::Id.is_in(records.iter().map(|r| r.type_id)))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut names = Vec::new();
+    let mut count = 0;
+    for record in records {
+        let Some(t) = types.get(&record.type_id) else {
+            continue;
+        };
+        let needs = (record.from_id == account && t.source_kind == kind.as_str())
+            || (record.to_id == account && t.target_kind == kind.as_str());
+        if needs {
+            count += 1;
+            if !names.contains(&t.name) {
+                names.push(t.name.clone());
+            }
+        }
+    }
+    Ok((count, names))
+}
+
 /// Links two accounts with a relationship type (manager or admin), enforcing §2's rules.
 pub async fn create(
     ctx: &Ctx,
@@ -205,6 +246,10 @@ pub async fn create(
         ));
     }
     let txn = ctx.write().await?;
+    // Both accounts in id order (a pair and its mirror lock the same rows in the same order), then
+    // the type's kinds, labels and active flag, which hold until this transaction ends.
+    locks::rows::<account::Entity>(&txn, &[input.from_id, input.to_id], Lock::Exclusive).await?;
+    locks::rows::<rel_type::Entity>(&txn, &[input.type_id], Lock::Shared).await?;
     let kind = rel_type::Entity::find_by_id(input.type_id)
         .one(&txn)
         .await?

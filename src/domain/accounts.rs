@@ -11,6 +11,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{Ctx, DomainError, DomainResult, audit, cascade, hierarchy, input, rows, sequences};
+use super::{
+    account_relationships,
+    locks::{self, Lock},
+    relationship_types::AccountKind,
+};
 use crate::access::{
     self, Permission,
     impact::{self, AccessChange},
@@ -243,6 +248,11 @@ pub async fn update(
 ) -> DomainResult<(account::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
+    if matches!(patch.parent_id, Some(Some(_))) {
+        // A cycle is a property of the whole tree: one parent change at a time checks it.
+        locks::named(&txn, "accounts.parent_id").await?;
+    }
+    locks::rows::<account::Entity>(&txn, &[id], Lock::Exclusive).await?;
     let current = rows::require::<account::Entity>(&txn, id, "account").await?;
     let new_parent = patch.parent_id.flatten();
     let affected = impact::around_account(&txn, id, new_parent).await?;
@@ -250,6 +260,22 @@ pub async fn update(
     let is_customer = patch.is_customer.unwrap_or(current.is_customer);
     let is_partner = patch.is_partner.unwrap_or(current.is_partner);
     check_flags(is_customer, is_partner)?;
+    for (had, has, kind, field) in [
+        (
+            current.is_customer,
+            is_customer,
+            AccountKind::Account,
+            "isCustomer",
+        ),
+        (
+            current.is_partner,
+            is_partner,
+            AccountKind::Partner,
+            "isPartner",
+        ),
+    ] {
+        ensure_flag_unused(&txn, &current, (had && !has).then_some(kind), field).await?;
+    }
     let mut model = current.into_active_model();
     if let Some(name) = &patch.name {
         model.name = Set(input::required_name(name)?);
@@ -273,6 +299,33 @@ pub async fn update(
     .await?;
     let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, changes))
+}
+
+/// Refuses clearing the flag `kind` requires while relationships need the account to carry it.
+async fn ensure_flag_unused(
+    txn: &impl sea_orm::ConnectionTrait,
+    current: &account::Model,
+    cleared: Option<AccountKind>,
+    field: &str,
+) -> DomainResult<()> {
+    let Some(kind) = cleared else { return Ok(()) };
+    let (count, types) = account_relationships::needing_flag(txn, current.id, kind).await?;
+    if count == 0 {
+        return Ok(());
+    }
+    let side = if kind == AccountKind::Partner {
+        "partner"
+    } else {
+        "customer"
+    };
+    Err(DomainError::conflict(
+        Some(field),
+        format!(
+            "{} is the {side} side of {count} relationship(s) ({}); delete them first",
+            current.name,
+            types.join(", ")
+        ),
+    ))
 }
 
 /// Deletes an account that has no contacts and no child accounts (admin or manager).

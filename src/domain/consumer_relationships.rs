@@ -15,6 +15,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::locks::{self, Lock};
 use super::{
     Ctx, DomainError, DomainResult, audit, cascade, responsibilities::ResponsibilityKind, rows,
     set_validity::set_validity, validity::Validity,
@@ -162,6 +163,19 @@ pub async fn create(
         ));
     }
     let txn = ctx.write().await?;
+    // Within a household, membership changes (which remove member relationships) wait for this
+    // check; the definition's kind holds meanwhile. Duplicates are refused by unique indexes.
+    if let Some(home) = input.household_id {
+        locks::rows::<household::Entity>(&txn, &[home], Lock::Exclusive).await?;
+    }
+    locks::rows::<definition::Entity>(
+        &txn,
+        &[input
+            .responsibility_id
+            .unwrap_or_else(default_responsibility)],
+        Lock::Shared,
+    )
+    .await?;
     for (id, field) in [
         (input.consumer_id, "consumerId"),
         (input.related_consumer_id, "relatedConsumerId"),

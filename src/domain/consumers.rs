@@ -145,6 +145,13 @@ pub async fn set_primary_household(
         .await?
         .into_active_model();
     if let Some(household_id) = household_id {
+        // Membership changes of the household (which clear primary households) wait for this.
+        super::locks::rows::<entity::household::Entity>(
+            &txn,
+            &[household_id],
+            super::locks::Lock::Shared,
+        )
+        .await?;
         let member = membership::Entity::find()
             .filter(membership::Column::ConsumerId.eq(id))
             .filter(membership::Column::HouseholdId.eq(household_id))

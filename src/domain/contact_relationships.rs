@@ -13,6 +13,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::locks::{self, Lock};
 use super::{
     Ctx, DomainError, DomainResult, account_relationships::Direction, audit, cascade, hierarchy,
     responsibilities::ResponsibilityKind, rows, validity::Validity,
@@ -101,6 +102,16 @@ pub async fn candidates(
     ctx: &Ctx,
     accounts: &[Uuid],
 ) -> DomainResult<HashMap<Uuid, Vec<Candidate>>> {
+    candidates_in(ctx, &ctx.db, accounts).await
+}
+
+/// `candidates` read through `db`: a mutation asks inside its own transaction, which on SQLite
+/// holds the write lock, so it never waits for a second pooled connection.
+async fn candidates_in(
+    ctx: &Ctx,
+    db: &impl ConnectionTrait,
+    accounts: &[Uuid],
+) -> DomainResult<HashMap<Uuid, Vec<Candidate>>> {
     let mut reasons: HashMap<Uuid, BTreeMap<Uuid, Vec<CandidateReason>>> = HashMap::new();
     let sides = side::Entity::find()
         .filter(side::Column::AccountId.is_in(accounts.iter().copied()))
@@ -109,7 +120,7 @@ pub async fn candidates(
             side::Column::ValidTo,
             ctx.clock.today(),
         ))
-        .all(&ctx.db)
+        .all(db)
         .await?;
     for s in sides {
         reasons
@@ -123,7 +134,7 @@ pub async fn candidates(
                 direction: Direction::parse(&s.direction),
             });
     }
-    let chains = hierarchy::ancestor_chains(&ctx.db, accounts).await?;
+    let chains = hierarchy::ancestor_chains(db, accounts).await?;
     let roots: HashMap<Uuid, Uuid> = accounts
         .iter()
         .map(|a| {
@@ -139,7 +150,7 @@ pub async fn candidates(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let trees = subtrees(ctx, &distinct_roots).await?;
+    let trees = subtrees(ctx, db, &distinct_roots).await?;
     for (account, root) in &roots {
         for member in trees.get(root).into_iter().flatten() {
             if member != account {
@@ -157,7 +168,7 @@ pub async fn candidates(
     let wanted: HashSet<Uuid> = reasons.values().flat_map(|m| m.keys().copied()).collect();
     let contacts = visibility::contacts(&ctx.principal, ctx.clock.today())
         .apply(contact::Entity::find().filter(contact::Column::AccountId.is_in(wanted)))
-        .all(&ctx.db)
+        .all(db)
         .await?;
     let mut out: HashMap<Uuid, Vec<Candidate>> =
         accounts.iter().map(|a| (*a, Vec::new())).collect();
@@ -182,7 +193,11 @@ pub async fn candidates(
 }
 
 /// Every account of each root's tree, the root included, in one statement.
-async fn subtrees(ctx: &Ctx, roots: &[Uuid]) -> DomainResult<HashMap<Uuid, Vec<Uuid>>> {
+async fn subtrees(
+    ctx: &Ctx,
+    db: &impl ConnectionTrait,
+    roots: &[Uuid],
+) -> DomainResult<HashMap<Uuid, Vec<Uuid>>> {
     if roots.is_empty() {
         return Ok(HashMap::new());
     }
@@ -196,8 +211,7 @@ async fn subtrees(ctx: &Ctx, roots: &[Uuid]) -> DomainResult<HashMap<Uuid, Vec<U
     );
     let values: Vec<Value> = roots.iter().map(|r| (*r).into()).collect();
     let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for row in ctx
-        .db
+    for row in db
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?
     {
@@ -242,6 +256,11 @@ pub async fn create(
     access::require(&ctx.principal, Permission::ManageRelationships)?;
     input.validity.check()?;
     let txn = ctx.write().await?;
+    // One writer per account checks its holders; the contact (its account) and the definition
+    // (its kind and unique flag) cannot change until this transaction ends.
+    locks::rows::<account::Entity>(&txn, &[input.account_id], Lock::Exclusive).await?;
+    locks::rows::<contact::Entity>(&txn, &[input.contact_id], Lock::Shared).await?;
+    locks::rows::<definition::Entity>(&txn, &[input.responsibility_id], Lock::Shared).await?;
     account::Entity::find_by_id(input.account_id)
         .one(&txn)
         .await?
@@ -269,7 +288,7 @@ pub async fn create(
         ));
     }
     if !ctx.settings.contact_candidates_any_account {
-        let found = candidates(ctx, &[input.account_id]).await?;
+        let found = candidates_in(ctx, &txn, &[input.account_id]).await?;
         let allowed = found
             .get(&input.account_id)
             .is_some_and(|list| list.iter().any(|c| c.contact.id == person.id));

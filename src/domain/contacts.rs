@@ -2,13 +2,15 @@
 
 use std::collections::HashMap;
 
-use entity::{account, contact, role_assignment};
+use entity::{account, contact, contact_relationship, role_assignment};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
 
+use super::locks::{self, Lock};
 use super::{
     Ctx, DomainResult, audit, cascade,
     input::{self, optional_text, required_name},
@@ -121,6 +123,29 @@ async fn check_account(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> DomainR
     Ok(())
 }
 
+/// Refuses moving a contact onto an account it holds a contact relationship on: those are for
+/// contacts of other accounts (DOMAIN §3).
+async fn ensure_acts_elsewhere(
+    txn: &impl sea_orm::ConnectionTrait,
+    contact_id: Uuid,
+    account_id: Uuid,
+) -> DomainResult<()> {
+    let held = contact_relationship::Entity::find()
+        .filter(contact_relationship::Column::ContactId.eq(contact_id))
+        .filter(contact_relationship::Column::AccountId.eq(account_id))
+        .count(txn)
+        .await?;
+    if held > 0 {
+        return Err(super::DomainError::conflict(
+            Some("accountId"),
+            format!(
+                "the contact holds {held} contact relationship(s) on that account; remove them before moving it there"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Creates a contact on an account (admin or manager).
 pub async fn create(ctx: &Ctx, input: NewContact) -> DomainResult<contact::Model> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
@@ -166,12 +191,14 @@ pub async fn update(
 ) -> DomainResult<(contact::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
+    locks::rows::<contact::Entity>(&txn, &[id], Lock::Exclusive).await?;
     let mut model = rows::require::<contact::Entity>(&txn, id, "contact")
         .await?
         .into_active_model();
     let impact = cascade::watch(ctx, &txn, impact::contact_identity(&txn, id).await?).await?;
     if let Some(account_id) = patch.account_id {
         check_account(&txn, account_id).await?;
+        ensure_acts_elsewhere(&txn, id, account_id).await?;
         model.account_id = Set(account_id);
     }
     if let Some(name) = &patch.name {

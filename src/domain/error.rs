@@ -59,12 +59,16 @@ impl DomainError {
 impl From<DbErr> for DomainError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Self::conflict(None, "a record with these values already exists")
+            Some(SqlErr::UniqueConstraintViolation(detail)) => {
+                super::locks::unique_violation(&detail)
             }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 Self::conflict(None, "the record is still referenced by other records")
             }
+            _ if super::locks::lost_race(&err) => Self::conflict(
+                None,
+                "a concurrent change got in the way; nothing was written, try again",
+            ),
             _ => Self::Internal(err.to_string()),
         }
     }

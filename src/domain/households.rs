@@ -13,6 +13,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::locks::{self, Lock};
 use super::{
     Ctx, DomainError, DomainResult, audit, cascade, input::required_name, rows, validity::Removal,
 };
@@ -191,6 +192,36 @@ async fn insert_membership(
     Ok(model)
 }
 
+/// Refuses a new period for `membership` that overlaps another period of the same pair.
+async fn ensure_no_overlap(
+    txn: &impl ConnectionTrait,
+    membership: &membership::Model,
+    period: (Option<NaiveDate>, Option<NaiveDate>),
+) -> DomainResult<()> {
+    let others = membership::Entity::find()
+        .filter(membership::Column::HouseholdId.eq(membership.household_id))
+        .filter(membership::Column::ConsumerId.eq(membership.consumer_id))
+        .filter(membership::Column::Id.ne(membership.id))
+        .all(txn)
+        .await?;
+    if let Some(other) = others
+        .iter()
+        .find(|row| overlaps((row.start_date, row.end_date), period))
+    {
+        let show =
+            |day: Option<NaiveDate>| day.map_or_else(|| "open".to_owned(), |d| d.to_string());
+        return Err(DomainError::conflict(
+            Some("endDate"),
+            format!(
+                "the consumer has another membership of this household from {} to {}; the periods would overlap",
+                show(other.start_date),
+                show(other.end_date)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Makes `head` the household's head, adding a membership from today if it is not a current member.
 async fn ensure_head_member(
     ctx: &Ctx,
@@ -268,6 +299,7 @@ pub async fn update(
 ) -> DomainResult<(household::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
+    locks::rows::<household::Entity>(&txn, &[id], Lock::Exclusive).await?;
     let current = rows::require::<household::Entity>(&txn, id, "household").await?;
     let mut affected = impact::members_of(&txn, id).await?;
     affected.extend(
@@ -389,6 +421,8 @@ pub async fn add_member(
 ) -> DomainResult<(membership::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
+    // Every membership change of a household takes its row first: one overlap check at a time.
+    locks::rows::<household::Entity>(&txn, &[household_id], Lock::Exclusive).await?;
     rows::require::<household::Entity>(&txn, household_id, "household")
         .await
         .map_err(|_| DomainError::invalid("householdId", "the household does not exist"))?;
@@ -474,6 +508,7 @@ pub async fn end_membership(
     let end = end.unwrap_or_else(|| ctx.clock.today());
     let txn = ctx.write().await?;
     let current = rows::require::<membership::Entity>(&txn, id, "household membership").await?;
+    locks::rows::<household::Entity>(&txn, &[current.household_id], Lock::Exclusive).await?;
     let impact = Impact::before(
         &txn,
         ctx.clock.today(),
@@ -481,6 +516,7 @@ pub async fn end_membership(
     )
     .await?;
     check_dates(current.start_date, Some(end))?;
+    ensure_no_overlap(&txn, &current, (current.start_date, Some(end))).await?;
     let mut model = current.into_active_model();
     model.end_date = Set(Some(end));
     model.updated_at = Set(ctx.clock.now());
@@ -513,6 +549,7 @@ pub async fn remove_membership(
     access::require(&ctx.principal, Permission::ManageDirectory)?;
     let txn = ctx.write().await?;
     let current = rows::require::<membership::Entity>(&txn, id, "household membership").await?;
+    locks::rows::<household::Entity>(&txn, &[current.household_id], Lock::Exclusive).await?;
     let impact = Impact::before(
         &txn,
         ctx.clock.today(),

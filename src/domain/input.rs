@@ -12,6 +12,8 @@ pub async fn ensure_subject_free(
     subject: &str,
     except: Option<Uuid>,
 ) -> DomainResult<()> {
+    // Three tables share the subject space, so no unique index covers it: one writer per subject.
+    super::locks::named(txn, &format!("subject:{subject}")).await?;
     let except = except.unwrap_or_default();
     let taken = internal_user::Entity::find()
         .filter(internal_user::Column::Subject.eq(subject))

@@ -17,6 +17,7 @@ pub mod hierarchy;
 pub mod households;
 pub mod input;
 pub mod internal_users;
+pub mod locks;
 pub mod relationship_types;
 pub mod responsibilities;
 pub mod roles;

@@ -4,11 +4,15 @@ use std::collections::HashMap;
 
 use entity::{account_relationship as relationship, account_relationship_type as rel_type};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func},
 };
 use serde_json::json;
 use uuid::Uuid;
 
+use super::locks::{self, Lock};
 use super::{
     Ctx, DomainError, DomainResult, audit, cascade, input::required_name, rows, validity::Removal,
 };
@@ -155,14 +159,16 @@ async fn ensure_name_free(
     except: Option<Uuid>,
 ) -> DomainResult<()> {
     let taken = rel_type::Entity::find()
-        .filter(rel_type::Column::Name.eq(name))
+        .filter(Expr::expr(Func::lower(Expr::col(rel_type::Column::Name))).eq(Func::lower(name)))
         .filter(rel_type::Column::Id.ne(except.unwrap_or_default()))
         .one(txn)
         .await?;
     if taken.is_some() {
         return Err(DomainError::conflict(
             Some("name"),
-            format!("a relationship type named {name} exists"),
+            format!(
+                "a relationship type named {name} exists (names are compared regardless of letter case)"
+            ),
         ));
     }
     Ok(())
@@ -214,9 +220,11 @@ pub async fn update(
 ) -> DomainResult<(rel_type::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
-    let mut model = rows::require::<rel_type::Entity>(&txn, id, "account relationship type")
-        .await?
-        .into_active_model();
+    // Creating records share-lock the type before their checks: none runs while this changes it.
+    locks::rows::<rel_type::Entity>(&txn, &[id], Lock::Exclusive).await?;
+    let current = rows::require::<rel_type::Entity>(&txn, id, "account relationship type").await?;
+    ensure_symmetry_holds(&txn, &current, &patch).await?;
+    let mut model = current.into_active_model();
     let impact = cascade::watch(ctx, &txn, impact::of_relationship_type(&txn, id).await?).await?;
     if let Some(name) = &patch.name {
         let name = required_name(name)?;
@@ -251,6 +259,55 @@ pub async fn update(
     .await?;
     let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, changes))
+}
+
+/// Refuses relabelling a type into a symmetric one (equal labels) while it has a record and its
+/// mirror: a symmetric type stores each pair once.
+async fn ensure_symmetry_holds(
+    txn: &impl sea_orm::ConnectionTrait,
+    current: &rel_type::Model,
+    patch: &TypePatch,
+) -> DomainResult<()> {
+    let mut after = current.clone();
+    if let Some(text) = &patch.forward_label {
+        after.forward_label = text.trim().to_owned();
+    }
+    if let Some(text) = &patch.reverse_label {
+        after.reverse_label = text.trim().to_owned();
+    }
+    if is_symmetric(current) || !is_symmetric(&after) {
+        return Ok(());
+    }
+    let pairs: std::collections::HashSet<(Uuid, Uuid)> = relationship::Entity::find()
+        .select_only()
+        .column(relationship::Column::FromId)
+        .column(relationship::Column::ToId)
+        .filter(relationship::Column::TypeId.eq(current.id))
+        .into_tuple()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    let mirrored = pairs
+        .iter()
+        .filter(|(a, b)| pairs.contains(&(*b, *a)))
+        .count()
+        / 2;
+    if mirrored == 0 {
+        return Ok(());
+    }
+    let field = if patch.reverse_label.is_some() {
+        "reverseLabel"
+    } else {
+        "forwardLabel"
+    };
+    Err(DomainError::conflict(
+        Some(field),
+        format!(
+            "equal labels would make {} symmetric, but {mirrored} pair(s) of accounts are related in both directions",
+            current.name
+        ),
+    ))
 }
 
 /// Deletes a type and every record using it in one transaction (admin), auditing and reporting

@@ -7,12 +7,15 @@ use entity::{
     team_member,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
+    sea_query::{Expr, ExprTrait, Func},
 };
 use serde_json::json;
 use uuid::Uuid;
 
+use super::locks::{self, Lock};
 use super::{
     Ctx, DomainError, DomainResult, audit, cascade,
     input::{optional_text, required_name},
@@ -117,14 +120,16 @@ async fn ensure_name_free(
     except: Option<Uuid>,
 ) -> DomainResult<()> {
     let taken = definition::Entity::find()
-        .filter(definition::Column::Name.eq(name))
+        .filter(Expr::expr(Func::lower(Expr::col(definition::Column::Name))).eq(Func::lower(name)))
         .filter(definition::Column::Id.ne(except.unwrap_or_default()))
         .one(txn)
         .await?;
     if taken.is_some() {
         return Err(DomainError::conflict(
             Some("name"),
-            format!("a responsibility named {name} exists"),
+            format!(
+                "a responsibility named {name} exists (names are compared regardless of letter case)"
+            ),
         ));
     }
     Ok(())
@@ -177,8 +182,13 @@ pub async fn update(
 ) -> DomainResult<(definition::Model, Vec<AccessChange>)> {
     access::require(&ctx.principal, Permission::Administer)?;
     let txn = ctx.write().await?;
+    // Creating paths share-lock the definition before their checks: none runs while this changes it.
+    locks::rows::<definition::Entity>(&txn, &[id], Lock::Exclusive).await?;
     let current =
         rows::require::<definition::Entity>(&txn, id, "responsibility definition").await?;
+    if input.is_unique == Some(true) && !current.is_unique {
+        ensure_one_holder_each(&txn, &current).await?;
+    }
     let impact = cascade::watch(ctx, &txn, impact::of_responsibility(&txn, id).await?).await?;
     let used = in_use(&txn, id).await?;
     let mut model = current.clone().into_active_model();
@@ -218,6 +228,74 @@ pub async fn update(
     .await?;
     let changes = cascade::conclude(ctx, txn, impact, dry_run).await?;
     Ok((model, changes))
+}
+
+/// Refuses making `duty` unique while an account (contact relationships) or a team target
+/// (team members) has more than one holder; consumer relationships are exempt (DOMAIN §5).
+async fn ensure_one_holder_each(
+    txn: &impl sea_orm::ConnectionTrait,
+    duty: &definition::Model,
+) -> DomainResult<()> {
+    let mut holders: HashMap<(&'static str, Uuid), usize> = HashMap::new();
+    for link in contact_relationship::Entity::find()
+        .filter(contact_relationship::Column::ResponsibilityId.eq(duty.id))
+        .all(txn)
+        .await?
+    {
+        *holders.entry(("account", link.account_id)).or_default() += 1;
+    }
+    for member in team_member::Entity::find()
+        .filter(team_member::Column::ResponsibilityId.eq(duty.id))
+        .all(txn)
+        .await?
+    {
+        let target = member
+            .account_id
+            .map(|id| ("account team", id))
+            .or(member.consumer_id.map(|id| ("consumer team", id)))
+            .or(member.household_id.map(|id| ("household team", id)));
+        if let Some(target) = target {
+            *holders.entry(target).or_default() += 1;
+        }
+    }
+    let mut crowded: Vec<_> = holders.into_iter().filter(|(_, n)| *n > 1).collect();
+    if crowded.is_empty() {
+        return Ok(());
+    }
+    crowded.sort();
+    let ((what, target), count) = crowded[0];
+    let name = target_name(txn, what, target).await?;
+    Err(DomainError::conflict(
+        Some("isUnique"),
+        format!(
+            "{} cannot become unique: the {what} of {name} has {count} holders ({} place(s) with more than one)",
+            duty.name,
+            crowded.len()
+        ),
+    ))
+}
+
+/// The display name of an account, consumer or household, for messages.
+async fn target_name(
+    txn: &impl sea_orm::ConnectionTrait,
+    what: &str,
+    id: Uuid,
+) -> DomainResult<String> {
+    let name = match what {
+        "consumer team" => entity::consumer::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .map(|c| c.name),
+        "household team" => entity::household::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .map(|h| h.name),
+        _ => entity::account::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .map(|a| format!("{} ({})", a.name, a.number)),
+    };
+    Ok(name.unwrap_or_else(|| id.to_string()))
 }
 
 /// Whether any relationship uses the definition.

@@ -10,6 +10,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use serde_json::json;
 use uuid::Uuid;
 
+use super::locks::{self, Lock};
 use super::{
     Ctx, DomainError, DomainResult, audit, cascade, responsibilities::ResponsibilityKind, rows,
     set_validity::set_validity, validity::Validity,
@@ -179,14 +180,27 @@ pub async fn create(
     access::require(&ctx.principal, Permission::ManageRelationships)?;
     input.validity.check()?;
     let txn = ctx.write().await?;
+    let responsibility_id = input
+        .responsibility_id
+        .unwrap_or_else(|| input.kind.default_responsibility());
+    // One writer per team target checks its holders; the definition's flags hold meanwhile.
+    match input.kind {
+        TargetKind::Account => {
+            locks::rows::<account::Entity>(&txn, &[input.target_id], Lock::Exclusive).await?
+        }
+        TargetKind::Consumer => {
+            locks::rows::<consumer::Entity>(&txn, &[input.target_id], Lock::Exclusive).await?
+        }
+        TargetKind::Household => {
+            locks::rows::<household::Entity>(&txn, &[input.target_id], Lock::Exclusive).await?
+        }
+    }
+    locks::rows::<definition::Entity>(&txn, &[responsibility_id], Lock::Shared).await?;
     check_target(&txn, input.kind, input.target_id).await?;
     internal_user::Entity::find_by_id(input.user_id)
         .one(&txn)
         .await?
         .ok_or_else(|| DomainError::invalid("userId", "the internal user does not exist"))?;
-    let responsibility_id = input
-        .responsibility_id
-        .unwrap_or_else(|| input.kind.default_responsibility());
     let duty = definition::Entity::find_by_id(responsibility_id)
         .one(&txn)
         .await?
