@@ -2,6 +2,7 @@
 //! run on SQLite by default and on PostgreSQL when `LIAISON_TEST_DATABASE_URL` is set.
 //! Each module is named for what it asserts; `support` holds what they share.
 
+mod access_decisions;
 mod access_explanations;
 mod access_on_random_graphs;
 mod account_hierarchy;
@@ -14,6 +15,7 @@ mod consumer_relationships;
 mod contact_relationships;
 mod delete_cascades;
 mod directory_mutations;
+mod explanation_ids;
 mod global_ids;
 mod grant_validity;
 mod household_and_team_roles;

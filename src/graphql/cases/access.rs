@@ -121,7 +121,10 @@ pub struct AccessPathStep {
 
 impl From<Step> for AccessPathStep {
     fn from(step: Step) -> Self {
-        let (kind, node) = AccessStepKind::from_domain(step.kind);
+        let (kind, mut node) = AccessStepKind::from_domain(step.kind);
+        if step.partner_face {
+            node = Some(Kind::Partner);
+        }
         Self {
             kind,
             record_id: step
