@@ -401,7 +401,7 @@ async fn build(app: &TestApp, rng: &mut Rng, tally: &mut Tally) -> (Model, Vec<P
 
     // Account relationships of random types between fitting accounts, with random validity.
     let mut related: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
-    for _ in 0..16 {
+    for _ in 0..30 {
         let kind = rng.below(m.types.len());
         let (from, to) = (rng.below(m.accounts.len()), rng.below(m.accounts.len()));
         if !fits(&m, kind, from, to) || !related.insert((kind, from, to)) {
@@ -925,14 +925,26 @@ async fn check_impact(
     before: &[BTreeSet<String>],
     tally: &mut Tally,
 ) {
+    // Prefer a source account whose contacts work partners' cases, so the report has content.
+    let works_partners = |a: usize| {
+        m.contacts
+            .iter()
+            .any(|c| c.account == a && c.roles.iter().any(|r| [PARTNER, PARTNER_ADMIN].contains(r)))
+    };
     let mut change = None;
-    for _ in 0..50 {
+    for attempt in 0..200 {
         let kind = rng.below(m.types.len());
         let (from, to) = (rng.below(m.accounts.len()), rng.below(m.accounts.len()));
         let taken = m.account_relationships.iter().any(|r| {
             r.kind == kind && ((r.from, r.to) == (from, to) || (r.from, r.to) == (to, from))
         });
-        if m.types[kind].active && m.types[kind].grants && fits(m, kind, from, to) && !taken {
+        let useful = attempt >= 100 || works_partners(from);
+        if useful
+            && m.types[kind].active
+            && m.types[kind].grants
+            && fits(m, kind, from, to)
+            && !taken
+        {
             change = Some((kind, from, to));
             break;
         }
