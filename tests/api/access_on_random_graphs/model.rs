@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::support::{
     CONSUMER, CUSTOMER, CUSTOMER_ADMIN, CUSTOMER_CASE_MANAGER, PARTNER, PARTNER_ADMIN,
-    RELATIONSHIP_AGENT,
+    RELATIONSHIP_AGENT, uuid_of,
 };
 
 /// Validity as day offsets from today; an absent bound is open.
@@ -141,9 +141,11 @@ pub struct Model {
 }
 
 impl Model {
-    /// The index of the account, contact, consumer or household with global ID `id`.
+    /// The index of the account, contact, consumer or household with global ID `id` (an account's
+    /// `Account` and `Partner` IDs both name it).
     pub fn account_at(&self, id: &str) -> Option<usize> {
-        self.accounts.iter().position(|a| a.id == id)
+        let uuid = uuid_of(id);
+        self.accounts.iter().position(|a| uuid_of(&a.id) == uuid)
     }
 
     pub fn contact_at(&self, id: &str) -> Option<usize> {
