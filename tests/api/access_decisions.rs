@@ -63,7 +63,7 @@ fn reasons(explanation: &Value) -> String {
         .join("; ")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deactivating_a_partner_granting_type_ends_its_grants_at_once() {
     let app = TestApp::spawn().await;
     let gsi = partner(&app, "GSI Tech").await;
@@ -108,7 +108,7 @@ async fn deactivating_a_partner_granting_type_ends_its_grants_at_once() {
     assert!(holders(&app, &case).await.contains(&peter.id));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoking_the_stored_role_ends_team_access_while_the_token_still_carries_it() {
     let app = TestApp::spawn().await;
     let acme = customer(&app, "Acme").await;
@@ -137,7 +137,7 @@ async fn revoking_the_stored_role_ends_team_access_while_the_token_still_carries
     assert_eq!(theirs["allowed"], false);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_whose_token_also_carries_a_contact_role_keeps_its_consumer_access() {
     let app = TestApp::spawn().await;
     let jane = consumer(&app, "Jane", Some("jane")).await;
@@ -163,7 +163,7 @@ async fn a_consumer_whose_token_also_carries_a_contact_role_keeps_its_consumer_a
     assert!(visible_cases(&app, &token).await.contains(&opened));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_and_create_agree_for_a_partner_role_contact_of_a_customer_only_account() {
     let app = TestApp::spawn().await;
     let reseller = customer(&app, "Reseller").await;

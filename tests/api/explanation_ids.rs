@@ -62,7 +62,7 @@ async fn holder_ids(app: &TestApp, case: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_id_in_explanations_reports_and_holder_lists_resolves() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
