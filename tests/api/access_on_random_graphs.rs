@@ -798,13 +798,13 @@ async fn check_pairs(
     let mut lists = Vec::new();
     for who in principals {
         let listed = visible_cases(app, &who.token).await;
-        let checks = per_case(app, &who.token, &cases, 15, ("", json!({})), |i| {
+        let checks = per_case(app, &who.token, &cases, 30, ("", json!({})), |i| {
             format!(
                 "a{i}: accessCheck(action: READ, caseId: $c{i}) {{ allowed explanation {{ allowed grants {{ rule path {{ kind recordId }} }} }} }} "
             )
         })
         .await;
-        let nodes = per_case(app, &who.token, &cases, 15, ("", json!({})), |i| {
+        let nodes = per_case(app, &who.token, &cases, 30, ("", json!({})), |i| {
             format!("a{i}: node(id: $c{i}) {{ id ... on Case {{ accessExplanation {{ allowed grants {{ rule path {{ kind recordId }} }} }} }} }} ")
         })
         .await;
