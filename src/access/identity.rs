@@ -1,9 +1,12 @@
-//! Mapping a verified token's subject to the stored person it names.
+//! Mapping a verified token's subject to the stored records it names.
 
 use std::collections::BTreeSet;
 
 use entity::{consumer, contact, internal_user};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait,
+    sea_query::{Expr, Query, SelectStatement, UnionType},
+};
 use uuid::Uuid;
 
 use super::{
@@ -11,46 +14,84 @@ use super::{
     principal::{Identity, Principal, Role},
 };
 
-/// Builds the principal for a verified token: the subject's stored record, chosen by the roles the
-/// token carries (staff roles look for an internal user, portal roles for a contact or consumer).
+/// Which stored record a row of the lookup is.
+const INTERNAL: i32 = 0;
+const CONTACT: i32 = 1;
+const CONSUMER: i32 = 2;
+
+/// The rows of `table` whose subject is `subject`, tagged `tag`, with the account for contacts.
+fn named(tag: i32, subject: &str, table: Table) -> SelectStatement {
+    let mut select = Query::select();
+    select.expr_as(Expr::val(tag), "tag");
+    match table {
+        Table::Internal => select
+            .expr_as(Expr::col(internal_user::Column::Id), "id")
+            .expr_as(Expr::col(internal_user::Column::Id), "account_id")
+            .from(internal_user::Entity)
+            .and_where(internal_user::Column::Subject.eq(subject)),
+        Table::Contact => select
+            .expr_as(Expr::col(contact::Column::Id), "id")
+            .expr_as(Expr::col(contact::Column::AccountId), "account_id")
+            .from(contact::Entity)
+            .and_where(contact::Column::Subject.eq(subject)),
+        Table::Consumer => select
+            .expr_as(Expr::col(consumer::Column::Id), "id")
+            .expr_as(Expr::col(consumer::Column::Id), "account_id")
+            .from(consumer::Entity)
+            .and_where(consumer::Column::Subject.eq(subject)),
+    };
+    select.to_owned()
+}
+
+/// The three tables a subject can name a record in.
+#[derive(Clone, Copy)]
+enum Table {
+    Internal,
+    Contact,
+    Consumer,
+}
+
+/// Builds the principal for a verified token: every stored record the subject names that a role of
+/// the token fits (staff roles an internal user, portal contact roles a contact, the consumer role a
+/// consumer), looked up in one statement. Roles add up: each identity contributes its rules.
 pub async fn resolve(
     db: &impl ConnectionTrait,
     subject: String,
     roles: BTreeSet<Role>,
 ) -> AccessResult<Principal> {
-    let identity = if roles.iter().any(|r| r.is_internal()) {
-        internal_user::Entity::find()
-            .select_only()
-            .column(internal_user::Column::Id)
-            .filter(internal_user::Column::Subject.eq(&subject))
-            .into_tuple::<Uuid>()
-            .one(db)
-            .await?
-            .map(|id| Identity::InternalUser { id })
-    } else if roles.iter().any(|r| r.is_contact_role()) {
-        contact::Entity::find()
-            .select_only()
-            .columns([contact::Column::Id, contact::Column::AccountId])
-            .filter(contact::Column::Subject.eq(&subject))
-            .into_tuple::<(Uuid, Uuid)>()
-            .one(db)
-            .await?
-            .map(|(id, account_id)| Identity::Contact { id, account_id })
-    } else if roles.contains(&Role::Consumer) {
-        consumer::Entity::find()
-            .select_only()
-            .column(consumer::Column::Id)
-            .filter(consumer::Column::Subject.eq(&subject))
-            .into_tuple::<Uuid>()
-            .one(db)
-            .await?
-            .map(|id| Identity::Consumer { id })
-    } else {
-        None
-    };
-    Ok(Principal {
-        subject: Some(subject),
-        roles,
-        identity: identity.unwrap_or(Identity::Unregistered),
-    })
+    let mut wanted = Vec::new();
+    if roles.iter().any(|r| r.is_internal()) {
+        wanted.push((INTERNAL, Table::Internal));
+    }
+    if roles.iter().any(|r| r.is_contact_role()) {
+        wanted.push((CONTACT, Table::Contact));
+    }
+    if roles.contains(&Role::Consumer) {
+        wanted.push((CONSUMER, Table::Consumer));
+    }
+    let mut identities = Vec::new();
+    if let Some(((tag, table), rest)) = wanted.split_first() {
+        let mut query = named(*tag, &subject, *table);
+        for (tag, table) in rest {
+            query.union(UnionType::All, named(*tag, &subject, *table));
+        }
+        let mut found: Vec<(i32, Uuid, Uuid)> = Vec::new();
+        for row in db.query_all(&query).await? {
+            found.push((
+                row.try_get("", "tag")?,
+                row.try_get("", "id")?,
+                row.try_get("", "account_id")?,
+            ));
+        }
+        found.sort_by_key(|(tag, _, _)| *tag);
+        identities = found
+            .into_iter()
+            .map(|(tag, id, account_id)| match tag {
+                INTERNAL => Identity::InternalUser { id },
+                CONTACT => Identity::Contact { id, account_id },
+                _ => Identity::Consumer { id },
+            })
+            .collect();
+    }
+    Ok(Principal::new(Some(subject), roles, identities))
 }

@@ -2,9 +2,9 @@
 //! case that would be created.
 
 use chrono::NaiveDate;
-use entity::case;
+use entity::{account, case};
 use sea_orm::{
-    ConnectionTrait, Value,
+    ConnectionTrait, EntityTrait, Value,
     sea_query::{Expr, Query},
 };
 use uuid::Uuid;
@@ -13,8 +13,53 @@ use super::{
     check::{Action, scope},
     error::AccessResult,
     principal::Principal,
+    rules::{
+        contact::opening_contact,
+        partner::{PartnerStamp, stamp},
+    },
     visibility::Scope,
 };
+
+/// What opening a case would do: whether it is allowed, and the contact and partner fields the
+/// case is filled in with. `accessCheck(CREATE_FOR)` and `createCase` both ask this one decision,
+/// so they cannot disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Opening {
+    pub allowed: bool,
+    /// The portal contact opening a case for its own account, as the case's contact.
+    pub contact_id: Option<Uuid>,
+    /// The partner fields, when a partner contact of a partner account opens the case.
+    pub stamp: Option<PartnerStamp>,
+}
+
+/// Decides opening a case for `target` (its account or consumer, household, and the partner a
+/// staff member gave): fills in the opener's contact and partner stamp, then evaluates the read
+/// rules on the case as it would be stored.
+pub async fn opening(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    target: Prospect,
+    today: NaiveDate,
+) -> AccessResult<Opening> {
+    let contact_id = opening_contact(principal, target.account_id);
+    let own_is_partner = match principal.contact() {
+        Some((_, own)) => account::Entity::find_by_id(own)
+            .one(db)
+            .await?
+            .is_some_and(|a| a.is_partner),
+        None => false,
+    };
+    let stamp = stamp(principal, target.account_id, own_is_partner);
+    let prospect = Prospect {
+        partner_id: stamp.map(|s| s.partner_id).or(target.partner_id),
+        ..target
+    };
+    Ok(Opening {
+        allowed: may_create(db, principal, prospect, today).await?,
+        contact_id,
+        stamp,
+    })
+}
 
 /// A case that does not exist yet, for deciding whether a principal may open it.
 #[derive(Clone, Copy, Debug, Default)]

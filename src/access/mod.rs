@@ -20,7 +20,8 @@
 //! internal user). Its arms are conditions on `cases`; a check is their disjunction on one row, a
 //! list is their union, may-create evaluates them on the prospective row, and an explanation
 //! evaluates each rule alone and then follows the rule's path. Relationships outside their
-//! validity dates grant nothing.
+//! validity dates or of an inactive type grant nothing; a team member's required role is read from
+//! the stored role assignments; a principal's identities (internal user, contact, consumer) add up.
 
 pub mod check;
 pub mod error;

@@ -103,31 +103,53 @@ pub enum Identity {
     Consumer { id: Uuid },
 }
 
-/// The caller of a request: subject, roles and identity, everything authorization needs.
+/// The caller of a request: subject, roles and identities, everything authorization needs.
+///
+/// A subject can name several stored records at once (an internal user, a contact, a consumer):
+/// roles add up, so every identity the token's roles fit contributes its rules (DOMAIN.md §6).
 #[derive(Clone, Debug)]
 pub struct Principal {
     pub subject: Option<String>,
     pub roles: BTreeSet<Role>,
+    /// The identity the caller signs in as (`viewer.node`): the first of `identities`.
     pub identity: Identity,
+    /// Every stored record the subject maps to that a role of the token fits: internal user,
+    /// contact, consumer, in that order.
+    pub identities: Vec<Identity>,
 }
 
 impl Principal {
+    /// A principal acting as every one of `identities` (the first is the one it signs in as).
+    pub fn new(subject: Option<String>, roles: BTreeSet<Role>, identities: Vec<Identity>) -> Self {
+        let identity = identities
+            .first()
+            .copied()
+            .unwrap_or(Identity::Unregistered);
+        Self {
+            subject,
+            roles,
+            identity,
+            identities,
+        }
+    }
+
     /// The caller without a token.
     pub fn anonymous() -> Self {
         Self {
             subject: None,
             roles: BTreeSet::new(),
             identity: Identity::Anonymous,
+            identities: Vec::new(),
         }
     }
 
     /// A principal with full rights, for the CLI's own maintenance work (demo seeding, sweeps).
     pub fn system() -> Self {
-        Self {
-            subject: Some("system".into()),
-            roles: BTreeSet::from([Role::Admin]),
-            identity: Identity::Unregistered,
-        }
+        Self::new(
+            Some("system".into()),
+            BTreeSet::from([Role::Admin]),
+            Vec::new(),
+        )
     }
 
     /// Whether the token granted `role`.
@@ -145,24 +167,47 @@ impl Principal {
         self.roles.iter().any(|role| role.is_internal())
     }
 
+    /// Every identity of the principal, the one it signs in as first.
+    fn all_identities(&self) -> impl Iterator<Item = Identity> + '_ {
+        std::iter::once(self.identity).chain(self.identities.iter().copied())
+    }
+
     /// The contact this principal is, when it holds a portal contact role.
     pub fn contact(&self) -> Option<(Uuid, Uuid)> {
-        match self.identity {
-            Identity::Contact { id, account_id }
-                if self.roles.iter().any(|r| r.is_contact_role()) =>
-            {
-                Some((id, account_id))
-            }
-            _ => None,
+        if !self.roles.iter().any(|r| r.is_contact_role()) {
+            return None;
         }
+        self.all_identities().find_map(|identity| match identity {
+            Identity::Contact { id, account_id } => Some((id, account_id)),
+            _ => None,
+        })
     }
 
     /// The consumer this principal is, when it holds the consumer role.
     pub fn consumer(&self) -> Option<Uuid> {
-        match self.identity {
-            Identity::Consumer { id } if self.has(Role::Consumer) => Some(id),
-            _ => None,
+        if !self.has(Role::Consumer) {
+            return None;
         }
+        self.all_identities().find_map(|identity| match identity {
+            Identity::Consumer { id } => Some(id),
+            _ => None,
+        })
+    }
+
+    /// The internal user this principal is, when it holds a staff role.
+    pub fn internal_user(&self) -> Option<Uuid> {
+        if !self.is_internal() {
+            return None;
+        }
+        self.all_identities().find_map(|identity| match identity {
+            Identity::InternalUser { id } => Some(id),
+            _ => None,
+        })
+    }
+
+    /// Whether the principal is (among others) the stored record `identity`.
+    pub fn is(&self, identity: Identity) -> bool {
+        self.all_identities().any(|mine| mine == identity)
     }
 
     /// Whether a token was presented.

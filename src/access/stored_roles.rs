@@ -48,11 +48,7 @@ pub async fn stored_principal(
         }
         Identity::Anonymous | Identity::Unregistered => return Ok(Principal::anonymous()),
     };
-    Ok(Principal {
-        subject,
-        roles,
-        identity,
-    })
+    Ok(Principal::new(subject, roles, vec![identity]))
 }
 
 /// The roles stored for the holder whose id is in `column` (unknown role names are skipped).

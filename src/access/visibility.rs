@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{
     hierarchy::descendants_of,
     period::{current_membership, households_of, in_force},
-    principal::{Identity, Principal, Role},
+    principal::{Principal, Role},
 };
 
 /// Which rows of a table a principal may see.
@@ -258,8 +258,8 @@ pub fn team_members(principal: &Principal) -> Scope {
     if principal.has_any(&[Role::Admin, Role::Manager, Role::Agent]) {
         return Scope::All;
     }
-    match principal.identity {
-        Identity::InternalUser { id } if principal.has(Role::RelationshipAgent) => {
+    match principal.internal_user() {
+        Some(id) if principal.has(Role::RelationshipAgent) => {
             Scope::Only(Condition::all().add(team_member::Column::UserId.eq(id)))
         }
         _ => Scope::Nothing,

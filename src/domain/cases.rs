@@ -15,11 +15,7 @@ use uuid::Uuid;
 
 use super::{Ctx, DomainError, DomainResult, audit, rows, sequences};
 use crate::access::{
-    self, Action, Permission, Prospect,
-    list::list_scope,
-    period,
-    principal::Identity,
-    rules::{contact::opening_contact, partner},
+    self, Action, Permission, Prospect, list::list_scope, period, principal::Identity,
 };
 use crate::pagination::{self as page, Page, PageArgs, Pageable, Sort, SortValue, Wants};
 
@@ -286,8 +282,17 @@ pub async fn comment_pages(
     .await?)
 }
 
-fn opener(ctx: &Ctx) -> (Option<String>, Option<Uuid>) {
-    match ctx.principal.identity {
+/// Who opens a case for `account` (B2B) or not (B2C): of the caller's identities the one the case
+/// is about (its contact for an account's case, its consumer for a consumer's), else the first.
+fn opener(ctx: &Ctx, account: Option<Uuid>) -> (Option<String>, Option<Uuid>) {
+    let principal = &ctx.principal;
+    let fitting = match account {
+        Some(_) => principal
+            .contact()
+            .map(|(id, account_id)| Identity::Contact { id, account_id }),
+        None => principal.consumer().map(|id| Identity::Consumer { id }),
+    };
+    match fitting.unwrap_or(principal.identity) {
         Identity::InternalUser { id } => (Some("INTERNAL_USER".into()), Some(id)),
         Identity::Contact { id, .. } => (Some("CONTACT".into()), Some(id)),
         Identity::Consumer { id } => (Some("CONSUMER".into()), Some(id)),
@@ -443,31 +448,33 @@ pub async fn create(ctx: &Ctx, mut input: NewCase) -> DomainResult<case::Model> 
     if input.partner_id.is_some() || input.partner_contact_id.is_some() {
         access::require(&ctx.principal, Permission::SetCasePartner)?;
     }
-    if let Some(me) = opening_contact(&ctx.principal, input.account_id) {
-        input.contact_id.get_or_insert(me);
-    }
-    if let Some(stamp) = partner::stamp(&ctx.principal, input.account_id) {
-        input.partner_id = Some(stamp.partner_id);
-        input.partner_contact_id = Some(stamp.partner_contact_id);
-    }
     let today = ctx.clock.today();
-    let prospect = Prospect {
+    let target = Prospect {
         account_id: input.account_id,
         consumer_id: input.consumer_id,
         household_id: input.household_id,
         partner_id: input.partner_id,
     };
     let txn = ctx.write().await?;
-    // Access first: a caller who may not open cases here is refused as `accessCheck(CREATE_FOR)`
-    // says, whatever else is wrong with the input (and learns nothing about the parties).
-    if !access::may_create(&txn, &ctx.principal, prospect, today).await? {
+    // Access first, by the very decision `accessCheck(CREATE_FOR)` asks: a caller who may not open
+    // cases here is refused whatever else is wrong with the input (and learns nothing about the
+    // parties); the same decision fills in the opener's contact and partner stamp.
+    let opening = access::may_create::opening(&txn, &ctx.principal, target, today).await?;
+    if !opening.allowed {
         return Err(DomainError::forbidden(
             "you may not open cases for this account or consumer",
         ));
     }
+    if let Some(me) = opening.contact_id {
+        input.contact_id.get_or_insert(me);
+    }
+    if let Some(stamp) = opening.stamp {
+        input.partner_id = Some(stamp.partner_id);
+        input.partner_contact_id = Some(stamp.partner_contact_id);
+    }
     check_parties(&txn, &input, today).await?;
     let number = sequences::format("CS", sequences::next(&txn, "case").await?);
-    let (opened_by_kind, opened_by_id) = opener(ctx);
+    let (opened_by_kind, opened_by_id) = opener(ctx, input.account_id);
     let now = ctx.clock.now();
     let model = case::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -638,8 +645,8 @@ pub async fn comment(ctx: &Ctx, id: Uuid, body: &str) -> DomainResult<comment::M
         ));
     }
     let txn = ctx.write().await?;
-    require_case(ctx, &txn, id, Action::Comment).await?;
-    let (author_kind, author_id) = opener(ctx);
+    let the_case = require_case(ctx, &txn, id, Action::Comment).await?;
+    let (author_kind, author_id) = opener(ctx, the_case.account_id);
     let now = ctx.clock.now();
     let model = comment::ActiveModel {
         id: Set(Uuid::now_v7()),

@@ -2,6 +2,7 @@
 //! run on SQLite by default and on PostgreSQL when `LIAISON_TEST_DATABASE_URL` is set.
 //! Each module is named for what it asserts; `support` holds what they share.
 
+mod access_decisions;
 mod access_explanations;
 mod access_on_random_graphs;
 mod account_hierarchy;
@@ -18,6 +19,7 @@ mod cors;
 mod delete_cascades;
 mod directory_mutations;
 mod existence_oracle;
+mod explanation_ids;
 mod global_ids;
 mod grant_validity;
 mod graphiql_assets;

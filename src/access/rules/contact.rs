@@ -10,8 +10,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::definition::{
-    Arm, Asking, Definition, Explaining, Path, Step, StepKind, account_name, case_col, linking,
-    own_case_arms, own_case_path,
+    Arm, Asking, Definition, Explaining, Path, Step, StepKind, account_name, account_step,
+    case_col, linking, own_case_arms, own_case_path,
 };
 use crate::access::{
     error::AccessResult,
@@ -61,8 +61,8 @@ impl Definition for OwnAccount {
         if let Some((_, own)) = ex.principal.contact()
             && ex.case.account_id == Some(own)
         {
-            let label = format!("case of own account {}", account_name(ex.db, own).await?);
-            steps.push(Step::plain(StepKind::OwnAccount, Some(own), label));
+            let prefix = "case of own account ";
+            steps.push(account_step(ex.db, StepKind::OwnAccount, own, prefix).await?);
         }
         Ok(Path::new(steps, "the case belongs to another account"))
     }
@@ -90,8 +90,7 @@ impl Definition for DescendantAccount {
             if let Some(pos) = chain.iter().position(|a| *a == own) {
                 let path = std::iter::once(case_account).chain(chain[..=pos].iter().copied());
                 for id in path {
-                    let label = format!("account {}", account_name(ex.db, id).await?);
-                    steps.push(Step::plain(StepKind::Hierarchy, Some(id), label));
+                    steps.push(account_step(ex.db, StepKind::Hierarchy, id, "account ").await?);
                 }
             }
         }

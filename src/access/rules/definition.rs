@@ -110,6 +110,9 @@ pub struct Step {
     pub label: String,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
+    /// The record is an account flagged partner only, which is named by its `Partner` face
+    /// (an `Account` ID would not resolve through `node`).
+    pub partner_face: bool,
 }
 
 impl Step {
@@ -121,6 +124,7 @@ impl Step {
             label: label.into(),
             valid_from: None,
             valid_to: None,
+            partner_face: false,
         }
     }
 
@@ -137,6 +141,7 @@ impl Step {
             label: label.into(),
             valid_from: period.from,
             valid_to: period.to,
+            partner_face: false,
         }
     }
 
@@ -220,4 +225,19 @@ pub(super) async fn account_name(db: &impl ConnectionTrait, id: Uuid) -> AccessR
         .await?
         .map(|a| a.name)
         .unwrap_or_default())
+}
+
+/// A step through the account `id`, labelled `prefix` and the account's name, naming the account
+/// by the face `node` resolves (its `Partner` face when it is a partner only).
+pub(super) async fn account_step(
+    db: &impl ConnectionTrait,
+    kind: StepKind,
+    id: Uuid,
+    prefix: &str,
+) -> AccessResult<Step> {
+    let found = account::Entity::find_by_id(id).one(db).await?;
+    let name = found.as_ref().map(|a| a.name.as_str()).unwrap_or_default();
+    let mut step = Step::plain(kind, Some(id), format!("{prefix}{name}"));
+    step.partner_face = found.is_some_and(|a| a.is_partner && !a.is_customer);
+    Ok(step)
 }

@@ -17,7 +17,7 @@ pub use definition::{Arm, Path, Step, StepKind};
 
 use super::{
     error::AccessResult,
-    principal::{Identity, Principal, Role},
+    principal::{Principal, Role},
 };
 use definition::{Asking, Definition, Explaining};
 
@@ -209,7 +209,7 @@ pub fn role_for(principal: &Principal, rule: Rule) -> Option<Role> {
     let role = rule.roles().iter().copied().find(|r| principal.has(*r))?;
     let identified = match rule {
         Rule::InternalRole => true,
-        Rule::TeamMember => matches!(principal.identity, Identity::InternalUser { .. }),
+        Rule::TeamMember => principal.internal_user().is_some(),
         Rule::OwnConsumerCase
         | Rule::Representative
         | Rule::HouseholdMember

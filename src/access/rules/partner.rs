@@ -33,11 +33,17 @@ pub struct PartnerStamp {
 }
 
 /// Partner stamping: a portal partner contact opening a case for an account other than its own
-/// (or for a consumer) is stamped as the case's partner contact, its account as the partner. Staff
+/// (or for a consumer) is stamped as the case's partner contact, its account as the partner, but
+/// only when its account really is a partner account (`own_is_partner`; a partner-role contact of
+/// a customer-only account reaching a customer through a customer-to-customer type is not). Staff
 /// are never stamped; they set the partner fields themselves. Creating a case and asking whether
-/// one may be created (`accessCheck(CREATE_FOR)`) both stamp here.
-pub fn stamp(principal: &Principal, account: Option<Uuid>) -> Option<PartnerStamp> {
-    if principal.is_internal() || !principal.has_any(PARTNER_ROLES) {
+/// one may be created (`accessCheck(CREATE_FOR)`) both stamp here, through `may_create::opening`.
+pub fn stamp(
+    principal: &Principal,
+    account: Option<Uuid>,
+    own_is_partner: bool,
+) -> Option<PartnerStamp> {
+    if principal.is_internal() || !principal.has_any(PARTNER_ROLES) || !own_is_partner {
         return None;
     }
     let (me, own) = principal.contact()?;
@@ -75,21 +81,24 @@ impl Definition for PartnerContact {
 }
 
 /// PARTNER_RELATIONSHIP: partner, partner_admin read the cases of accounts their account is the
-/// source of a partner-granting relationship to (in force): all of them under the DERIVED policy,
+/// source of a partner-granting relationship to (in force, of an active type): all of them under the
+/// DERIVED policy,
 /// those stamped with their account as partner under STAMPED.
 pub struct PartnerRelationship;
 
-/// Cases of the accounts `own` reaches by a partner-granting relationship in force on `today`,
+/// Cases of the accounts `own` reaches by a partner-granting relationship of an active type in force
+/// on `today`,
 /// narrowed by `policy` (SQL appended to the relationship's conditions).
 fn partner_customers(ask: &Asking, own: Uuid, policy: &str) -> Expr {
     let sql = format!(
         r#""cases"."account_id" IN (SELECT r.to_id FROM account_relationships r
              JOIN account_relationship_types t ON t.id = r.type_id
-             WHERE r.from_id = ? AND t.grants_partner_access = ?
+             WHERE r.from_id = ? AND t.grants_partner_access = ? AND t.active = ?
                AND (r.valid_from IS NULL OR r.valid_from <= ?) AND (r.valid_to IS NULL OR r.valid_to >= ?){policy})"#
     );
     let values = vec![
         Value::from(own),
+        true.into(),
         true.into(),
         ask.today.into(),
         ask.today.into(),
@@ -124,6 +133,13 @@ impl Definition for PartnerRelationship {
                 let Some(kind) = kinds.iter().find(|k| k.id == row.type_id) else {
                     continue;
                 };
+                if !kind.active {
+                    reason = format!(
+                        "the relationship type {} is inactive, so its relationships grant nothing",
+                        kind.name
+                    );
+                    continue;
+                }
                 if !kind.grants_partner_access {
                     reason = format!(
                         "the relationship type {} does not grant partner case access",

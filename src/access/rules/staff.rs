@@ -2,7 +2,7 @@
 //! are on (TEAM_MEMBER). Each rule's SQL and its explanation stand together.
 
 use chrono::NaiveDate;
-use entity::{case, team_member};
+use entity::{case, responsibility_definition as definition, role_assignment, team_member};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
@@ -13,7 +13,6 @@ use super::definition::{Arm, Asking, Definition, Explaining, Path, Step, StepKin
 use crate::access::{
     error::AccessResult,
     period::{Period, in_force},
-    principal::Identity,
 };
 
 /// INTERNAL_ROLE: admin, sn_customerservice_manager, sn_customerservice_agent read every case.
@@ -54,20 +53,33 @@ fn team_targets(
             team_member::Column::ValidTo,
             today,
         ))
+        .and_where(team_member::Column::ResponsibilityId.in_subquery(duties_held_by(user)))
         .to_owned()
 }
 
-/// The internal user a principal is, for the team rule.
-fn internal_user(identity: Identity) -> Option<Uuid> {
-    match identity {
-        Identity::InternalUser { id } => Some(id),
-        _ => None,
-    }
+/// The responsibilities whose precondition `user` meets now: those requiring no role, and those
+/// whose required role `user` holds in the stored role assignments (DOMAIN.md §6: preconditions
+/// hold continuously, whatever the user's token carries).
+fn duties_held_by(user: Uuid) -> SelectStatement {
+    let held = Query::select()
+        .column(role_assignment::Column::Role)
+        .from(role_assignment::Entity)
+        .and_where(role_assignment::Column::InternalUserId.eq(user))
+        .to_owned();
+    Query::select()
+        .column(definition::Column::Id)
+        .from(definition::Entity)
+        .cond_where(
+            Condition::any()
+                .add(definition::Column::RequiredRole.is_null())
+                .add(definition::Column::RequiredRole.in_subquery(held)),
+        )
+        .to_owned()
 }
 
 impl Definition for TeamMember {
     fn arms(&self, ask: &Asking) -> Option<Vec<Arm>> {
-        let user = internal_user(ask.principal.identity)?;
+        let user = ask.principal.internal_user()?;
         let targets = [
             (
                 case::Column::AccountId,
@@ -92,7 +104,7 @@ impl Definition for TeamMember {
     }
 
     async fn path<C: ConnectionTrait>(&self, ex: &Explaining<'_, C>) -> AccessResult<Path> {
-        let Some(user) = internal_user(ex.principal.identity) else {
+        let Some(user) = ex.principal.internal_user() else {
             return Ok(Path::new(Vec::new(), ""));
         };
         let mut on = Condition::any();
@@ -110,15 +122,35 @@ impl Definition for TeamMember {
             .filter(on)
             .all(ex.db)
             .await?;
-        let steps = rows
-            .iter()
-            .map(|r| {
-                let label = format!("{} team member", r.target_kind.to_lowercase());
-                let period = Period::new(r.valid_from, r.valid_to);
-                Step::dated(StepKind::TeamMember, r.id, label, period)
-            })
+        let duties = definition::Entity::find()
+            .filter(definition::Column::Id.is_in(rows.iter().map(|r| r.responsibility_id)))
+            .all(ex.db)
+            .await?;
+        let held: Vec<String> = role_assignment::Entity::find()
+            .filter(role_assignment::Column::InternalUserId.eq(user))
+            .all(ex.db)
+            .await?
+            .into_iter()
+            .map(|r| r.role)
             .collect();
-        let reason = "not on the team of the case's account, consumer or household (in force)";
+        let mut steps = Vec::new();
+        let mut reason =
+            "not on the team of the case's account, consumer or household (in force)".to_owned();
+        for r in &rows {
+            let duty = duties.iter().find(|d| d.id == r.responsibility_id);
+            if let Some((name, role)) =
+                duty.and_then(|d| d.required_role.as_ref().map(|role| (&d.name, role)))
+                && !held.contains(role)
+            {
+                reason = format!(
+                    "{name} requires the role {role}, which the user does not hold in its stored role assignments"
+                );
+                continue;
+            }
+            let label = format!("{} team member", r.target_kind.to_lowercase());
+            let period = Period::new(r.valid_from, r.valid_to);
+            steps.push(Step::dated(StepKind::TeamMember, r.id, label, period));
+        }
         Ok(Path::new(steps, reason))
     }
 }

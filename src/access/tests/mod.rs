@@ -4,6 +4,7 @@
 
 mod consumer;
 mod contact;
+mod decisions;
 mod partner;
 mod staff;
 
@@ -17,7 +18,7 @@ use entity::case;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter, Value,
-    sea_query::{Alias, Expr, Query},
+    sea_query::{Alias, Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
@@ -137,6 +138,63 @@ impl Graph {
             values.push(self.duty.into());
         }
         self.insert(table, &columns, values).await;
+    }
+
+    /// Sets `column` of the row `id` of `table` to `value` (flags, subjects).
+    pub async fn set(&self, table: &str, id: Uuid, column: &str, value: impl Into<Value>) {
+        let statement = Query::update()
+            .table(Alias::new(table))
+            .value(Alias::new(column), Expr::val(value.into()))
+            .and_where(Expr::col(Alias::new("id")).eq(id))
+            .to_owned();
+        self.db.execute(&statement).await.expect("update a row");
+    }
+
+    /// Removes every stored role of the internal user `user`.
+    pub async fn revoke_roles(&self, user: Uuid) {
+        let statement = Query::delete()
+            .from_table(Alias::new("role_assignments"))
+            .and_where(Expr::col(Alias::new("internal_user_id")).eq(user))
+            .to_owned();
+        self.db.execute(&statement).await.expect("revoke roles");
+    }
+
+    /// A USER responsibility requiring `role`, for team members whose precondition is a stored role.
+    pub async fn duty_requiring(&self, role: Role) -> Uuid {
+        let columns = ["name", "kind", "is_unique", "required_role"];
+        let values = vec![
+            self.unique("Duty "),
+            "USER".into(),
+            false.into(),
+            role.as_str().into(),
+        ];
+        self.insert("responsibility_definitions", &columns, values)
+            .await
+    }
+
+    /// Stores `role` for the internal user `user`.
+    pub async fn assign_role(&self, user: Uuid, role: Role) {
+        let statement = Query::insert()
+            .into_table(Alias::new("role_assignments"))
+            .columns(["id", "internal_user_id", "role", "created_at"].map(Alias::new))
+            .values_panic(
+                [
+                    Uuid::now_v7().into(),
+                    user.into(),
+                    role.as_str().into(),
+                    Utc::now().into(),
+                ]
+                .map(|v: Value| Expr::val(v)),
+            )
+            .to_owned();
+        self.db.execute(&statement).await.expect("assign a role");
+    }
+
+    /// `user` on the account team of `account`, in force, carrying `duty`.
+    pub async fn team_member_with(&self, user: Uuid, account: Uuid, duty: Uuid) {
+        let columns = ["user_id", "target_kind", "account_id", "responsibility_id"];
+        let values = vec![user.into(), "ACCOUNT".into(), account.into(), duty.into()];
+        self.insert("team_members", &columns, values).await;
     }
 
     /// An account below `parent`, flagged partner or customer.
@@ -370,11 +428,7 @@ impl Row {
 
 /// A principal with `roles` acting as `identity`.
 pub(super) fn principal(identity: Identity, roles: &[Role]) -> Principal {
-    Principal {
-        subject: None,
-        roles: roles.iter().copied().collect(),
-        identity,
-    }
+    Principal::new(None, roles.iter().copied().collect(), vec![identity])
 }
 
 /// A contact of `account` holding `roles`.

@@ -75,17 +75,18 @@ async fn partners_read_the_cases_of_the_customers_they_are_partner_of() {
         partner_id: gsi,
         partner_contact_id: peter,
     };
-    assert_eq!(stamp(&partner_admin, Some(xyz)), Some(expected));
-    assert_eq!(stamp(&partner, None), Some(expected));
-    assert_eq!(stamp(&partner_admin, Some(gsi)), None);
+    assert_eq!(stamp(&partner_admin, Some(xyz), true), Some(expected));
+    assert_eq!(stamp(&partner, None, true), Some(expected));
+    assert_eq!(stamp(&partner_admin, Some(gsi), true), None);
     assert_eq!(
-        stamp(&contact_as(peter, gsi, &[Role::Customer]), Some(xyz)),
+        stamp(&contact_as(peter, gsi, &[Role::Customer]), Some(xyz), true),
         None
     );
     assert_eq!(
         stamp(
             &principal(Identity::Unregistered, &[Role::Admin]),
-            Some(xyz)
+            Some(xyz),
+            true
         ),
         None
     );
@@ -104,7 +105,7 @@ async fn partners_read_the_cases_of_the_customers_they_are_partner_of() {
         (gsi, false, true),
     ] {
         let stamping = stamped
-            .then(|| stamp(&partner_admin, Some(account)))
+            .then(|| stamp(&partner_admin, Some(account), true))
             .flatten();
         let may = may_create(&g.db, &partner_admin, prospect(account, stamping), g.today)
             .await

@@ -9,7 +9,7 @@ use crate::access::{
     self, AccessError, Action, Permission, Prospect,
     explain::Explanation,
     principal::{Identity, Principal, Role},
-    rules::{Rule, Step, StepKind, partner},
+    rules::{Rule, Step, StepKind},
 };
 use crate::domain::DomainError;
 use crate::graphql::{
@@ -121,7 +121,10 @@ pub struct AccessPathStep {
 
 impl From<Step> for AccessPathStep {
     fn from(step: Step) -> Self {
-        let (kind, node) = AccessStepKind::from_domain(step.kind);
+        let (kind, mut node) = AccessStepKind::from_domain(step.kind);
+        if step.partner_face {
+            node = Some(Kind::Partner);
+        }
         Self {
             kind,
             record_id: step
@@ -267,10 +270,10 @@ pub(super) async fn subject_principal(
             .into());
         }
     };
-    if identity != viewer.identity {
+    if !viewer.is(identity) {
         access::require(viewer, Permission::InspectOthersAccess)?;
     }
-    if identity == viewer.identity {
+    if viewer.is(identity) {
         return Ok((**viewer).clone());
     }
     Ok(access::stored_principal(&domain(ctx).db, identity).await?)
@@ -330,7 +333,7 @@ impl AccessCheckQuery {
                     .map(|id| ids::decode(id, &[Kind::Consumer], "consumerId"))
                     .transpose()?,
                 household_id: None,
-                partner_id: partner::stamp(&subject, account_id).map(|stamp| stamp.partner_id),
+                partner_id: None,
             };
             if prospect.account_id.is_none() && prospect.consumer_id.is_none() {
                 return Err(DomainError::invalid(
@@ -346,7 +349,9 @@ impl AccessCheckQuery {
                 )
                 .into());
             }
-            let allowed = access::may_create(&d.db, &subject, prospect, today).await?;
+            let allowed = access::may_create::opening(&d.db, &subject, prospect, today)
+                .await?
+                .allowed;
             return Ok(AccessDecision {
                 allowed,
                 explanation: None,
