@@ -44,14 +44,18 @@ pub fn strict_scalar_error(mut err: async_graphql::ServerError) -> async_graphql
     else {
         return err;
     };
-    if !STRICT_SCALARS.contains(&scalar) {
-        return err;
-    }
     let field = path
         .rsplit('.')
         .find(|segment| segment.parse::<usize>().is_err())
         .unwrap_or(path)
         .to_owned();
+    if !STRICT_SCALARS.contains(&scalar) {
+        // Any other value of the wrong type stays a validation error, naming the input field.
+        err.extensions
+            .get_or_insert_with(Default::default)
+            .set("field", field);
+        return err;
+    }
     let message = match scalar {
         "Date" => format!("`{path}` must be a date written YYYY-MM-DD"),
         _ => format!("`{path}` must be an RFC 3339 date-time with an offset"),

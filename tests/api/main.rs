@@ -21,6 +21,7 @@ mod existence_oracle;
 mod global_ids;
 mod grant_validity;
 mod graphiql_assets;
+mod graphql_over_http;
 mod hostile_queries;
 mod household_and_team_roles;
 mod household_memberships;
