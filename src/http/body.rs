@@ -17,7 +17,7 @@ use crate::graphql::error::code;
 pub enum BodyError {
     /// Longer than the limit (by `Content-Length`, or while reading).
     TooLarge(usize),
-    /// Not JSON; the message names the line and column.
+    /// Not JSON; the message names the line and column where it breaks.
     NotJson(String),
     /// JSON, but not a GraphQL request (`query` missing or not a string, ...).
     NotARequest(String),
@@ -71,7 +71,7 @@ pub fn parse(bytes: &[u8]) -> Result<BatchRequest, BodyError> {
     }
     let value: Value = serde_json::from_slice(bytes).map_err(|err| {
         BodyError::NotJson(format!(
-            "the request body is not valid JSON (line {}, column {})",
+            "the request body is not valid JSON (at {}:{}, line:column)",
             err.line(),
             err.column()
         ))
@@ -171,7 +171,7 @@ mod tests {
     fn bodies_that_are_not_graphql_requests_are_named_precisely() {
         assert_eq!(
             refusal(r#"{"query": "{"#),
-            "the request body is not valid JSON (line 1, column 12)"
+            "the request body is not valid JSON (at 1:12, line:column)"
         );
         assert_eq!(
             refusal("  "),

@@ -107,8 +107,14 @@ async fn the_accept_header_picks_the_response_media_type() {
             Some("application/graphql-response+json, application/json;q=0.9"),
             GRAPHQL_RESPONSE,
         ),
-        (Some("application/json, application/graphql-response+json"), GRAPHQL_RESPONSE),
-        (Some("application/graphql-response+json;q=0.5, application/json"), JSON),
+        (
+            Some("application/json, application/graphql-response+json"),
+            GRAPHQL_RESPONSE,
+        ),
+        (
+            Some("application/graphql-response+json;q=0.5, application/json"),
+            JSON,
+        ),
         // GraphiQL's fetcher.
         (Some("application/json, multipart/mixed"), JSON),
     ];
@@ -164,7 +170,9 @@ async fn request_errors_are_400_without_data_as_graphql_response_json_and_200_as
         post(&app, Some(JSON), body.clone())
             .await
             .assert_request_error(200, JSON, code);
-        post(&app, None, body).await.assert_request_error(200, JSON, code);
+        post(&app, None, body)
+            .await
+            .assert_request_error(200, JSON, code);
     }
 }
 
@@ -192,12 +200,24 @@ async fn bodies_that_are_not_graphql_requests_are_400_graphql_errors() {
     let cases = [
         (
             r#"{"query": "{ __typename }""#,
-            "the request body is not valid JSON (line 1, column 26)",
+            "the request body is not valid JSON (at 1:26, line:column)",
         ),
-        ("", "the request body is empty; send a JSON object with `query`"),
-        (r#"{"qeury": "{ __typename }"}"#, "the request has no `query`"),
-        (r#"{"query": {"obj": "ect"}}"#, "`query` must be a string, not an object"),
-        (r#"{"query": false}"#, "`query` must be a string, not a boolean"),
+        (
+            "",
+            "the request body is empty; send a JSON object with `query`",
+        ),
+        (
+            r#"{"qeury": "{ __typename }"}"#,
+            "the request has no `query`",
+        ),
+        (
+            r#"{"query": {"obj": "ect"}}"#,
+            "`query` must be a string, not an object",
+        ),
+        (
+            r#"{"query": false}"#,
+            "`query` must be a string, not a boolean",
+        ),
         (
             r#"{"query": "{ __typename }", "variables": "{}"}"#,
             "`variables` must be an object, not a string",
@@ -237,7 +257,12 @@ async fn post_chunked(app: &TestApp, body: &str) -> (u16, String, Value) {
     let _ = stream.read_to_end(&mut raw).await;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
-    let status = head.split(' ').nth(1).expect("status").parse().expect("status");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .expect("status")
+        .parse()
+        .expect("status");
     let content_type = head
         .lines()
         .find_map(|l| l.strip_prefix("content-type: "))
@@ -270,7 +295,10 @@ async fn an_oversized_body_is_a_413_graphql_error_whether_its_length_is_declared
     let (status, content_type, reply) = post_chunked(&app, &body).await;
     assert_eq!(status, 413, "{reply}");
     assert!(content_type.starts_with(JSON), "{content_type}");
-    assert_eq!(reply["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+    assert_eq!(
+        reply["errors"][0]["extensions"]["code"],
+        "PAYLOAD_TOO_LARGE"
+    );
     assert_eq!(written(&app).await, (json!(0), 0));
 }
 
@@ -280,7 +308,10 @@ async fn an_operation_name_that_picks_nothing_is_refused_before_anything_runs() 
     let document = r#"mutation Create { createAccount(input: {name: "PICKED", isCustomer: true}) { account { id } } }
 query Count { accounts { totalCount } }"#;
     let cases = [
-        (Some("Delete"), "the document has no operation named `Delete`"),
+        (
+            Some("Delete"),
+            "the document has no operation named `Delete`",
+        ),
         (
             None,
             "the document holds several operations; `operationName` must name the one to run",
@@ -295,7 +326,10 @@ query Count { accounts { totalCount } }"#;
         .await;
         answer.assert_request_error(400, GRAPHQL_RESPONSE, "OPERATION_RESOLUTION_FAILURE");
         assert_eq!(answer.message(), message);
-        assert_eq!(answer.statements, 0, "not even the token's lookup: {answer:?}");
+        assert_eq!(
+            answer.statements, 0,
+            "not even the token's lookup: {answer:?}"
+        );
     }
     let anonymous = post(
         &app,
@@ -321,13 +355,21 @@ query Count { accounts { totalCount } }"#;
 async fn a_syntax_error_is_one_line_with_its_location() {
     let app = TestApp::spawn().await;
     let cases = [
-        ("{", "syntax error at line 1, column 2: expected selection", (1, 2)),
+        (
+            "{",
+            "syntax error at line 1, column 2: expected selection",
+            (1, 2),
+        ),
         (
             "query {\n  accounts { totalCount }\n  cases(first: ) { totalCount }\n}",
             "syntax error at line 3, column 16: expected value",
             (3, 16),
         ),
-        ("", "syntax error at line 1, column 1: expected executable_definition", (1, 1)),
+        (
+            "",
+            "syntax error at line 1, column 1: expected executable_definition",
+            (1, 1),
+        ),
     ];
     for (query, message, (line, column)) in cases {
         let answer = post(&app, Some(GRAPHQL_RESPONSE), json!({ "query": query })).await;
@@ -359,7 +401,10 @@ async fn a_scalar_that_fails_to_parse_in_an_input_literal_is_a_coded_request_err
             Some("number"),
         ),
         ("{ accounts(first: 99999999999) { totalCount } }", None),
-        ("{ cases(filter: {priority: \"high\"}) { totalCount } }", Some("priority")),
+        (
+            "{ cases(filter: {priority: \"high\"}) { totalCount } }",
+            Some("priority"),
+        ),
     ];
     for (query, field) in cases {
         let answer = post(&app, Some(GRAPHQL_RESPONSE), json!({ "query": query })).await;
@@ -370,7 +415,10 @@ async fn a_scalar_that_fails_to_parse_in_an_input_literal_is_a_coded_request_err
                 "{answer:?}"
             );
         }
-        assert!(answer.body["errors"][0]["locations"].is_array(), "{answer:?}");
+        assert!(
+            answer.body["errors"][0]["locations"].is_array(),
+            "{answer:?}"
+        );
     }
     assert_eq!(written(&app).await, (json!(0), 0));
 }
@@ -414,7 +462,10 @@ async fn refusals_before_execution_use_the_negotiated_media_type() {
             .await
             .expect("request");
         assert_eq!(response.status().as_u16(), 401);
-        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(content_type.starts_with(accept), "{content_type}");
         let body: Value = response.json().await.expect("json");
         assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
@@ -430,9 +481,15 @@ async fn refusals_before_execution_use_the_negotiated_media_type() {
             .await
             .expect("request");
         assert_eq!(response.status().as_u16(), 415);
-        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(content_type.starts_with(accept), "{content_type}");
         let body: Value = response.json().await.expect("json");
-        assert_eq!(body["errors"][0]["extensions"]["code"], "UNSUPPORTED_MEDIA_TYPE");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "UNSUPPORTED_MEDIA_TYPE"
+        );
     }
 }
