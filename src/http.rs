@@ -1,15 +1,18 @@
 //! The HTTP server: POST /graphql, GraphiQL on GET, health probes, limits and one log line per request.
 
+pub mod body;
 pub mod cors;
 pub mod graphiql;
+pub mod negotiation;
 
 use std::{sync::Arc, time::Instant};
 
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, ParseRequestError};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use async_graphql::{
+    BatchRequest, BatchResponse, ErrorExtensions, parser::types::DocumentOperations,
+};
 use axum::{
     Json, Router,
-    extract::{FromRequest, Request, State},
+    extract::{Request, State},
     http::{HeaderMap, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -17,7 +20,8 @@ use axum::{
 };
 use sea_orm::DatabaseConnection;
 use serde_json::json;
-use tower_http::limit::RequestBodyLimitLayer;
+
+use negotiation::MediaType;
 
 use crate::{
     access::{
@@ -98,7 +102,6 @@ struct GraphqlLog {
 
 /// The application's routes with their limits.
 pub fn router(state: AppState) -> Router {
-    let body_limit = state.limits.max_body_bytes;
     let mut routes = Router::new()
         .route("/graphql", get(graphiql).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
@@ -108,7 +111,6 @@ pub fn router(state: AppState) -> Router {
         routes = routes.route("/graphiql/assets/{name}", get(graphiql::asset));
     }
     routes
-        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(state.cors.layer())
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -152,14 +154,22 @@ async fn ready(State(state): State<AppState>) -> Response {
 }
 
 /// Reads the bearer token: none is anonymous, a bad one is refused (never downgraded to anonymous).
-async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+async fn principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: MediaType,
+) -> Result<Principal, Response> {
     let unauthenticated = |message: &str| {
-        (
+        let mut response = negotiation::error(
+            media,
             StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-            Json(error_body(message, code::UNAUTHENTICATED)),
-        )
-            .into_response()
+            message,
+            code::UNAUTHENTICATED,
+        );
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("header"));
+        response
     };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Principal::anonymous());
@@ -186,44 +196,20 @@ async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, R
         .await
         .map_err(|err| {
             let err: async_graphql::Error = err.into();
-            let body =
-                json!({ "errors": [{ "message": err.message, "extensions": err.extensions }] });
-            (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+            let response = async_graphql::Response::from_errors(vec![
+                err.into_server_error(Default::default()),
+            ]);
+            negotiation::graphql(
+                media,
+                BatchResponse::Single(response),
+                Some(StatusCode::INTERNAL_SERVER_ERROR),
+            )
         })
-}
-
-/// A body that is not a GraphQL request: refused with a fixed JSON error, never with parser internals.
-struct BodyRejection(ParseRequestError);
-
-impl From<ParseRequestError> for BodyRejection {
-    fn from(err: ParseRequestError) -> Self {
-        Self(err)
-    }
-}
-
-impl IntoResponse for BodyRejection {
-    fn into_response(self) -> Response {
-        let too_large = match &self.0 {
-            ParseRequestError::PayloadTooLarge => true,
-            ParseRequestError::Io(err) => err.to_string().contains("length limit exceeded"),
-            _ => false,
-        };
-        if too_large {
-            let body = error_body("the request body is too large", code::BAD_REQUEST);
-            return (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response();
-        }
-        tracing::info!(error = %self.0, "request body refused");
-        let body = error_body(
-            "the request body is not a GraphQL request (a JSON object with `query`)",
-            code::BAD_REQUEST,
-        );
-        (StatusCode::BAD_REQUEST, Json(body)).into_response()
-    }
 }
 
 /// Only JSON bodies are GraphQL requests: a form (urlencoded, multipart, text/plain) is what a
 /// cross-site page can POST without a preflight, so it is refused before the body is read.
-fn non_json_refusal(headers: &HeaderMap) -> Option<Response> {
+fn non_json_refusal(headers: &HeaderMap, media: MediaType) -> Option<Response> {
     let essence = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -235,22 +221,28 @@ fn non_json_refusal(headers: &HeaderMap) -> Option<Response> {
     {
         return None;
     }
-    let body = error_body(
+    Some(negotiation::error(
+        media,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "GraphQL requests must be sent as `Content-Type: application/json`",
         code::UNSUPPORTED_MEDIA_TYPE,
-    );
-    Some((StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response())
+    ))
 }
 
 /// The same GraphQL error for every operation of the request, shaped as the request was.
-fn refusal(error: async_graphql::ServerError, operations: usize, single: bool) -> Response {
+fn refusal(
+    error: async_graphql::ServerError,
+    operations: usize,
+    single: bool,
+    media: MediaType,
+) -> Response {
     let response = || async_graphql::Response::from_errors(vec![error.clone()]);
     let batch = if single {
         BatchResponse::Single(response())
     } else {
         BatchResponse::Batch((0..operations).map(|_| response()).collect())
     };
-    GraphQLResponse::from(batch).into_response()
+    negotiation::graphql(media, batch, None)
 }
 
 /// Parses every operation once and checks it against the executed-selection limits, all operations
@@ -269,13 +261,10 @@ fn check_limits(
         let operation_name = request.operation_name.clone();
         let variables = request.variables.clone();
         // A syntax error is answered here, as async-graphql would, rather than parsed a second time.
-        let document = request.parsed_query().map_err(|mut error| {
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", code::GRAPHQL_PARSE_FAILED);
-            error
-        })?;
+        let document = request
+            .parsed_query()
+            .map_err(graphql::error::syntax_error)?;
+        select_operation(&document.operations, operation_name.as_deref())?;
         query_limits::check(
             &state.shape,
             document,
@@ -289,6 +278,32 @@ fn check_limits(
     query_limits::check_cost(&budget, &state.limits).map_err(refused)
 }
 
+/// The operation `name` picks must exist, and without a name the document must hold one operation.
+fn select_operation(
+    operations: &DocumentOperations,
+    name: Option<&str>,
+) -> Result<(), async_graphql::ServerError> {
+    let message = match (operations, name) {
+        (DocumentOperations::Single(_), None) => return Ok(()),
+        (DocumentOperations::Multiple(named), Some(name))
+            if named.keys().any(|n| n.as_str() == name) =>
+        {
+            return Ok(());
+        }
+        (DocumentOperations::Multiple(named), None) if named.len() == 1 => return Ok(()),
+        (DocumentOperations::Multiple(_), None) => {
+            "the document holds several operations; `operationName` must name the one to run".into()
+        }
+        (_, Some(name)) => format!("the document has no operation named `{name}`"),
+    };
+    let mut error = async_graphql::ServerError::new(message, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code::OPERATION_RESOLUTION_FAILURE);
+    Err(error)
+}
+
 fn refused(refused: query_limits::Refused) -> async_graphql::ServerError {
     tracing::info!(refused = %refused, "query refused before validation");
     refused.into_server_error()
@@ -296,12 +311,20 @@ fn refused(refused: query_limits::Refused) -> async_graphql::ServerError {
 
 async fn graphql_post(State(state): State<AppState>, request: Request) -> Response {
     let headers = request.headers().clone();
-    if let Some(response) = non_json_refusal(&headers) {
+    let Some(media) = negotiation::negotiate(&headers) else {
+        return negotiation::not_acceptable();
+    };
+    if let Some(response) = non_json_refusal(&headers, media) {
         return response;
     }
-    let batch = match GraphQLBatchRequest::<BodyRejection>::from_request(request, &()).await {
-        Ok(batch) => batch.into_inner(),
-        Err(rejection) => return rejection.into_response(),
+    let limit = state.limits.max_body_bytes;
+    let read = match body::check_declared_length(&headers, limit) {
+        Ok(()) => body::read(request.into_body(), limit).await,
+        Err(err) => Err(err),
+    };
+    let batch = match read {
+        Ok(batch) => batch,
+        Err(err) => return err.into_response(media),
     };
     let counter = StatementCounter::default();
     let mut log = GraphqlLog::default();
@@ -312,22 +335,21 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
                 BatchRequest::Batch(requests) => (requests, false),
             };
             if !single && !state.limits.batching_on() {
-                return (
+                return negotiation::error(
+                    media,
                     StatusCode::BAD_REQUEST,
-                    Json(error_body(
-                        "batched requests (a JSON array of operations) are not accepted",
-                        code::BATCHING_DISABLED,
-                    )),
-                )
-                    .into_response();
+                    "batched requests (a JSON array of operations) are not accepted",
+                    code::BATCHING_DISABLED,
+                );
             }
             if requests.len() > state.limits.max_batch {
                 let message = format!("at most {} operations per batch", state.limits.max_batch);
-                return (
+                return negotiation::error(
+                    media,
                     StatusCode::BAD_REQUEST,
-                    Json(error_body(&message, code::BATCH_TOO_LARGE)),
-                )
-                    .into_response();
+                    &message,
+                    code::BATCH_TOO_LARGE,
+                );
             }
             log.operations = requests
                 .iter()
@@ -335,9 +357,9 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
                 .collect::<Vec<_>>()
                 .join(",");
             if let Err(error) = check_limits(&state, &mut requests, !single) {
-                return refusal(error, requests.len(), single);
+                return refusal(error, requests.len(), single, media);
             }
-            let principal = match principal(&state, &headers).await {
+            let principal = match principal(&state, &headers, media).await {
                 Ok(principal) => principal,
                 Err(response) => return response,
             };
@@ -367,18 +389,18 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
             )
             .await
             {
-                Ok(response) => GraphQLResponse::from(response).into_response(),
+                Ok(response) => negotiation::graphql(media, response, None),
                 Err(_) => {
                     let err = async_graphql::Error::new("the request took too long")
                         .extend_with(|_, e| e.set("code", code::TIMEOUT));
                     let response = async_graphql::Response::from_errors(vec![
                         err.into_server_error(Default::default()),
                     ]);
-                    (
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        GraphQLResponse::from(BatchResponse::Single(response)),
+                    negotiation::graphql(
+                        media,
+                        BatchResponse::Single(response),
+                        Some(StatusCode::SERVICE_UNAVAILABLE),
                     )
-                        .into_response()
                 }
             }
         })

@@ -24,6 +24,9 @@ pub mod code {
     pub const BATCHING_DISABLED: &str = "BATCHING_DISABLED";
     pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+    pub const NOT_ACCEPTABLE: &str = "NOT_ACCEPTABLE";
+    pub const OPERATION_RESOLUTION_FAILURE: &str = "OPERATION_RESOLUTION_FAILURE";
 }
 
 /// Scalars whose format is checked in validation, so a bad value is the client's input error.
@@ -41,14 +44,18 @@ pub fn strict_scalar_error(mut err: async_graphql::ServerError) -> async_graphql
     else {
         return err;
     };
-    if !STRICT_SCALARS.contains(&scalar) {
-        return err;
-    }
     let field = path
         .rsplit('.')
         .find(|segment| segment.parse::<usize>().is_err())
         .unwrap_or(path)
         .to_owned();
+    if !STRICT_SCALARS.contains(&scalar) {
+        // Any other value of the wrong type stays a validation error, naming the input field.
+        err.extensions
+            .get_or_insert_with(Default::default)
+            .set("field", field);
+        return err;
+    }
     let message = match scalar {
         "Date" => format!("`{path}` must be a date written YYYY-MM-DD"),
         _ => format!("`{path}` must be an RFC 3339 date-time with an offset"),
@@ -111,4 +118,31 @@ impl From<super::loaders::LoadError> for async_graphql::Error {
         };
         owned.into()
     }
+}
+
+/// A syntax error as one line (`syntax error at line 1, column 2: expected selection`) with
+/// `GRAPHQL_PARSE_FAILED`, instead of the parser's multi-line drawing of the source.
+pub fn syntax_error(mut err: async_graphql::ServerError) -> async_graphql::ServerError {
+    if err.message.contains('\n') {
+        let what = err
+            .message
+            .lines()
+            .rev()
+            .find_map(|line| line.trim_start().strip_prefix("= "))
+            .unwrap_or("the document does not parse")
+            .trim()
+            .to_owned();
+        err.message = match err.locations.first() {
+            Some(at) => format!(
+                "syntax error at line {}, column {}: {what}",
+                at.line, at.column
+            ),
+            None => format!("syntax error: {what}"),
+        };
+    }
+    let ext = err.extensions.get_or_insert_with(Default::default);
+    if ext.get("code").is_none() {
+        ext.set("code", code::GRAPHQL_PARSE_FAILED);
+    }
+    err
 }

@@ -61,7 +61,7 @@ impl Extension for ErrorCodesExtension {
         let document = next
             .run(ctx, query, variables)
             .await
-            .map_err(|e| with_code(e, code::GRAPHQL_PARSE_FAILED))?;
+            .map_err(super::error::syntax_error)?;
         let aliases: usize = document
             .operations
             .iter()

@@ -23,6 +23,7 @@ mod explanation_ids;
 mod global_ids;
 mod grant_validity;
 mod graphiql_assets;
+mod graphql_over_http;
 mod hostile_queries;
 mod household_and_team_roles;
 mod household_memberships;
