@@ -352,8 +352,12 @@ pub mod persisted_defaults {
 pub struct PersistedQueriesConfig {
     /// `off`, `apq` or `trusted` (only the manifest's operations run). Unset: `apq`, except in
     /// production with a manifest configured, which is `trusted`.
-    #[arg(long = "persisted-queries", env = "LIAISON_PERSISTED_QUERIES", value_enum)]
-    pub mode: Option<PersistedQueriesMode>,
+    #[arg(
+        long = "persisted-queries",
+        env = "LIAISON_PERSISTED_QUERIES",
+        value_enum
+    )]
+    pub persisted_mode: Option<PersistedQueriesMode>,
     /// A trusted-documents manifest (JSON): `{"<id>": "<document>", ...}` (Relay, Apollo's
     /// persisted query list as a map) or Apollo's `apollo-persisted-query-manifest`; read at start.
     #[arg(long = "trusted-documents", env = "LIAISON_TRUSTED_DOCUMENTS")]
@@ -369,7 +373,7 @@ pub struct PersistedQueriesConfig {
 impl Default for PersistedQueriesConfig {
     fn default() -> Self {
         Self {
-            mode: None,
+            persisted_mode: None,
             manifest: None,
             apq_cache_entries: persisted_defaults::APQ_CACHE_ENTRIES,
             apq_cache_bytes: persisted_defaults::APQ_CACHE_BYTES,
@@ -380,12 +384,11 @@ impl Default for PersistedQueriesConfig {
 impl PersistedQueriesConfig {
     /// The mode as set, else `trusted` in production with a manifest, else `apq`.
     pub fn mode_in(&self, mode: Mode) -> PersistedQueriesMode {
-        self.mode.unwrap_or(
-            if mode == Mode::Production && self.manifest.is_some() {
+        self.persisted_mode
+            .unwrap_or(if mode == Mode::Production && self.manifest.is_some() {
                 PersistedQueriesMode::Trusted
             } else {
                 PersistedQueriesMode::Apq
-            },
-        )
+            })
     }
 }

@@ -68,7 +68,10 @@ impl PersistedQueries {
         Ok(Self {
             mode,
             manifest,
-            apq: Mutex::new(ApqCache::new(config.apq_cache_entries, config.apq_cache_bytes)),
+            apq: Mutex::new(ApqCache::new(
+                config.apq_cache_entries,
+                config.apq_cache_bytes,
+            )),
         })
     }
 
@@ -152,7 +155,9 @@ impl PersistedQueries {
     }
 
     fn lock_apq(&self) -> std::sync::MutexGuard<'_, ApqCache> {
-        self.apq.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.apq
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -308,7 +313,9 @@ pub fn parse_manifest(text: &str) -> Result<Vec<(String, String)>, String> {
     };
     let entries = if let Some(format) = object.get("format") {
         if format != APOLLO_FORMAT {
-            return Err(format!("unknown `format` {format} (expected \"{APOLLO_FORMAT}\")"));
+            return Err(format!(
+                "unknown `format` {format} (expected \"{APOLLO_FORMAT}\")"
+            ));
         }
         if object.get("version").and_then(serde_json::Value::as_u64) != Some(1) {
             return Err(format!("`{APOLLO_FORMAT}` must be `\"version\": 1`"));
@@ -358,7 +365,9 @@ fn index_manifest(entries: Vec<(String, String)>) -> Result<HashMap<String, Arc<
                 .next()
                 .map(|pos| format!(" at line {}, column {}", pos.line, pos.column))
                 .unwrap_or_default();
-            return Err(format!("the document of `{id}` does not parse as GraphQL{at}"));
+            return Err(format!(
+                "the document of `{id}` does not parse as GraphQL{at}"
+            ));
         }
         let body: Arc<str> = body.into();
         for key in [normal_id(&id), sha256_hex(&body)] {
@@ -427,7 +436,10 @@ mod tests {
             assert!(err.contains(reason), "{text}: {err}");
         }
         let err = index_manifest(vec![("x".into(), "query {".into())]).expect_err("bad document");
-        assert!(err.contains("`x` does not parse as GraphQL at line"), "{err}");
+        assert!(
+            err.contains("`x` does not parse as GraphQL at line"),
+            "{err}"
+        );
         let err = index_manifest(vec![
             ("x".into(), "{ viewer { id } }".into()),
             ("x".into(), "{ accounts { totalCount } }".into()),
