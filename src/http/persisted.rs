@@ -20,8 +20,10 @@ use crate::{
 
 /// The `format` Apollo's `generate-persisted-query-manifest` writes.
 const APOLLO_FORMAT: &str = "apollo-persisted-query-manifest";
-/// Longest id or hash accepted in `extensions.persistedQuery`.
+/// Longest id or hash accepted in `extensions.persistedQuery` or `documentId`.
 const MAX_ID_LEN: usize = 256;
+/// Where a request's `documentId` travels from the body reader to `PersistedQueries::resolve`.
+pub const DOCUMENT_ID: &str = "documentId";
 
 /// The server's persisted documents and the rule for which documents run.
 pub struct PersistedQueries {
@@ -210,11 +212,31 @@ impl Refusal {
     }
 }
 
-/// The hash (or manifest id) in `extensions.persistedQuery`, if the request carries one.
+/// The hash (or manifest id) the request names its document by, if it does: Apollo's
+/// `extensions.persistedQuery.sha256Hash`, or a GraphQL-over-HTTP `documentId` (`sha256:<hex>` or a
+/// manifest id), which the body reader hands over as `extensions.documentId`.
 fn persisted_hash(request: &Request) -> Result<Option<String>, Refusal> {
+    let document_id = request.extensions.get(DOCUMENT_ID);
     let Some(extension) = request.extensions.get("persistedQuery") else {
-        return Ok(None);
+        return match document_id {
+            None => Ok(None),
+            Some(Value::String(id)) => {
+                let id = id.strip_prefix("sha256:").unwrap_or(id);
+                if id.is_empty() || id.len() > MAX_ID_LEN {
+                    return Err(Refusal::Malformed(
+                        "documentId must be a manifest id or `sha256:<hex>`",
+                    ));
+                }
+                Ok(Some(normal_id(id)))
+            }
+            Some(_) => Err(Refusal::Malformed("documentId must be a string")),
+        };
     };
+    if document_id.is_some() {
+        return Err(Refusal::Malformed(
+            "send either documentId or extensions.persistedQuery, not both",
+        ));
+    }
     let Value::Object(fields) = extension else {
         return Err(Refusal::Malformed(
             "extensions.persistedQuery must be an object {version: 1, sha256Hash}",

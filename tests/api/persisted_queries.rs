@@ -357,3 +357,22 @@ fn a_bad_manifest_or_trusted_mode_without_one_stops_the_server_at_start() {
         assert!(stderr.contains(&expected), "{args:?}: {stderr}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trusted_mode_runs_a_document_named_by_document_id() {
+    let manifest = ManifestFile::new(&json!({ "count": COUNT }));
+    let app = TestApp::spawn_with_persisted(Limits::default(), manifest.production_store()).await;
+    // The body reader hands a request's `documentId` over in its extensions.
+    for id in ["count".to_owned(), format!("sha256:{}", sha256(COUNT))] {
+        let (_, body) = post(&app, json!({ "extensions": { "documentId": id } })).await;
+        assert_eq!(data(&body)["accounts"]["totalCount"], 0, "{id}: {body}");
+    }
+    let (_, body) = post(&app, json!({ "extensions": { "documentId": "names" } })).await;
+    assert_eq!(refusal(&body).1, "PERSISTED_QUERY_NOT_FOUND");
+    let (_, body) = post(
+        &app,
+        json!({ "extensions": { "documentId": "count", "persistedQuery": { "version": 1, "sha256Hash": sha256(COUNT) } } }),
+    )
+    .await;
+    assert_eq!(refusal(&body).1, "BAD_REQUEST", "one name at a time");
+}
