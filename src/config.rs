@@ -279,6 +279,8 @@ pub struct ServeConfig {
     pub log_json: bool,
     #[command(flatten)]
     pub cors: CorsConfig,
+    #[command(flatten)]
+    pub persisted: PersistedQueriesConfig,
 }
 
 /// The defaults of the CORS settings, stated once for the command line and `CorsConfig::default()`.
@@ -323,5 +325,70 @@ impl Default for CorsConfig {
             headers: list(cors_defaults::HEADERS),
             max_age_seconds: cors_defaults::MAX_AGE_SECONDS,
         }
+    }
+}
+
+/// Which documents the server runs, by the persisted-queries setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PersistedQueriesMode {
+    /// Any document runs; a hash without a document is answered `PERSISTED_QUERY_NOT_SUPPORTED`.
+    Off,
+    /// Any document runs, and Apollo's automatic persisted queries register documents by hash.
+    Apq,
+    /// Only the trusted-documents manifest's operations run; nothing is registered.
+    Trusted,
+}
+
+/// The defaults of the persisted-query settings, stated once for the command line and `Default`.
+pub mod persisted_defaults {
+    /// Most documents the automatic-persisted-query cache holds.
+    pub const APQ_CACHE_ENTRIES: usize = 1_000;
+    /// Most bytes of document text the automatic-persisted-query cache holds.
+    pub const APQ_CACHE_BYTES: usize = 16 * 1024 * 1024;
+}
+
+/// Persisted queries: automatic (APQ, registered by clients) and trusted documents (a manifest).
+#[derive(Clone, Debug, clap::Args)]
+pub struct PersistedQueriesConfig {
+    /// `off`, `apq` or `trusted` (only the manifest's operations run). Unset: `apq`, except in
+    /// production with a manifest configured, which is `trusted`.
+    #[arg(
+        long = "persisted-queries",
+        env = "LIAISON_PERSISTED_QUERIES",
+        value_enum
+    )]
+    pub persisted_mode: Option<PersistedQueriesMode>,
+    /// A trusted-documents manifest (JSON): `{"<id>": "<document>", ...}` (Relay, Apollo's
+    /// persisted query list as a map) or Apollo's `apollo-persisted-query-manifest`; read at start.
+    #[arg(long = "trusted-documents", env = "LIAISON_TRUSTED_DOCUMENTS")]
+    pub manifest: Option<std::path::PathBuf>,
+    /// Most documents the automatic-persisted-query cache holds (least recently used go first).
+    #[arg(long = "apq-cache-entries", env = "LIAISON_APQ_CACHE_ENTRIES", default_value_t = persisted_defaults::APQ_CACHE_ENTRIES)]
+    pub apq_cache_entries: usize,
+    /// Most bytes of document text the automatic-persisted-query cache holds.
+    #[arg(long = "apq-cache-bytes", env = "LIAISON_APQ_CACHE_BYTES", default_value_t = persisted_defaults::APQ_CACHE_BYTES)]
+    pub apq_cache_bytes: usize,
+}
+
+impl Default for PersistedQueriesConfig {
+    fn default() -> Self {
+        Self {
+            persisted_mode: None,
+            manifest: None,
+            apq_cache_entries: persisted_defaults::APQ_CACHE_ENTRIES,
+            apq_cache_bytes: persisted_defaults::APQ_CACHE_BYTES,
+        }
+    }
+}
+
+impl PersistedQueriesConfig {
+    /// The mode as set, else `trusted` in production with a manifest, else `apq`.
+    pub fn mode_in(&self, mode: Mode) -> PersistedQueriesMode {
+        self.persisted_mode
+            .unwrap_or(if mode == Mode::Production && self.manifest.is_some() {
+                PersistedQueriesMode::Trusted
+            } else {
+                PersistedQueriesMode::Apq
+            })
     }
 }

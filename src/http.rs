@@ -4,6 +4,7 @@ pub mod body;
 pub mod cors;
 pub mod graphiql;
 pub mod negotiation;
+pub mod persisted;
 
 use std::{sync::Arc, time::Instant};
 
@@ -55,6 +56,8 @@ pub struct AppState {
     pub cors: cors::CorsPolicy,
     /// The GraphiQL page's configuration (demo header presets in development).
     pub graphiql: Arc<graphiql::GraphiqlPage>,
+    /// Persisted documents (APQ cache, trusted manifest) and which documents may run.
+    pub persisted: Arc<persisted::PersistedQueries>,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
             settings: Settings::default(),
             cors: cors::CorsPolicy::default(),
             graphiql: Arc::default(),
+            persisted: Arc::default(),
         }
     }
 
@@ -89,6 +93,12 @@ impl AppState {
     /// The same state with the GraphiQL `page` configuration.
     pub fn with_graphiql(mut self, page: graphiql::GraphiqlPage) -> Self {
         self.graphiql = Arc::new(page);
+        self
+    }
+
+    /// The same state with the persisted-query `store`.
+    pub fn with_persisted(mut self, store: persisted::PersistedQueries) -> Self {
+        self.persisted = Arc::new(store);
         self
     }
 }
@@ -356,6 +366,9 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
                 .map(|r| r.operation_name.clone().unwrap_or_else(|| "-".into()))
                 .collect::<Vec<_>>()
                 .join(",");
+            if let Err(error) = state.persisted.resolve(&mut requests) {
+                return refusal(error, requests.len(), single, media);
+            }
             if let Err(error) = check_limits(&state, &mut requests, !single) {
                 return refusal(error, requests.len(), single, media);
             }

@@ -14,6 +14,7 @@ use liaison::{
         self, AppState,
         cors::CorsPolicy,
         graphiql::{GraphiqlPage, HeaderPreset, bearer_headers_json},
+        persisted::PersistedQueries,
     },
     seed::demo,
 };
@@ -134,6 +135,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     init_tracing(config.log_json);
     let authenticator = Authenticator::new(&config.jwt, config.mode).map_err(|e| e.to_string())?;
     let cors = CorsPolicy::from_config(&config.cors, config.mode).map_err(|e| e.to_string())?;
+    let persisted = PersistedQueries::from_config(&config.persisted, config.mode)?;
     if authenticator.is_development() {
         tracing::warn!(
             "DEVELOPMENT MODE: no JWT key is configured, so tokens are signed with a PUBLIC development secret. \
@@ -162,6 +164,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         graphiql.presets = print_demo_tokens(&config);
     }
     tracing::info!(origins = %cors.describe(), "CORS: browser pages may call the API from these origins");
+    tracing::info!(mode = ?persisted.mode(), trusted_documents = persisted.trusted_documents(), "persisted queries");
     spawn_periodic_sweep(
         conn.clone(),
         Clock::default(),
@@ -177,7 +180,8 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     let state = AppState::new(conn, authenticator, limits, Clock::default())
         .with_settings(settings)
         .with_cors(cors)
-        .with_graphiql(graphiql);
+        .with_graphiql(graphiql)
+        .with_persisted(persisted);
     http::serve(listener, state, http::shutdown_signal())
         .await
         .map_err(|e| e.to_string())

@@ -123,7 +123,9 @@ fn request(
         || object
             .get("extensions")
             .and_then(Value::as_object)
-            .is_some_and(|e| e.contains_key("persistedQuery"));
+            .is_some_and(|e| {
+                e.contains_key("persistedQuery") || e.contains_key(super::persisted::DOCUMENT_ID)
+            });
     match object.get("query") {
         Some(Value::String(_)) => {}
         None | Some(Value::Null) if persisted => {
@@ -148,6 +150,19 @@ fn request(
                 let want = if want_object { "an object" } else { "a string" };
                 return refuse(format!("`{name}` must be {want}, not {}", kind(other)));
             }
+        }
+    }
+    // A top-level `documentId` (GraphQL over HTTP's persisted documents) travels in the
+    // extensions, where the persisted-query resolver reads it.
+    if let Some(id) = object.remove("documentId") {
+        if !id.is_string() {
+            return refuse(format!("`documentId` must be a string, not {}", kind(&id)));
+        }
+        if let Value::Object(extensions) = object
+            .entry("extensions")
+            .or_insert_with(|| Value::Object(Map::new()))
+        {
+            extensions.insert(super::persisted::DOCUMENT_ID.into(), id);
         }
     }
     serde_json::from_value(Value::Object(object)).map_err(|err| {

@@ -35,6 +35,7 @@ mod mutation_roles;
 mod pagination;
 mod partner_account_scenario;
 mod partner_case_access;
+mod persisted_queries;
 mod production_mode;
 mod quickstart;
 mod record_visibility;

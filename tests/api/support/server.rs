@@ -12,7 +12,7 @@ use liaison::{
     config::{DatabaseConfig, JwtAlgorithm, JwtConfig, Limits, Mode},
     db,
     domain::clock::Clock,
-    http::{self, AppState, cors::CorsPolicy},
+    http::{self, AppState, cors::CorsPolicy, persisted::PersistedQueries},
 };
 
 /// The HS256 secret test servers use.
@@ -86,7 +86,24 @@ impl TestApp {
         Self::start(Limits::default(), jwt_config(), policy).await
     }
 
+    /// Starts a server with `limits` whose persisted queries are `store`'s.
+    pub async fn spawn_with_persisted(limits: Limits, store: PersistedQueries) -> Self {
+        Self::start_edited(limits, jwt_config(), CorsPolicy::default(), |state| {
+            state.with_persisted(store)
+        })
+        .await
+    }
+
     async fn start(limits: Limits, jwt: JwtConfig, cors: CorsPolicy) -> Self {
+        Self::start_edited(limits, jwt, cors, |state| state).await
+    }
+
+    async fn start_edited(
+        limits: Limits,
+        jwt: JwtConfig,
+        cors: CorsPolicy,
+        edit: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
         let name = unique_name();
         let (url, store) = match std::env::var("LIAISON_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
@@ -125,7 +142,7 @@ impl TestApp {
         db::migrate(&conn).await.expect("migrate");
         let clock = Clock::default();
         let auth = Authenticator::new(&jwt, Mode::Production).expect("auth config");
-        let state = AppState::new(conn.clone(), auth, limits, clock.clone()).with_cors(cors);
+        let state = edit(AppState::new(conn.clone(), auth, limits, clock.clone()).with_cors(cors));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
