@@ -27,12 +27,20 @@ impl BodyError {
     /// The GraphQL error answer (413 or 400, in the negotiated media type).
     pub fn into_response(self, media: MediaType) -> Response {
         match self {
-            Self::TooLarge(limit) => negotiation::error(
-                media,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("the request body is larger than the limit of {limit} bytes"),
-                code::PAYLOAD_TOO_LARGE,
-            ),
+            Self::TooLarge(limit) => {
+                let mut response = negotiation::error(
+                    media,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!("the request body is larger than the limit of {limit} bytes"),
+                    code::PAYLOAD_TOO_LARGE,
+                );
+                // The rest of the body is never read, so the connection cannot carry another
+                // request: say so, or a pooling client reuses it and loses its next request.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+                response
+            }
             Self::NotJson(message) | Self::NotARequest(message) => {
                 negotiation::error(media, StatusCode::BAD_REQUEST, &message, code::BAD_REQUEST)
             }
