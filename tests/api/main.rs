@@ -34,6 +34,7 @@ mod partner_account_scenario;
 mod partner_case_access;
 mod production_mode;
 mod quickstart;
+mod readme_walkthrough;
 mod record_visibility;
 mod relationship_types;
 mod responsibility_definitions;
