@@ -6,6 +6,8 @@ const config: CodegenConfig = {
   schema: "../../schema.graphql",
   documents: ["src/operations/*.graphql"],
   ignoreNoDocuments: false,
+  // Relative imports with `.js`, so the compiled output runs as Node ES modules (npm run smoke).
+  emitLegacyCommonJSImports: false,
   generates: {
     "src/generated/": {
       preset: "client",

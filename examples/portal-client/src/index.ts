@@ -13,7 +13,7 @@ import {
   type MyCasesQuery,
   type OpenCaseMutation,
   type TypedDocumentString,
-} from "./generated/graphql";
+} from "./generated/graphql.js";
 
 /** A GraphQL error as Liaison sends it: a message and a machine-readable `extensions.code`. */
 export interface LiaisonError {
