@@ -38,6 +38,7 @@ mod partner_case_access;
 mod persisted_queries;
 mod production_mode;
 mod quickstart;
+mod readme_walkthrough;
 mod record_visibility;
 mod relationship_types;
 mod responsibility_definitions;
