@@ -50,13 +50,13 @@ impl Contact {
         load_node(ctx, AccountId(self.0.account_id), Organization::from_model).await
     }
     /// Roles stored for this contact.
-    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<super::roles::Role>> {
         let rows = state(ctx)
             .loaders
             .load_one(RolesOf(Holder::Contact(self.0.id)))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(|r| r.role).collect())
+        Ok(super::roles::Role::list(rows.iter().map(|r| r.role.as_str())))
     }
     /// The accounts this contact acts for through contact relationships.
     #[allow(clippy::too_many_arguments)]

@@ -42,13 +42,13 @@ impl InternalUser {
         self.0.subject.as_deref()
     }
     /// Roles stored for this user.
-    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<super::roles::Role>> {
         let rows = state(ctx)
             .loaders
             .load_one(RolesOf(Holder::InternalUser(self.0.id)))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(|r| r.role).collect())
+        Ok(super::roles::Role::list(rows.iter().map(|r| r.role.as_str())))
     }
     /// Account teams this user is on.
     #[allow(clippy::too_many_arguments)]
@@ -169,8 +169,8 @@ pub struct UpdateInternalUserInput {
 pub struct RoleInput {
     /// A Contact or InternalUser ID.
     pub principal_id: ID,
-    /// Role name as in tokens, e.g. `sn_customerservice.relationship_agent`.
-    pub role: String,
+    /// The role to assign or revoke.
+    pub role: super::roles::Role,
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
@@ -189,7 +189,7 @@ pub struct RolePayload {
     /// The contact or internal user whose roles changed.
     pub principal_id: ID,
     /// The role assigned or revoked.
-    pub role: String,
+    pub role: super::roles::Role,
     /// Whether this was only a preview.
     pub dry_run: bool,
     /// Principals whose readable cases change, with how many they gain or lose.
@@ -209,11 +209,7 @@ fn role_input(input: &RoleInput) -> Result<(Holder, Role)> {
             .into());
         }
     };
-    let role = input
-        .role
-        .parse::<Role>()
-        .map_err(|message| DomainError::invalid("role", message))?;
-    Ok((holder, role))
+    Ok((holder, input.role.into()))
 }
 
 /// Internal user and role mutations (admin only).
@@ -270,7 +266,7 @@ impl InternalUsersMutation {
         let (_, changes) = roles::assign(domain(ctx), holder, role, input.dry_run).await?;
         Ok(RolePayload {
             principal_id: input.principal_id,
-            role: role.as_str().to_owned(),
+            role: role.into(),
             dry_run: input.dry_run,
             access_changes: super::access_changes::access_changes(changes),
         })
@@ -282,7 +278,7 @@ impl InternalUsersMutation {
         let (_, changes) = roles::revoke(domain(ctx), holder, role, input.dry_run).await?;
         Ok(RolePayload {
             principal_id: input.principal_id,
-            role: role.as_str().to_owned(),
+            role: role.into(),
             dry_run: input.dry_run,
             access_changes: super::access_changes::access_changes(changes),
         })

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod deletions;
 pub mod error;
 pub mod error_codes;
+pub mod field_order;
 pub mod households;
 pub mod ids;
 pub mod internal_users;
@@ -21,6 +22,7 @@ pub mod node;
 pub mod query_limits;
 pub mod relationship_types;
 pub mod responsibility_definitions;
+pub mod roles;
 pub mod scalars;
 pub mod strict_input;
 pub mod team_members;
@@ -133,7 +135,8 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
         .extension(error_codes::ErrorCodes {
             max_aliases: limits.max_aliases,
         })
-        .extension(strict_input::StrictInput);
+        .extension(strict_input::StrictInput)
+        .extension(field_order::FieldOrder);
     if !limits.introspection_on() {
         builder = builder.disable_introspection();
     }

@@ -1,6 +1,6 @@
 //! Responsibility definitions (admin): the duties a party can carry for another.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use entity::responsibility_definition as definition;
 
 use super::{
@@ -70,9 +70,12 @@ impl ResponsibilityDefinition {
     async fn is_unique(&self) -> bool {
         self.0.is_unique
     }
-    /// Stored role the holder must have.
-    async fn required_role(&self) -> Option<&str> {
-        self.0.required_role.as_deref()
+    /// The stored role a holder must have (null: none is required).
+    async fn required_role(&self) -> Option<super::roles::Role> {
+        self.0
+            .required_role
+            .as_deref()
+            .and_then(super::roles::Role::from_stored)
     }
     /// What the responsibility means.
     async fn description(&self) -> Option<&str> {
@@ -116,8 +119,8 @@ pub struct CreateResponsibilityDefinitionInput {
     pub kind: ResponsibilityKind,
     #[graphql(default)]
     pub is_unique: bool,
-    /// Role name the holder must have stored, e.g. `sn_customerservice.relationship_agent`.
-    pub required_role: Option<String>,
+    /// The stored role a holder must have (for example `RELATIONSHIP_AGENT`); absent or null: none.
+    pub required_role: Option<super::roles::Role>,
     pub description: Option<String>,
 }
 
@@ -131,7 +134,8 @@ pub struct UpdateResponsibilityDefinitionInput {
     pub name: Option<String>,
     pub kind: Option<ResponsibilityKind>,
     pub is_unique: Option<bool>,
-    pub required_role: Option<String>,
+    /// The stored role a holder must have; null removes the requirement, absent keeps it.
+    pub required_role: MaybeUndefined<super::roles::Role>,
     pub description: Option<String>,
 }
 
@@ -162,7 +166,7 @@ impl ResponsibilityDefinitionsMutation {
             name: Some(input.name),
             kind: Some(input.kind.domain()),
             is_unique: Some(input.is_unique),
-            required_role: input.required_role,
+            required_role: input.required_role.map(|role| role.stored().to_owned()),
             description: input.description,
         };
         Ok(ResponsibilityDefinitionPayload {
@@ -185,7 +189,11 @@ impl ResponsibilityDefinitionsMutation {
             name: input.name,
             kind: input.kind.map(ResponsibilityKind::domain),
             is_unique: input.is_unique,
-            required_role: input.required_role,
+            required_role: match input.required_role {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(String::new()),
+                MaybeUndefined::Value(role) => Some(role.stored().to_owned()),
+            },
             description: input.description,
         };
         let (model, changes) = service::update(domain(ctx), id, patch, input.dry_run).await?;

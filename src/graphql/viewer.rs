@@ -18,13 +18,8 @@ impl Viewer {
         domain(ctx).principal.subject.clone()
     }
     /// The roles the token grants.
-    async fn roles(&self, ctx: &Context<'_>) -> Vec<String> {
-        domain(ctx)
-            .principal
-            .roles
-            .iter()
-            .map(|r| r.as_str().to_owned())
-            .collect()
+    async fn roles(&self, ctx: &Context<'_>) -> Vec<super::roles::Role> {
+        super::roles::Role::of(domain(ctx).principal.roles.iter().copied())
     }
     /// The cases the viewer may read, filtered and sorted in SQL, with an exact total.
     #[allow(clippy::too_many_arguments)]

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::support::{
     CONSUMER, CUSTOMER, CUSTOMER_ADMIN, CUSTOMER_CASE_MANAGER, PARTNER, PARTNER_ADMIN,
     RELATIONSHIP_AGENT, TestApp, id, partner_account_type, partner_type, relationship_agent,
-    responsibility, set_policy, visible_cases,
+    api_role, responsibility, set_policy, visible_cases,
 };
 
 /// splitmix64: tiny, deterministic, good enough to shuffle test graphs.
@@ -221,7 +221,7 @@ async fn build_and_check(seed: u64) -> Tally {
             app.ok(
                 &admin,
                 "mutation($i: RoleInput!) { assignRole(input: $i) { role } }",
-                json!({"i": {"principalId": contact, "role": role}}),
+                json!({"i": {"principalId": contact, "role": api_role(role)}}),
             )
             .await;
         }

@@ -140,7 +140,7 @@ impl From<Step> for AccessPathStep {
 pub struct AccessGrant {
     pub rule: AccessRule,
     /// The role that made the rule count.
-    pub role: String,
+    pub role: crate::graphql::roles::Role,
     pub path: Vec<AccessPathStep>,
 }
 
@@ -149,7 +149,7 @@ pub struct AccessGrant {
 pub struct AccessDenial {
     pub rule: AccessRule,
     /// The role under which the rule was considered.
-    pub role: Option<String>,
+    pub role: Option<crate::graphql::roles::Role>,
     /// What is missing.
     pub reason: String,
     /// Relationships that would grant access but are outside their validity dates.
@@ -164,7 +164,7 @@ pub struct AccessExplanation {
     /// The principal's subject.
     pub subject: Option<String>,
     /// The roles considered.
-    pub roles: Vec<String>,
+    pub roles: Vec<crate::graphql::roles::Role>,
     /// Every granting rule with its path; empty exactly when `allowed` is false.
     pub grants: Vec<AccessGrant>,
     /// Rules that apply to the principal's roles but do not grant access.
@@ -176,17 +176,13 @@ impl AccessExplanation {
         Self {
             allowed: explanation.allowed,
             subject: principal.subject.clone(),
-            roles: principal
-                .roles
-                .iter()
-                .map(|r| r.as_str().to_owned())
-                .collect(),
+            roles: crate::graphql::roles::Role::of(principal.roles.iter().copied()),
             grants: explanation
                 .grants
                 .into_iter()
                 .map(|g| AccessGrant {
                     rule: g.rule.into(),
-                    role: g.role.as_str().into(),
+                    role: g.role.into(),
                     path: g.steps.into_iter().map(Into::into).collect(),
                 })
                 .collect(),
@@ -195,7 +191,7 @@ impl AccessExplanation {
                 .into_iter()
                 .map(|d| AccessDenial {
                     rule: d.rule.into(),
-                    role: d.role.map(|r| r.as_str().to_owned()),
+                    role: d.role.map(Into::into),
                     reason: d.reason,
                     lapsed: d.lapsed.into_iter().map(Into::into).collect(),
                 })
@@ -223,12 +219,8 @@ impl AccessHolder {
         self.principal.subject.as_deref()
     }
     /// Its stored roles.
-    async fn roles(&self) -> Vec<String> {
-        self.principal
-            .roles
-            .iter()
-            .map(|r| r.as_str().to_owned())
-            .collect()
+    async fn roles(&self) -> Vec<crate::graphql::roles::Role> {
+        crate::graphql::roles::Role::of(self.principal.roles.iter().copied())
     }
     /// The rules that grant it the case.
     async fn rules(&self) -> Vec<AccessRule> {
