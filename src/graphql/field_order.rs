@@ -128,7 +128,12 @@ impl Extension for FieldOrderExtension {
                 variables: &variables,
                 object_types: &types,
             };
-            walk.object(map, &[&operation.selection_set.node], root, &mut String::new());
+            walk.object(
+                map,
+                &[&operation.selection_set.node],
+                root,
+                &mut String::new(),
+            );
         }
         response
     }

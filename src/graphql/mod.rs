@@ -56,23 +56,29 @@ pub fn domain<'a>(ctx: &Context<'a>) -> &'a Ctx {
 /// Sort direction of a list.
 #[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum OrderDirection {
+    /// Ascending (A to Z, oldest or lowest first).
     #[default]
     Asc,
+    /// Descending (Z to A, newest or highest first).
     Desc,
 }
 
 /// Fields most lists can be sorted by.
 #[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum NameOrderField {
+    /// By name.
     #[default]
     Name,
+    /// By creation time.
     CreatedAt,
 }
 
 /// Ordering of a list of people or households.
 #[derive(InputObject, Clone, Copy, Debug, Default)]
 pub struct NameOrder {
+    /// What to sort by.
     pub field: NameOrderField,
+    /// Ascending (default) or descending.
     #[graphql(default)]
     pub direction: OrderDirection,
 }

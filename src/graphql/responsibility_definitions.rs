@@ -52,6 +52,7 @@ impl ResponsibilityKind {
 /// A responsibility one party carries for another.
 pub struct ResponsibilityDefinition(pub definition::Model);
 
+/// A responsibility one party carries for another.
 #[Object]
 impl ResponsibilityDefinition {
     /// Global ID.
@@ -87,6 +88,7 @@ impl ResponsibilityDefinition {
 #[derive(Default)]
 pub struct ResponsibilityDefinitionsQuery;
 
+/// Responsibility definition queries.
 #[Object]
 impl ResponsibilityDefinitionsQuery {
     /// Responsibility definitions, by name.
@@ -94,10 +96,22 @@ impl ResponsibilityDefinitionsQuery {
     async fn responsibility_definitions(
         &self,
         ctx: &Context<'_>,
-        kind: Option<ResponsibilityKind>,
+        #[graphql(desc = "Only definitions of this kind; absent: every kind.")] kind: Option<
+            ResponsibilityKind,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<ResponsibilityDefinition>> {
         let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
@@ -115,12 +129,16 @@ impl ResponsibilityDefinitionsQuery {
 /// Input of `createResponsibilityDefinition`.
 #[derive(InputObject)]
 pub struct CreateResponsibilityDefinitionInput {
+    /// Unique name of the responsibility (letter case ignored), e.g. "Account Manager".
     pub name: String,
+    /// Who can carry the responsibility.
     pub kind: ResponsibilityKind,
+    /// At most one holder per account, consumer or household.
     #[graphql(default)]
     pub is_unique: bool,
     /// The stored role a holder must have (for example `RELATIONSHIP_AGENT`); absent or null: none.
     pub required_role: Option<super::roles::Role>,
+    /// Longer text (newlines allowed).
     pub description: Option<String>,
 }
 
@@ -130,12 +148,17 @@ pub struct UpdateResponsibilityDefinitionInput {
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
+    /// Global ID of the record to change.
     pub id: ID,
+    /// New unique name; absent: unchanged.
     pub name: Option<String>,
+    /// Who can carry the responsibility; absent: unchanged.
     pub kind: Option<ResponsibilityKind>,
+    /// At most one holder per account, consumer or household; absent: unchanged.
     pub is_unique: Option<bool>,
     /// The stored role a holder must have; null removes the requirement, absent keeps it.
     pub required_role: MaybeUndefined<super::roles::Role>,
+    /// Longer text (newlines allowed); absent: unchanged.
     pub description: Option<String>,
 }
 
@@ -154,13 +177,14 @@ pub struct ResponsibilityDefinitionPayload {
 #[derive(Default)]
 pub struct ResponsibilityDefinitionsMutation;
 
+/// Responsibility definition mutations (admin).
 #[Object]
 impl ResponsibilityDefinitionsMutation {
     /// Defines a responsibility (admin).
     async fn create_responsibility_definition(
         &self,
         ctx: &Context<'_>,
-        input: CreateResponsibilityDefinitionInput,
+        #[graphql(desc = "The fields of the change.")] input: CreateResponsibilityDefinitionInput,
     ) -> Result<ResponsibilityDefinitionPayload> {
         let input = DefinitionInput {
             name: Some(input.name),
@@ -182,7 +206,7 @@ impl ResponsibilityDefinitionsMutation {
     async fn update_responsibility_definition(
         &self,
         ctx: &Context<'_>,
-        input: UpdateResponsibilityDefinitionInput,
+        #[graphql(desc = "The fields of the change.")] input: UpdateResponsibilityDefinitionInput,
     ) -> Result<ResponsibilityDefinitionPayload> {
         let id = ids::decode(&input.id, &[Kind::ResponsibilityDefinition], "id")?;
         let patch = DefinitionInput {
@@ -208,8 +232,9 @@ impl ResponsibilityDefinitionsMutation {
     async fn delete_responsibility_definition(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] dry_run: bool,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+        #[graphql(default, desc = "Only report what would change; nothing is written.")]
+        dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::ResponsibilityDefinition], "id")?;
         let (_, removal, changes) = service::delete(domain(ctx), uuid, dry_run).await?;

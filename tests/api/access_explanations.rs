@@ -8,10 +8,11 @@ use serde_json::{Value, json};
 
 use crate::support::{
     ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_CASE_MANAGER, EXPLANATION, PARTNER_ADMIN,
-    PortalContact, RELATIONSHIP_AGENT, StaffUser, TestApp, account_case, admin_ok, assert_error,
-    assign_role, consumer, consumer_case, contact, create_case, customer, customer_under, day,
-    explain_for, explanation, household, id, manager, partner, partner_account_type,
-    api_role, relationship_agent, represent, set_policy, team_member, try_relate, unrelate,
+    PortalContact, RELATIONSHIP_AGENT, StaffUser, TestApp, account_case, admin_ok, api_role,
+    assert_error, assign_role, consumer, consumer_case, contact, create_case, customer,
+    customer_under, day, explain_for, explanation, household, id, manager, partner,
+    partner_account_type, relationship_agent, represent, set_policy, team_member, try_relate,
+    unrelate,
 };
 
 /// The entry for `rule` in an explanation's `list` (`grants` or `denials`).

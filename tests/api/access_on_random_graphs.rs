@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use crate::support::{
     CONSUMER, CUSTOMER, CUSTOMER_ADMIN, CUSTOMER_CASE_MANAGER, PARTNER, PARTNER_ADMIN,
-    RELATIONSHIP_AGENT, TestApp, id, partner_account_type, partner_type, relationship_agent,
-    api_role, responsibility, set_policy, visible_cases,
+    RELATIONSHIP_AGENT, TestApp, api_role, id, partner_account_type, partner_type,
+    relationship_agent, responsibility, set_policy, visible_cases,
 };
 
 /// splitmix64: tiny, deterministic, good enough to shuffle test graphs.

@@ -37,6 +37,7 @@ mod quickstart;
 mod record_visibility;
 mod relationship_types;
 mod responsibility_definitions;
+mod schema_documentation;
 mod schema_drift;
 mod smoke;
 mod statement_counts;

@@ -13,9 +13,8 @@ use super::{
 
 use crate::support::{
     ADMIN_SUBJECT, AGENT, ALL_ROLES, CUSTOMER, CUSTOMER_ADMIN, MANAGER, TestApp, account, api_role,
-    assert_logged_by,
-    assign_role, audit_log, audit_log_since, consumer, contact, customer, internal_user,
-    missing_id, node, uuid_of,
+    assert_logged_by, assign_role, audit_log, audit_log_since, consumer, contact, customer,
+    internal_user, missing_id, node, uuid_of,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,7 +280,10 @@ async fn roles_are_assigned_and_revoked_by_holder_kind() {
     let user = internal_user(&app, "UMA", None).await;
     let consumer = consumer(&app, "KIM", None).await;
     let role = |principal: &str, role: &str| {
-        let role = ALL_ROLES.contains(&role).then(|| api_role(role)).unwrap_or(role);
+        let role = ALL_ROLES
+            .contains(&role)
+            .then(|| api_role(role))
+            .unwrap_or(role);
         json!({"i": {"principalId": principal, "role": role}})
     };
 
