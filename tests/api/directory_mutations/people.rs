@@ -280,10 +280,11 @@ async fn roles_are_assigned_and_revoked_by_holder_kind() {
     let user = internal_user(&app, "UMA", None).await;
     let consumer = consumer(&app, "KIM", None).await;
     let role = |principal: &str, role: &str| {
-        let role = ALL_ROLES
-            .contains(&role)
-            .then(|| api_role(role))
-            .unwrap_or(role);
+        let role = if ALL_ROLES.contains(&role) {
+            api_role(role)
+        } else {
+            role
+        };
         json!({"i": {"principalId": principal, "role": role}})
     };
 
