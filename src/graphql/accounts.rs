@@ -538,7 +538,8 @@ impl AccountFilter {
     }
 }
 
-/// An organisation seen from one side; `Account` and `Partner` share every field.
+/// An organisation as a customer (`Account`) or as a partner (`Partner`). One that is both has
+/// an `Account` and a `Partner` ID; both faces show every field of the `Organization` interface.
 #[Object(name_type)]
 impl<S: Side> Org<S> {
     /// Global ID of this face of the organisation.
