@@ -8,6 +8,7 @@ use super::node::{self, Node, identity_node};
 /// How many cases one principal can read more, or no longer, after a mutation.
 pub struct AccessChange(pub crate::access::impact::AccessChange);
 
+/// How many cases one principal can read more, or no longer, after a mutation.
 #[Object]
 impl AccessChange {
     /// The contact, consumer or internal user affected.

@@ -37,8 +37,11 @@ pub struct UpdateAccountInput {
     pub dry_run: bool,
     /// The account to change.
     pub id: ID,
+    /// New display name; absent: unchanged.
     pub name: Option<String>,
+    /// Whether it is a customer account; absent: unchanged.
     pub is_customer: Option<bool>,
+    /// Whether it is a partner account; absent: unchanged.
     pub is_partner: Option<bool>,
     /// New parent account.
     pub parent_id: Option<ID>,
@@ -54,6 +57,7 @@ pub struct AccountPayload {
     changes: Vec<crate::access::impact::AccessChange>,
 }
 
+/// Result of a mutation that returns an organisation.
 #[Object]
 impl AccountPayload {
     /// The organisation after the change (as it would be, on a dry run).
@@ -74,13 +78,14 @@ impl AccountPayload {
 #[derive(Default)]
 pub struct AccountsMutation;
 
+/// Account mutations (admin or manager).
 #[Object]
 impl AccountsMutation {
     /// Creates a customer and/or partner account.
     async fn create_account(
         &self,
         ctx: &Context<'_>,
-        input: CreateAccountInput,
+        #[graphql(desc = "The fields of the change.")] input: CreateAccountInput,
     ) -> Result<AccountPayload> {
         let parent_id = input
             .parent_id
@@ -109,7 +114,7 @@ impl AccountsMutation {
     async fn update_account(
         &self,
         ctx: &Context<'_>,
-        input: UpdateAccountInput,
+        #[graphql(desc = "The fields of the change.")] input: UpdateAccountInput,
     ) -> Result<AccountPayload> {
         let id = ids::decode(&input.id, ids::ORGANIZATION, "id")?;
         let parent = input
@@ -144,7 +149,11 @@ impl AccountsMutation {
     }
 
     /// Deletes an account without contacts or child accounts.
-    async fn delete_account(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+    async fn delete_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+    ) -> Result<DeletePayload> {
         let uuid = ids::decode(&id, ids::ORGANIZATION, "id")?;
         let model = service::delete(domain(ctx), uuid).await?;
         Ok(DeletePayload {

@@ -53,6 +53,7 @@ async fn load_org(ctx: &Context<'_>, id: Uuid) -> Result<Option<Organization>> {
 /// One relationship between two accounts, stored once.
 pub struct AccountRelationship(pub record::Model);
 
+/// One relationship between two accounts, stored once.
 #[Object]
 impl AccountRelationship {
     /// Global ID.
@@ -92,6 +93,7 @@ impl AccountRelationshipSide {
     }
 }
 
+/// A relationship as one of its accounts sees it: the label for that side and the other account.
 #[Object]
 impl AccountRelationshipSide {
     /// The stored relationship.
@@ -237,13 +239,17 @@ pub struct CreateAccountRelationshipInput {
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
+    /// Global ID of the account relationship type.
     pub type_id: ID,
     /// The source account (Account From).
     pub from_id: ID,
     /// The target account (Account To).
     pub to_id: ID,
+    /// Position among the record's siblings, for display (lower first).
     pub order: Option<i32>,
+    /// First day in force (`YYYY-MM-DD`); absent: since always.
     pub valid_from: Option<Date>,
+    /// Last day in force (`YYYY-MM-DD`); absent: open-ended.
     pub valid_to: Option<Date>,
 }
 
@@ -253,9 +259,13 @@ pub struct UpdateAccountRelationshipInput {
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
+    /// Global ID of the record to change.
     pub id: ID,
+    /// Position among the record's siblings, for display (lower first); absent: unchanged.
     pub order: Option<i32>,
+    /// First day in force (`YYYY-MM-DD`); absent: since always; absent: unchanged.
     pub valid_from: Option<Date>,
+    /// Last day in force (`YYYY-MM-DD`); absent: open-ended; absent: unchanged.
     pub valid_to: Option<Date>,
 }
 
@@ -274,13 +284,14 @@ pub struct AccountRelationshipPayload {
 #[derive(Default)]
 pub struct AccountRelationshipsMutation;
 
+/// Account relationship mutations (managers and admins).
 #[Object]
 impl AccountRelationshipsMutation {
     /// Relates two accounts (manager or admin).
     async fn create_account_relationship(
         &self,
         ctx: &Context<'_>,
-        input: CreateAccountRelationshipInput,
+        #[graphql(desc = "The fields of the change.")] input: CreateAccountRelationshipInput,
     ) -> Result<AccountRelationshipPayload> {
         let dry_run = input.dry_run;
         let new = NewRelationship {
@@ -305,7 +316,7 @@ impl AccountRelationshipsMutation {
     async fn update_account_relationship(
         &self,
         ctx: &Context<'_>,
-        input: UpdateAccountRelationshipInput,
+        #[graphql(desc = "The fields of the change.")] input: UpdateAccountRelationshipInput,
     ) -> Result<AccountRelationshipPayload> {
         let id = ids::decode(&input.id, &[Kind::AccountRelationship], "id")?;
         let validity = Validity {
@@ -325,8 +336,9 @@ impl AccountRelationshipsMutation {
     async fn delete_account_relationship(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] dry_run: bool,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+        #[graphql(default, desc = "Only report what would change; nothing is written.")]
+        dry_run: bool,
     ) -> Result<AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::AccountRelationship], "id")?;
         let (_, changes) = records::delete(domain(ctx), uuid, dry_run).await?;

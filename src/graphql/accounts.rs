@@ -8,13 +8,16 @@ use entity::account;
 use super::{
     NameOrder, OrderDirection,
     account_relationships::{self, AccountRelationshipFilter, AccountRelationshipSide},
+    cases::{Case, CaseFilter, CaseOrderBy},
     connection::{Connection, RelayArgs, cost, wants},
     contact_relationships::{self, ContactRelationship, ContactRelationshipCandidate},
     contacts::Contact,
     domain,
     ids::{self, Kind},
     loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf},
+    scalars::DateTime,
     state,
+    team_members::TeamMember,
     timestamps::Timestamps,
 };
 use crate::domain::account_relationships::Direction;
@@ -73,22 +76,38 @@ impl<S: Side> Org<S> {
     }
 }
 
+/// The `Organization` interface's `createdAt` and `updatedAt`, which `Org` shows by flattening
+/// `Timestamps`.
+impl<S: Side> Org<S> {
+    async fn created_at(&self, _: &Context<'_>) -> Result<DateTime> {
+        Ok(self.model.created_at.into())
+    }
+    async fn updated_at(&self, _: &Context<'_>) -> Result<DateTime> {
+        Ok(self.model.updated_at.into())
+    }
+}
+
 impl<S: Side> TypeName for Org<S> {
     fn type_name() -> Cow<'static, str> {
         S::NAME.into()
     }
 }
 
-/// An organisation: a customer account, a partner account, or both.
+/// An organisation: a customer account, a partner account, or both. It carries every field
+/// `Account` and `Partner` share, so a client can select them without fragments.
 #[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
 #[graphql(
     field(
         name = "id",
         ty = "ID",
-        desc = "Global ID of this face of the organisation."
+        desc = "Global ID of this face of the organisation (an `Account` and a `Partner` ID differ)."
     ),
-    field(name = "number", ty = "&str", desc = "Human-readable account number."),
+    field(
+        name = "number",
+        ty = "&str",
+        desc = "Human-readable account number, unique."
+    ),
     field(name = "name", ty = "&str", desc = "Display name."),
     field(
         name = "is_customer",
@@ -99,6 +118,340 @@ impl<S: Side> TypeName for Org<S> {
         name = "is_partner",
         ty = "bool",
         desc = "Whether it is a partner account."
+    ),
+    field(
+        name = "created_at",
+        ty = "DateTime",
+        desc = "When the record was created."
+    ),
+    field(
+        name = "updated_at",
+        ty = "DateTime",
+        desc = "When the record last changed."
+    ),
+    field(
+        name = "as_account",
+        ty = "Option<Account>",
+        desc = "The same organisation as a customer account, when it is one."
+    ),
+    field(
+        name = "as_partner",
+        ty = "Option<Partner>",
+        desc = "The same organisation as a partner account, when it is one."
+    ),
+    field(
+        name = "parent",
+        ty = "Option<Organization>",
+        desc = "The parent account in the hierarchy, when there is one the viewer may see."
+    ),
+    field(
+        name = "children",
+        ty = "Connection<Organization>",
+        desc = "Direct child accounts in the hierarchy.",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before the row with this cursor (`startCursor` of the next page)."
+        ),
+        arg(
+            name = "order_by",
+            ty = "Option<AccountOrder>",
+            desc = "Sort order (default: by name, ascending)."
+        )
+    ),
+    field(
+        name = "contacts",
+        ty = "Connection<Contact>",
+        desc = "The contacts who belong to this account.",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before the row with this cursor (`startCursor` of the next page)."
+        ),
+        arg(
+            name = "order_by",
+            ty = "Option<NameOrder>",
+            desc = "Sort order (default: by name, ascending)."
+        )
+    ),
+    field(
+        name = "relationships",
+        ty = "Connection<AccountRelationshipSide>",
+        desc = "This account's relationships, each labelled as this account reads it.",
+        arg(
+            name = "filter",
+            ty = "Option<AccountRelationshipFilter>",
+            desc = "Only relationships matching every given condition."
+        ),
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before the row with this cursor (`startCursor` of the next page)."
+        )
+    ),
+    field(
+        name = "partners",
+        ty = "Connection<Partner>",
+        desc = "Partner accounts linked to this account by a PARTNER-to-ACCOUNT relationship type.",
+        arg(
+            name = "current_only",
+            ty = "bool",
+            default = false,
+            desc = "Only relationships in force today."
+        ),
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before the row with this cursor (`startCursor` of the next page)."
+        )
+    ),
+    field(
+        name = "customers",
+        ty = "Connection<Account>",
+        desc = "Customer accounts this organisation is partner of, by a PARTNER-to-ACCOUNT relationship type.",
+        arg(
+            name = "current_only",
+            ty = "bool",
+            default = false,
+            desc = "Only relationships in force today."
+        ),
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before the row with this cursor (`startCursor` of the next page)."
+        )
+    ),
+    field(
+        name = "team",
+        ty = "Connection<TeamMember>",
+        desc = "Internal users on this account's team (Account Team Members).",
+        arg(
+            name = "current_only",
+            ty = "bool",
+            default = false,
+            desc = "Only team members in force today."
+        ),
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before the row with this cursor (`startCursor` of the next page)."
+        )
+    ),
+    field(
+        name = "cases",
+        ty = "Connection<Case>",
+        desc = "Cases here the viewer may read, filtered and sorted like `viewer.cases`.",
+        arg(
+            name = "filter",
+            ty = "Option<CaseFilter>",
+            desc = "Only cases matching every given condition."
+        ),
+        arg(
+            name = "order_by",
+            ty = "Option<CaseOrderBy>",
+            desc = "Sort order (default: by number, ascending)."
+        ),
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before the row with this cursor (`startCursor` of the next page)."
+        )
+    ),
+    field(
+        name = "ancestors",
+        ty = "Vec<Organization>",
+        desc = "Ancestors in the hierarchy, nearest first (parent, grandparent, ..., root)."
+    ),
+    field(
+        name = "hierarchy_root",
+        ty = "Option<Organization>",
+        desc = "The top of this account's hierarchy (the account itself when it has no parent)."
+    ),
+    field(
+        name = "descendants",
+        ty = "Connection<HierarchyMember>",
+        desc = "Every account below this one, at any depth, nearest levels first.",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before the row with this cursor (`startCursor` of the next page)."
+        )
+    ),
+    field(
+        name = "contact_relationships",
+        ty = "Connection<ContactRelationship>",
+        desc = "Contacts of other accounts who carry a responsibility on this account.",
+        arg(
+            name = "current_only",
+            ty = "bool",
+            default = false,
+            desc = "Only relationships in force today."
+        ),
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before the row with this cursor (`startCursor` of the next page)."
+        )
+    ),
+    field(
+        name = "contact_relationship_candidates",
+        ty = "Connection<ContactRelationshipCandidate>",
+        desc = "Contacts that may be given a responsibility on this account, each with why it qualifies.",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before the row with this cursor (`startCursor` of the next page)."
+        )
     )
 )]
 pub enum Organization {
@@ -126,16 +479,21 @@ impl Organization {
 /// Fields an account list can be sorted by.
 #[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum AccountOrderField {
+    /// By name.
     #[default]
     Name,
+    /// By account number.
     Number,
+    /// By creation time.
     CreatedAt,
 }
 
 /// Ordering of an account list.
 #[derive(InputObject, Clone, Copy, Debug, Default)]
 pub struct AccountOrder {
+    /// What to sort by.
     pub field: AccountOrderField,
+    /// Ascending (default) or descending.
     #[graphql(default)]
     pub direction: OrderDirection,
 }
@@ -180,6 +538,8 @@ impl AccountFilter {
     }
 }
 
+/// An organisation as a customer (`Account`) or as a partner (`Partner`). One that is both has
+/// an `Account` and a `Partner` ID; both faces show every field of the `Organization` interface.
 #[Object(name_type)]
 impl<S: Side> Org<S> {
     /// Global ID of this face of the organisation.
@@ -226,11 +586,23 @@ impl<S: Side> Org<S> {
     async fn children(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
-        order_by: Option<AccountOrder>,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            AccountOrder,
+        >,
     ) -> Result<Connection<Organization>> {
         let (order, descending) = AccountOrder::domain(order_by);
         let params = ChildrenParams {
@@ -245,11 +617,23 @@ impl<S: Side> Org<S> {
     async fn contacts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
-        order_by: Option<NameOrder>,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            NameOrder,
+        >,
     ) -> Result<Connection<Contact>> {
         let (by_name, descending) = NameOrder::domain(order_by);
         let params = ContactsParams {
@@ -265,10 +649,22 @@ impl<S: Side> Org<S> {
     async fn relationships(
         &self,
         ctx: &Context<'_>,
-        filter: Option<AccountRelationshipFilter>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<
+            AccountRelationshipFilter,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<AccountRelationshipSide>> {
         account_relationships::relationships_of(
@@ -285,10 +681,24 @@ impl<S: Side> Org<S> {
     async fn partners(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<Partner>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -308,10 +718,24 @@ impl<S: Side> Org<S> {
     async fn customers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<Account>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -331,10 +755,24 @@ impl<S: Side> Org<S> {
     async fn team(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -353,11 +791,25 @@ impl<S: Side> Org<S> {
     async fn cases(
         &self,
         ctx: &Context<'_>,
-        filter: Option<super::cases::CaseFilter>,
-        order_by: Option<super::cases::CaseOrderBy>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<
+            super::cases::CaseFilter,
+        >,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            super::cases::CaseOrderBy,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::cases::Case>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -409,9 +861,19 @@ impl<S: Side> Org<S> {
     async fn descendants(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<HierarchyMember>> {
         let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
@@ -442,10 +904,24 @@ impl<S: Side> Org<S> {
     async fn contact_relationships(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<ContactRelationship>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -457,9 +933,19 @@ impl<S: Side> Org<S> {
     async fn contact_relationship_candidates(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<ContactRelationshipCandidate>> {
         contact_relationships::candidates_of(
@@ -477,6 +963,7 @@ pub struct HierarchyMember {
     model: account::Model,
 }
 
+/// An account below another in the hierarchy, with how many levels below it is.
 #[Object]
 impl HierarchyMember {
     /// 1 for a child, 2 for a grandchild, ...
@@ -519,6 +1006,7 @@ async fn list<S: Side>(
     }))
 }
 
+/// Account queries.
 #[Object]
 impl AccountsQuery {
     /// Customer accounts the viewer may see.
@@ -527,11 +1015,25 @@ impl AccountsQuery {
     async fn accounts(
         &self,
         ctx: &Context<'_>,
-        filter: Option<AccountFilter>,
-        order_by: Option<AccountOrder>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<
+            AccountFilter,
+        >,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            AccountOrder,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<Account>> {
         list::<CustomerSide>(
@@ -549,11 +1051,25 @@ impl AccountsQuery {
     async fn partners(
         &self,
         ctx: &Context<'_>,
-        filter: Option<AccountFilter>,
-        order_by: Option<AccountOrder>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<
+            AccountFilter,
+        >,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            AccountOrder,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<Partner>> {
         list::<PartnerSide>(

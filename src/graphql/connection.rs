@@ -35,6 +35,7 @@ impl<N: OutputType> TypeName for Edge<N> {
     }
 }
 
+/// One row of a connection with its cursor.
 #[Object(name_type)]
 impl<N: OutputType> Edge<N> {
     /// Opaque position of this row, for `after` and `before`.
@@ -96,6 +97,7 @@ impl<N: OutputType> TypeName for Connection<N> {
     }
 }
 
+/// A page of a list, with Relay edges, plain nodes, page info and the total count.
 #[Object(name_type)]
 impl<N: OutputType> Connection<N> {
     /// The rows of this page with their cursors.

@@ -39,6 +39,7 @@ async fn responsibility(ctx: &Context<'_>, id: Uuid) -> Result<Option<Responsibi
 /// A consumer acting for another consumer; a household member relationship when it names a household.
 pub struct ConsumerRelationship(pub link::Model);
 
+/// A consumer acting for another consumer; a household member relationship when it names a household.
 #[Object]
 impl ConsumerRelationship {
     /// Global ID.
@@ -70,6 +71,7 @@ impl ConsumerRelationship {
 /// A consumer relationship as one of its consumers sees it.
 pub struct ConsumerRelationshipSide(pub side::Model);
 
+/// A consumer relationship as one of its consumers sees it.
 #[Object]
 impl ConsumerRelationshipSide {
     /// The stored relationship.
@@ -193,8 +195,11 @@ pub struct CreateConsumerRelationshipInput {
     pub household_id: Option<ID>,
     /// Authorized Representative when absent.
     pub responsibility_id: Option<ID>,
+    /// Position among the record's siblings, for display (lower first).
     pub order: Option<i32>,
+    /// First day in force (`YYYY-MM-DD`); absent: since always.
     pub valid_from: Option<Date>,
+    /// Last day in force (`YYYY-MM-DD`); absent: open-ended.
     pub valid_to: Option<Date>,
 }
 
@@ -204,9 +209,13 @@ pub struct UpdateConsumerRelationshipInput {
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
+    /// Global ID of the record to change.
     pub id: ID,
+    /// Position among the record's siblings, for display (lower first); absent: unchanged.
     pub order: Option<i32>,
+    /// First day in force (`YYYY-MM-DD`); absent: since always; absent: unchanged.
     pub valid_from: Option<Date>,
+    /// Last day in force (`YYYY-MM-DD`); absent: open-ended; absent: unchanged.
     pub valid_to: Option<Date>,
 }
 
@@ -225,13 +234,14 @@ pub struct ConsumerRelationshipPayload {
 #[derive(Default)]
 pub struct ConsumerRelationshipsMutation;
 
+/// Consumer relationship mutations (manager or admin).
 #[Object]
 impl ConsumerRelationshipsMutation {
     /// Relates two consumers, optionally within a household.
     async fn create_consumer_relationship(
         &self,
         ctx: &Context<'_>,
-        input: CreateConsumerRelationshipInput,
+        #[graphql(desc = "The fields of the change.")] input: CreateConsumerRelationshipInput,
     ) -> Result<ConsumerRelationshipPayload> {
         let dry_run = input.dry_run;
         let new = NewConsumerRelationship {
@@ -269,7 +279,7 @@ impl ConsumerRelationshipsMutation {
     async fn update_consumer_relationship(
         &self,
         ctx: &Context<'_>,
-        input: UpdateConsumerRelationshipInput,
+        #[graphql(desc = "The fields of the change.")] input: UpdateConsumerRelationshipInput,
     ) -> Result<ConsumerRelationshipPayload> {
         let id = ids::decode(&input.id, &[Kind::ConsumerRelationship], "id")?;
         let validity = Validity {
@@ -289,8 +299,9 @@ impl ConsumerRelationshipsMutation {
     async fn delete_consumer_relationship(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] dry_run: bool,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+        #[graphql(default, desc = "Only report what would change; nothing is written.")]
+        dry_run: bool,
     ) -> Result<super::access_changes::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::ConsumerRelationship], "id")?;
         let (_, changes) = service::delete(domain(ctx), uuid, dry_run).await?;

@@ -23,6 +23,7 @@ use crate::graphql::loaders::load_node;
 /// An individual customer.
 pub struct Consumer(pub consumer::Model);
 
+/// An individual customer.
 #[Object]
 impl Consumer {
     /// Global ID.
@@ -58,10 +59,24 @@ impl Consumer {
     async fn households(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = true)] current_only: bool,
+        #[graphql(
+            default = true,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<Household>> {
         let params = MembershipParams {
@@ -84,9 +99,19 @@ impl Consumer {
     async fn memberships(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<HouseholdMembership>> {
         let params = MembershipParams {
@@ -105,10 +130,24 @@ impl Consumer {
     async fn team(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -127,10 +166,24 @@ impl Consumer {
     async fn relationships(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::consumer_relationships::ConsumerRelationshipSide>> {
         super::consumer_relationships::sides_of(
@@ -147,11 +200,25 @@ impl Consumer {
     async fn cases(
         &self,
         ctx: &Context<'_>,
-        filter: Option<super::cases::CaseFilter>,
-        order_by: Option<super::cases::CaseOrderBy>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<
+            super::cases::CaseFilter,
+        >,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            super::cases::CaseOrderBy,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::cases::Case>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -196,6 +263,7 @@ pub struct NameFilter {
 #[derive(Default)]
 pub struct ConsumersQuery;
 
+/// Consumer queries.
 #[Object]
 impl ConsumersQuery {
     /// Consumers the viewer may see.
@@ -204,11 +272,23 @@ impl ConsumersQuery {
     async fn consumers(
         &self,
         ctx: &Context<'_>,
-        filter: Option<NameFilter>,
-        order_by: Option<NameOrder>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<NameFilter>,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            NameOrder,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<Consumer>> {
         let name = filter.and_then(|f| f.name_contains);
@@ -229,7 +309,9 @@ impl ConsumersQuery {
 /// Input of `createConsumer`.
 #[derive(InputObject)]
 pub struct CreateConsumerInput {
+    /// Display name (not blank).
     pub name: String,
+    /// Email address.
     pub email: Option<String>,
     /// Identity-provider subject the consumer signs in as (unique across all people).
     pub subject: Option<String>,
@@ -238,15 +320,20 @@ pub struct CreateConsumerInput {
 /// Input of `updateConsumer`; absent fields stay, empty text clears.
 #[derive(InputObject)]
 pub struct UpdateConsumerInput {
+    /// Global ID of the record to change.
     pub id: ID,
+    /// New display name; absent: unchanged.
     pub name: Option<String>,
+    /// Email address; absent: unchanged.
     pub email: Option<String>,
+    /// Sign-in subject (the token's `sub` claim) of this person; absent: unchanged.
     pub subject: Option<String>,
 }
 
 /// Input of `setPrimaryHousehold`.
 #[derive(InputObject)]
 pub struct SetPrimaryHouseholdInput {
+    /// Global ID of the consumer; the household must be one of its current ones.
     pub consumer_id: ID,
     /// One of the consumer's current households; absent clears the primary household.
     pub household_id: Option<ID>,
@@ -263,13 +350,14 @@ pub struct ConsumerPayload {
 #[derive(Default)]
 pub struct ConsumersMutation;
 
+/// Consumer mutations (admin or manager).
 #[Object]
 impl ConsumersMutation {
     /// Creates a consumer.
     async fn create_consumer(
         &self,
         ctx: &Context<'_>,
-        input: CreateConsumerInput,
+        #[graphql(desc = "The fields of the change.")] input: CreateConsumerInput,
     ) -> Result<ConsumerPayload> {
         let input = ConsumerInput {
             name: Some(input.name),
@@ -285,7 +373,7 @@ impl ConsumersMutation {
     async fn update_consumer(
         &self,
         ctx: &Context<'_>,
-        input: UpdateConsumerInput,
+        #[graphql(desc = "The fields of the change.")] input: UpdateConsumerInput,
     ) -> Result<ConsumerPayload> {
         let id = ids::decode(&input.id, &[Kind::Consumer], "id")?;
         let patch = ConsumerInput {
@@ -302,7 +390,7 @@ impl ConsumersMutation {
     async fn set_primary_household(
         &self,
         ctx: &Context<'_>,
-        input: SetPrimaryHouseholdInput,
+        #[graphql(desc = "The fields of the change.")] input: SetPrimaryHouseholdInput,
     ) -> Result<ConsumerPayload> {
         let id = ids::decode(&input.consumer_id, &[Kind::Consumer], "consumerId")?;
         let household = input
@@ -319,8 +407,9 @@ impl ConsumersMutation {
     async fn delete_consumer(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] dry_run: bool,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+        #[graphql(default, desc = "Only report what would change; nothing is written.")]
+        dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::Consumer], "id")?;
         let (_, removal, changes) = service::delete(domain(ctx), uuid, dry_run).await?;

@@ -29,6 +29,7 @@ use crate::graphql::loaders::load_node;
 /// A contact of another account with a responsibility on an account.
 pub struct ContactRelationship(pub link::Model);
 
+/// A contact of another account with a responsibility on an account.
 #[Object]
 impl ContactRelationship {
     /// Global ID.
@@ -76,6 +77,7 @@ pub enum CandidateReasonKind {
 /// One reason a contact qualifies.
 pub struct ContactCandidateReason(CandidateReason);
 
+/// One reason a contact qualifies.
 #[Object]
 impl ContactCandidateReason {
     /// Which rule applies.
@@ -128,6 +130,7 @@ impl ContactCandidateReason {
 /// A contact that may be given a responsibility on the account, with why.
 pub struct ContactRelationshipCandidate(pub Candidate);
 
+/// A contact that may be given a responsibility on the account, with why.
 #[Object]
 impl ContactRelationshipCandidate {
     /// The contact.
@@ -191,8 +194,11 @@ pub struct CreateContactRelationshipInput {
     pub contact_id: ID,
     /// A CONTACT-type responsibility.
     pub responsibility_id: ID,
+    /// Position among the record's siblings, for display (lower first).
     pub order: Option<i32>,
+    /// First day in force (`YYYY-MM-DD`); absent: since always.
     pub valid_from: Option<Date>,
+    /// Last day in force (`YYYY-MM-DD`); absent: open-ended.
     pub valid_to: Option<Date>,
 }
 
@@ -211,13 +217,14 @@ pub struct ContactRelationshipPayload {
 #[derive(Default)]
 pub struct ContactRelationshipsMutation;
 
+/// Contact relationship mutations (managers and admins).
 #[Object]
 impl ContactRelationshipsMutation {
     /// Gives a contact of another account a responsibility on an account (manager or admin).
     async fn create_contact_relationship(
         &self,
         ctx: &Context<'_>,
-        input: CreateContactRelationshipInput,
+        #[graphql(desc = "The fields of the change.")] input: CreateContactRelationshipInput,
     ) -> Result<ContactRelationshipPayload> {
         let dry_run = input.dry_run;
         let new = NewLink {
@@ -246,8 +253,9 @@ impl ContactRelationshipsMutation {
     async fn delete_contact_relationship(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] dry_run: bool,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+        #[graphql(default, desc = "Only report what would change; nothing is written.")]
+        dry_run: bool,
     ) -> Result<AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::ContactRelationship], "id")?;
         let (_, changes) = links::delete(domain(ctx), uuid, dry_run).await?;

@@ -23,6 +23,7 @@ use crate::graphql::loaders::load_node;
 /// A person who belongs to exactly one account.
 pub struct Contact(pub contact::Model);
 
+/// A person who belongs to exactly one account.
 #[Object]
 impl Contact {
     /// Global ID.
@@ -50,13 +51,15 @@ impl Contact {
         load_node(ctx, AccountId(self.0.account_id), Organization::from_model).await
     }
     /// Roles stored for this contact.
-    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<super::roles::Role>> {
         let rows = state(ctx)
             .loaders
             .load_one(RolesOf(Holder::Contact(self.0.id)))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(|r| r.role).collect())
+        Ok(super::roles::Role::list(
+            rows.iter().map(|r| r.role.as_str()),
+        ))
     }
     /// The accounts this contact acts for through contact relationships.
     #[allow(clippy::too_many_arguments)]
@@ -64,10 +67,24 @@ impl Contact {
     async fn acts_for(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::contact_relationships::ContactRelationship>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -99,6 +116,7 @@ pub struct ContactFilter {
 #[derive(Default)]
 pub struct ContactsQuery;
 
+/// Contact queries.
 #[Object]
 impl ContactsQuery {
     /// Contacts the viewer may see.
@@ -107,11 +125,25 @@ impl ContactsQuery {
     async fn contacts(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ContactFilter>,
-        order_by: Option<NameOrder>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<
+            ContactFilter,
+        >,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            NameOrder,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<Contact>> {
         let filter = filter.unwrap_or_default();
@@ -142,8 +174,11 @@ impl ContactsQuery {
 pub struct CreateContactInput {
     /// The account the contact belongs to.
     pub account_id: ID,
+    /// Display name (not blank).
     pub name: String,
+    /// Email address.
     pub email: Option<String>,
+    /// Phone number.
     pub phone: Option<String>,
     /// Identity-provider subject the contact signs in as (unique across all people).
     pub subject: Option<String>,
@@ -155,12 +190,17 @@ pub struct UpdateContactInput {
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
+    /// Global ID of the record to change.
     pub id: ID,
     /// Move the contact to another account.
     pub account_id: Option<ID>,
+    /// New display name; absent: unchanged.
     pub name: Option<String>,
+    /// Email address; absent: unchanged.
     pub email: Option<String>,
+    /// Phone number; absent: unchanged.
     pub phone: Option<String>,
+    /// Sign-in subject (the token's `sub` claim) of this person; absent: unchanged.
     pub subject: Option<String>,
 }
 
@@ -179,13 +219,14 @@ pub struct ContactPayload {
 #[derive(Default)]
 pub struct ContactsMutation;
 
+/// Contact mutations (admin or manager).
 #[Object]
 impl ContactsMutation {
     /// Creates a contact on an account.
     async fn create_contact(
         &self,
         ctx: &Context<'_>,
-        input: CreateContactInput,
+        #[graphql(desc = "The fields of the change.")] input: CreateContactInput,
     ) -> Result<ContactPayload> {
         let account_id = ids::decode(&input.account_id, ids::ORGANIZATION, "accountId")?;
         let new = NewContact {
@@ -206,7 +247,7 @@ impl ContactsMutation {
     async fn update_contact(
         &self,
         ctx: &Context<'_>,
-        input: UpdateContactInput,
+        #[graphql(desc = "The fields of the change.")] input: UpdateContactInput,
     ) -> Result<ContactPayload> {
         let id = ids::decode(&input.id, &[Kind::Contact], "id")?;
         let account_id = input
@@ -230,7 +271,11 @@ impl ContactsMutation {
     }
 
     /// Deletes a contact and its stored roles.
-    async fn delete_contact(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+    async fn delete_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+    ) -> Result<DeletePayload> {
         let uuid = ids::decode(&id, &[Kind::Contact], "id")?;
         service::delete(domain(ctx), uuid).await?;
         Ok(DeletePayload {

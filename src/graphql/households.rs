@@ -25,6 +25,7 @@ use crate::graphql::loaders::load_node;
 /// A group of consumers, such as a family.
 pub struct Household(pub household::Model);
 
+/// A group of consumers, such as a family.
 #[Object]
 impl Household {
     /// Global ID.
@@ -52,10 +53,24 @@ impl Household {
     async fn members(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = true)] current_only: bool,
+        #[graphql(
+            default = true,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<Consumer>> {
         let params = MembershipParams {
@@ -79,10 +94,24 @@ impl Household {
     async fn memberships(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = false)] current_only: bool,
+        #[graphql(
+            default = false,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<HouseholdMembership>> {
         let params = MembershipParams {
@@ -101,10 +130,24 @@ impl Household {
     async fn team(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -123,10 +166,24 @@ impl Household {
     async fn member_relationships(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::consumer_relationships::ConsumerRelationship>> {
         super::consumer_relationships::member_links_of(
@@ -143,11 +200,25 @@ impl Household {
     async fn cases(
         &self,
         ctx: &Context<'_>,
-        filter: Option<super::cases::CaseFilter>,
-        order_by: Option<super::cases::CaseOrderBy>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<
+            super::cases::CaseFilter,
+        >,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            super::cases::CaseOrderBy,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::cases::Case>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -170,6 +241,7 @@ impl Household {
 /// One period of a consumer's membership in a household.
 pub struct HouseholdMembership(pub household_membership::Model);
 
+/// One period of a consumer's membership in a household.
 #[Object]
 impl HouseholdMembership {
     /// Global ID.
@@ -208,6 +280,7 @@ impl InForce for HouseholdMembership {
 #[derive(Default)]
 pub struct HouseholdsQuery;
 
+/// Household queries.
 #[Object]
 impl HouseholdsQuery {
     /// Households the viewer may see.
@@ -216,11 +289,23 @@ impl HouseholdsQuery {
     async fn households(
         &self,
         ctx: &Context<'_>,
-        filter: Option<NameFilter>,
-        order_by: Option<NameOrder>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<NameFilter>,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            NameOrder,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<Household>> {
         let name = filter.and_then(|f| f.name_contains);
@@ -241,6 +326,7 @@ impl HouseholdsQuery {
 /// Input of `createHousehold`.
 #[derive(InputObject)]
 pub struct CreateHouseholdInput {
+    /// Display name (not blank).
     pub name: String,
     /// Head of household; added as a current member.
     pub head_id: Option<ID>,
@@ -252,7 +338,9 @@ pub struct UpdateHouseholdInput {
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
+    /// Global ID of the record to change.
     pub id: ID,
+    /// New display name; absent: unchanged.
     pub name: Option<String>,
     /// New head of household; added as a current member if not one already.
     pub head_id: Option<ID>,
@@ -267,7 +355,9 @@ pub struct AddHouseholdMemberInput {
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
+    /// Global ID of the household to join.
     pub household_id: ID,
+    /// Global ID of the consumer who joins.
     pub consumer_id: ID,
     /// First day of membership; absent means "since always".
     pub start_date: Option<Date>,
@@ -278,6 +368,7 @@ pub struct AddHouseholdMemberInput {
 /// Input of `endHouseholdMembership`.
 #[derive(InputObject)]
 pub struct EndHouseholdMembershipInput {
+    /// Global ID of the household membership.
     pub membership_id: ID,
     /// Last day of membership; today when absent.
     pub end_date: Option<Date>,
@@ -336,13 +427,14 @@ pub struct SweepPayload {
 #[derive(Default)]
 pub struct HouseholdsMutation;
 
+/// Household mutations (admin or manager).
 #[Object]
 impl HouseholdsMutation {
     /// Creates a household.
     async fn create_household(
         &self,
         ctx: &Context<'_>,
-        input: CreateHouseholdInput,
+        #[graphql(desc = "The fields of the change.")] input: CreateHouseholdInput,
     ) -> Result<HouseholdPayload> {
         let head = input
             .head_id
@@ -360,7 +452,7 @@ impl HouseholdsMutation {
     async fn update_household(
         &self,
         ctx: &Context<'_>,
-        input: UpdateHouseholdInput,
+        #[graphql(desc = "The fields of the change.")] input: UpdateHouseholdInput,
     ) -> Result<HouseholdPayload> {
         let id = ids::decode(&input.id, &[Kind::Household], "id")?;
         let head = input
@@ -393,8 +485,9 @@ impl HouseholdsMutation {
     async fn delete_household(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] dry_run: bool,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+        #[graphql(default, desc = "Only report what would change; nothing is written.")]
+        dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::Household], "id")?;
         let (_, removal, changes) = service::delete(domain(ctx), uuid, dry_run).await?;
@@ -421,7 +514,7 @@ impl HouseholdsMutation {
     async fn add_household_member(
         &self,
         ctx: &Context<'_>,
-        input: AddHouseholdMemberInput,
+        #[graphql(desc = "The fields of the change.")] input: AddHouseholdMemberInput,
     ) -> Result<MembershipPayload> {
         let household = ids::decode(&input.household_id, &[Kind::Household], "householdId")?;
         let consumer = ids::decode(&input.consumer_id, &[Kind::Consumer], "consumerId")?;
@@ -445,7 +538,7 @@ impl HouseholdsMutation {
     async fn end_household_membership(
         &self,
         ctx: &Context<'_>,
-        input: EndHouseholdMembershipInput,
+        #[graphql(desc = "The fields of the change.")] input: EndHouseholdMembershipInput,
     ) -> Result<EndMembershipPayload> {
         let id = ids::decode(
             &input.membership_id,
@@ -472,8 +565,9 @@ impl HouseholdsMutation {
     async fn remove_household_membership(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] dry_run: bool,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+        #[graphql(default, desc = "Only report what would change; nothing is written.")]
+        dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::HouseholdMembership], "id")?;
         let (_, removal, changes) = service::remove_membership(domain(ctx), uuid, dry_run).await?;

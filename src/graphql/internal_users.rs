@@ -23,6 +23,7 @@ use crate::domain::{
 /// A member of staff.
 pub struct InternalUser(pub internal_user::Model);
 
+/// A member of staff.
 #[Object]
 impl InternalUser {
     /// Global ID.
@@ -42,13 +43,15 @@ impl InternalUser {
         self.0.subject.as_deref()
     }
     /// Roles stored for this user.
-    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<super::roles::Role>> {
         let rows = state(ctx)
             .loaders
             .load_one(RolesOf(Holder::InternalUser(self.0.id)))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(|r| r.role).collect())
+        Ok(super::roles::Role::list(
+            rows.iter().map(|r| r.role.as_str()),
+        ))
     }
     /// Account teams this user is on.
     #[allow(clippy::too_many_arguments)]
@@ -56,10 +59,24 @@ impl InternalUser {
     async fn account_teams(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -78,10 +95,24 @@ impl InternalUser {
     async fn consumer_teams(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -100,10 +131,24 @@ impl InternalUser {
     async fn household_teams(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] current_only: bool,
+        #[graphql(
+            default,
+            desc = "Only records in force today; false lists past and future ones too."
+        )]
+        current_only: bool,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<super::team_members::TeamMember>> {
         let page = RelayArgs::new(first, after, last, before);
@@ -126,6 +171,7 @@ impl InternalUser {
 #[derive(Default)]
 pub struct InternalUsersQuery;
 
+/// Internal user queries.
 #[Object]
 impl InternalUsersQuery {
     /// Internal users (staff only), by name.
@@ -133,10 +179,20 @@ impl InternalUsersQuery {
     async fn internal_users(
         &self,
         ctx: &Context<'_>,
-        filter: Option<NameFilter>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<NameFilter>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<InternalUser>> {
         let name = filter.and_then(|f| f.name_contains);
@@ -149,7 +205,9 @@ impl InternalUsersQuery {
 /// Input of `createInternalUser`.
 #[derive(InputObject)]
 pub struct CreateInternalUserInput {
+    /// Display name (not blank).
     pub name: String,
+    /// Email address.
     pub email: Option<String>,
     /// Identity-provider subject the user signs in as (unique across all people).
     pub subject: Option<String>,
@@ -158,9 +216,13 @@ pub struct CreateInternalUserInput {
 /// Input of `updateInternalUser`; absent fields stay, empty text clears.
 #[derive(InputObject)]
 pub struct UpdateInternalUserInput {
+    /// Global ID of the record to change.
     pub id: ID,
+    /// New display name; absent: unchanged.
     pub name: Option<String>,
+    /// Email address; absent: unchanged.
     pub email: Option<String>,
+    /// Sign-in subject (the token's `sub` claim) of this person; absent: unchanged.
     pub subject: Option<String>,
 }
 
@@ -169,8 +231,8 @@ pub struct UpdateInternalUserInput {
 pub struct RoleInput {
     /// A Contact or InternalUser ID.
     pub principal_id: ID,
-    /// Role name as in tokens, e.g. `sn_customerservice.relationship_agent`.
-    pub role: String,
+    /// The role to assign or revoke.
+    pub role: super::roles::Role,
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
@@ -189,7 +251,7 @@ pub struct RolePayload {
     /// The contact or internal user whose roles changed.
     pub principal_id: ID,
     /// The role assigned or revoked.
-    pub role: String,
+    pub role: super::roles::Role,
     /// Whether this was only a preview.
     pub dry_run: bool,
     /// Principals whose readable cases change, with how many they gain or lose.
@@ -209,24 +271,21 @@ fn role_input(input: &RoleInput) -> Result<(Holder, Role)> {
             .into());
         }
     };
-    let role = input
-        .role
-        .parse::<Role>()
-        .map_err(|message| DomainError::invalid("role", message))?;
-    Ok((holder, role))
+    Ok((holder, input.role.into()))
 }
 
 /// Internal user and role mutations (admin only).
 #[derive(Default)]
 pub struct InternalUsersMutation;
 
+/// Internal user and role mutations (admin only).
 #[Object]
 impl InternalUsersMutation {
     /// Creates an internal user.
     async fn create_internal_user(
         &self,
         ctx: &Context<'_>,
-        input: CreateInternalUserInput,
+        #[graphql(desc = "The fields of the change.")] input: CreateInternalUserInput,
     ) -> Result<InternalUserPayload> {
         let input = InternalUserInput {
             name: Some(input.name),
@@ -242,7 +301,7 @@ impl InternalUsersMutation {
     async fn update_internal_user(
         &self,
         ctx: &Context<'_>,
-        input: UpdateInternalUserInput,
+        #[graphql(desc = "The fields of the change.")] input: UpdateInternalUserInput,
     ) -> Result<InternalUserPayload> {
         let id = ids::decode(&input.id, &[Kind::InternalUser], "id")?;
         let patch = InternalUserInput {
@@ -256,7 +315,11 @@ impl InternalUsersMutation {
     }
 
     /// Deletes an internal user and its stored roles.
-    async fn delete_internal_user(&self, ctx: &Context<'_>, id: ID) -> Result<DeletePayload> {
+    async fn delete_internal_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+    ) -> Result<DeletePayload> {
         let uuid = ids::decode(&id, &[Kind::InternalUser], "id")?;
         service::delete(domain(ctx), uuid).await?;
         Ok(DeletePayload {
@@ -265,24 +328,32 @@ impl InternalUsersMutation {
     }
 
     /// Stores a role for a contact (portal roles) or internal user (staff roles).
-    async fn assign_role(&self, ctx: &Context<'_>, input: RoleInput) -> Result<RolePayload> {
+    async fn assign_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Who and which role.")] input: RoleInput,
+    ) -> Result<RolePayload> {
         let (holder, role) = role_input(&input)?;
         let (_, changes) = roles::assign(domain(ctx), holder, role, input.dry_run).await?;
         Ok(RolePayload {
             principal_id: input.principal_id,
-            role: role.as_str().to_owned(),
+            role: role.into(),
             dry_run: input.dry_run,
             access_changes: super::access_changes::access_changes(changes),
         })
     }
 
     /// Removes a stored role.
-    async fn revoke_role(&self, ctx: &Context<'_>, input: RoleInput) -> Result<RolePayload> {
+    async fn revoke_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Who and which role.")] input: RoleInput,
+    ) -> Result<RolePayload> {
         let (holder, role) = role_input(&input)?;
         let (_, changes) = roles::revoke(domain(ctx), holder, role, input.dry_run).await?;
         Ok(RolePayload {
             principal_id: input.principal_id,
-            role: role.as_str().to_owned(),
+            role: role.into(),
             dry_run: input.dry_run,
             access_changes: super::access_changes::access_changes(changes),
         })

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod deletions;
 pub mod error;
 pub mod error_codes;
+pub mod field_order;
 pub mod households;
 pub mod ids;
 pub mod internal_users;
@@ -21,6 +22,7 @@ pub mod node;
 pub mod query_limits;
 pub mod relationship_types;
 pub mod responsibility_definitions;
+pub mod roles;
 pub mod scalars;
 pub mod strict_input;
 pub mod team_members;
@@ -54,23 +56,29 @@ pub fn domain<'a>(ctx: &Context<'a>) -> &'a Ctx {
 /// Sort direction of a list.
 #[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum OrderDirection {
+    /// Ascending (A to Z, oldest or lowest first).
     #[default]
     Asc,
+    /// Descending (Z to A, newest or highest first).
     Desc,
 }
 
 /// Fields most lists can be sorted by.
 #[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum NameOrderField {
+    /// By name.
     #[default]
     Name,
+    /// By creation time.
     CreatedAt,
 }
 
 /// Ordering of a list of people or households.
 #[derive(InputObject, Clone, Copy, Debug, Default)]
 pub struct NameOrder {
+    /// What to sort by.
     pub field: NameOrderField,
+    /// Ascending (default) or descending.
     #[graphql(default)]
     pub direction: OrderDirection,
 }
@@ -133,7 +141,8 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
         .extension(error_codes::ErrorCodes {
             max_aliases: limits.max_aliases,
         })
-        .extension(strict_input::StrictInput);
+        .extension(strict_input::StrictInput)
+        .extension(field_order::FieldOrder);
     if !limits.introspection_on() {
         builder = builder.disable_introspection();
     }

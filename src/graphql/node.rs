@@ -130,17 +130,29 @@ pub fn identity_node(identity: Identity) -> Option<(Kind, Uuid)> {
 #[derive(Default)]
 pub struct NodeQuery;
 
+/// `node` and `nodes`.
 #[Object]
 impl NodeQuery {
     /// The object with this global ID, or null when it does not exist or the viewer may not see it.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the record, of any kind.")] id: ID,
+    ) -> Result<Option<Node>> {
         let (kind, uuid) = ids::decode_any(&id, "id")?;
         load(ctx, kind, uuid).await
     }
 
     /// The objects with these global IDs, in order; null where not found or not visible.
     #[graphql(complexity = "ids.len() * child_complexity")]
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global IDs of the records, any kinds (at most the page size limit); one entry per ID, in the same order."
+        )]
+        ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
         let max = state(ctx).limits.max_page_size as usize;
         if ids.len() > max {
             return Err(crate::domain::DomainError::invalid(

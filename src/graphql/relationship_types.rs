@@ -63,6 +63,7 @@ impl PartnerAccessPolicy {
 /// A kind of link between accounts with its labels as seen from each side.
 pub struct AccountRelationshipType(pub rel_type::Model);
 
+/// A kind of link between accounts with its labels as seen from each side.
 #[Object]
 impl AccountRelationshipType {
     /// Global ID.
@@ -113,9 +114,19 @@ impl AccountRelationshipType {
     async fn relationships(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<AccountRelationship>> {
         let params = TypeRecordsParams {
@@ -133,6 +144,7 @@ impl AccountRelationshipType {
 #[derive(Default)]
 pub struct RelationshipTypesQuery;
 
+/// Account relationship type queries.
 #[Object]
 impl RelationshipTypesQuery {
     /// Account relationship types, by name.
@@ -140,10 +152,21 @@ impl RelationshipTypesQuery {
     async fn account_relationship_types(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only active types (true) or only inactive ones (false); absent: both.")]
         active: Option<bool>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<AccountRelationshipType>> {
         let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
@@ -155,17 +178,23 @@ impl RelationshipTypesQuery {
 /// Input of `createAccountRelationshipType`.
 #[derive(InputObject)]
 pub struct CreateAccountRelationshipTypeInput {
+    /// Unique name of the type (letter case ignored), e.g. "Partner Account".
     pub name: String,
     /// What Account From must be; fixed after creation.
     pub source_kind: AccountKind,
     /// What Account To must be; fixed after creation.
     pub target_kind: AccountKind,
+    /// How the source account reads the relationship, e.g. "Partner of".
     pub forward_label: String,
+    /// How the target account reads the relationship, e.g. "Customer of".
     pub reverse_label: String,
+    /// Whether new relationships may use the type.
     #[graphql(default = true)]
     pub is_active: bool,
+    /// Whether the relationship gives the source (partner) account's contacts access to the target's cases.
     #[graphql(default)]
     pub grants_partner_case_access: bool,
+    /// Which of the target's cases a partner sees: all of them (`DERIVED`) or those stamped with its account (`STAMPED`).
     #[graphql(default)]
     pub partner_access_policy: PartnerAccessPolicy,
 }
@@ -176,12 +205,19 @@ pub struct UpdateAccountRelationshipTypeInput {
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
+    /// Global ID of the record to change.
     pub id: ID,
+    /// New unique name; absent: unchanged.
     pub name: Option<String>,
+    /// How the source account reads the relationship, e.g. "Partner of"; absent: unchanged.
     pub forward_label: Option<String>,
+    /// How the target account reads the relationship, e.g. "Customer of"; absent: unchanged.
     pub reverse_label: Option<String>,
+    /// Whether new relationships may use the type; absent: unchanged.
     pub is_active: Option<bool>,
+    /// Whether the relationship gives the source (partner) account's contacts access to the target's cases; absent: unchanged.
     pub grants_partner_case_access: Option<bool>,
+    /// Which of the target's cases a partner sees: all of them (`DERIVED`) or those stamped with its account (`STAMPED`); absent: unchanged.
     pub partner_access_policy: Option<PartnerAccessPolicy>,
 }
 
@@ -200,13 +236,14 @@ pub struct AccountRelationshipTypePayload {
 #[derive(Default)]
 pub struct RelationshipTypesMutation;
 
+/// Relationship type mutations (admin).
 #[Object]
 impl RelationshipTypesMutation {
     /// Defines a relationship type (admin).
     async fn create_account_relationship_type(
         &self,
         ctx: &Context<'_>,
-        input: CreateAccountRelationshipTypeInput,
+        #[graphql(desc = "The fields of the change.")] input: CreateAccountRelationshipTypeInput,
     ) -> Result<AccountRelationshipTypePayload> {
         let new = NewType {
             name: input.name,
@@ -231,7 +268,7 @@ impl RelationshipTypesMutation {
     async fn update_account_relationship_type(
         &self,
         ctx: &Context<'_>,
-        input: UpdateAccountRelationshipTypeInput,
+        #[graphql(desc = "The fields of the change.")] input: UpdateAccountRelationshipTypeInput,
     ) -> Result<AccountRelationshipTypePayload> {
         let id = ids::decode(&input.id, &[Kind::AccountRelationshipType], "id")?;
         let patch = TypePatch {
@@ -254,8 +291,9 @@ impl RelationshipTypesMutation {
     async fn delete_account_relationship_type(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] dry_run: bool,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+        #[graphql(default, desc = "Only report what would change; nothing is written.")]
+        dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::AccountRelationshipType], "id")?;
         let (_, removal, changes) = types::delete(domain(ctx), uuid, dry_run).await?;

@@ -1,6 +1,6 @@
 //! Responsibility definitions (admin): the duties a party can carry for another.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use entity::responsibility_definition as definition;
 
 use super::{
@@ -52,6 +52,7 @@ impl ResponsibilityKind {
 /// A responsibility one party carries for another.
 pub struct ResponsibilityDefinition(pub definition::Model);
 
+/// A responsibility one party carries for another.
 #[Object]
 impl ResponsibilityDefinition {
     /// Global ID.
@@ -70,9 +71,12 @@ impl ResponsibilityDefinition {
     async fn is_unique(&self) -> bool {
         self.0.is_unique
     }
-    /// Stored role the holder must have.
-    async fn required_role(&self) -> Option<&str> {
-        self.0.required_role.as_deref()
+    /// The stored role a holder must have (null: none is required).
+    async fn required_role(&self) -> Option<super::roles::Role> {
+        self.0
+            .required_role
+            .as_deref()
+            .and_then(super::roles::Role::from_stored)
     }
     /// What the responsibility means.
     async fn description(&self) -> Option<&str> {
@@ -84,6 +88,7 @@ impl ResponsibilityDefinition {
 #[derive(Default)]
 pub struct ResponsibilityDefinitionsQuery;
 
+/// Responsibility definition queries.
 #[Object]
 impl ResponsibilityDefinitionsQuery {
     /// Responsibility definitions, by name.
@@ -91,10 +96,22 @@ impl ResponsibilityDefinitionsQuery {
     async fn responsibility_definitions(
         &self,
         ctx: &Context<'_>,
-        kind: Option<ResponsibilityKind>,
+        #[graphql(desc = "Only definitions of this kind; absent: every kind.")] kind: Option<
+            ResponsibilityKind,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<ResponsibilityDefinition>> {
         let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
@@ -112,12 +129,16 @@ impl ResponsibilityDefinitionsQuery {
 /// Input of `createResponsibilityDefinition`.
 #[derive(InputObject)]
 pub struct CreateResponsibilityDefinitionInput {
+    /// Unique name of the responsibility (letter case ignored), e.g. "Account Manager".
     pub name: String,
+    /// Who can carry the responsibility.
     pub kind: ResponsibilityKind,
+    /// At most one holder per account, consumer or household.
     #[graphql(default)]
     pub is_unique: bool,
-    /// Role name the holder must have stored, e.g. `sn_customerservice.relationship_agent`.
-    pub required_role: Option<String>,
+    /// The stored role a holder must have (for example `RELATIONSHIP_AGENT`); absent or null: none.
+    pub required_role: Option<super::roles::Role>,
+    /// Longer text (newlines allowed).
     pub description: Option<String>,
 }
 
@@ -127,11 +148,17 @@ pub struct UpdateResponsibilityDefinitionInput {
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
+    /// Global ID of the record to change.
     pub id: ID,
+    /// New unique name; absent: unchanged.
     pub name: Option<String>,
+    /// Who can carry the responsibility; absent: unchanged.
     pub kind: Option<ResponsibilityKind>,
+    /// At most one holder per account, consumer or household; absent: unchanged.
     pub is_unique: Option<bool>,
-    pub required_role: Option<String>,
+    /// The stored role a holder must have; null removes the requirement, absent keeps it.
+    pub required_role: MaybeUndefined<super::roles::Role>,
+    /// Longer text (newlines allowed); absent: unchanged.
     pub description: Option<String>,
 }
 
@@ -150,19 +177,20 @@ pub struct ResponsibilityDefinitionPayload {
 #[derive(Default)]
 pub struct ResponsibilityDefinitionsMutation;
 
+/// Responsibility definition mutations (admin).
 #[Object]
 impl ResponsibilityDefinitionsMutation {
     /// Defines a responsibility (admin).
     async fn create_responsibility_definition(
         &self,
         ctx: &Context<'_>,
-        input: CreateResponsibilityDefinitionInput,
+        #[graphql(desc = "The fields of the change.")] input: CreateResponsibilityDefinitionInput,
     ) -> Result<ResponsibilityDefinitionPayload> {
         let input = DefinitionInput {
             name: Some(input.name),
             kind: Some(input.kind.domain()),
             is_unique: Some(input.is_unique),
-            required_role: input.required_role,
+            required_role: input.required_role.map(|role| role.stored().to_owned()),
             description: input.description,
         };
         Ok(ResponsibilityDefinitionPayload {
@@ -178,14 +206,18 @@ impl ResponsibilityDefinitionsMutation {
     async fn update_responsibility_definition(
         &self,
         ctx: &Context<'_>,
-        input: UpdateResponsibilityDefinitionInput,
+        #[graphql(desc = "The fields of the change.")] input: UpdateResponsibilityDefinitionInput,
     ) -> Result<ResponsibilityDefinitionPayload> {
         let id = ids::decode(&input.id, &[Kind::ResponsibilityDefinition], "id")?;
         let patch = DefinitionInput {
             name: input.name,
             kind: input.kind.map(ResponsibilityKind::domain),
             is_unique: input.is_unique,
-            required_role: input.required_role,
+            required_role: match input.required_role {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(String::new()),
+                MaybeUndefined::Value(role) => Some(role.stored().to_owned()),
+            },
             description: input.description,
         };
         let (model, changes) = service::update(domain(ctx), id, patch, input.dry_run).await?;
@@ -200,8 +232,9 @@ impl ResponsibilityDefinitionsMutation {
     async fn delete_responsibility_definition(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] dry_run: bool,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+        #[graphql(default, desc = "Only report what would change; nothing is written.")]
+        dry_run: bool,
     ) -> Result<CascadeDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::ResponsibilityDefinition], "id")?;
         let (_, removal, changes) = service::delete(domain(ctx), uuid, dry_run).await?;

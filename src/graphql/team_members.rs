@@ -29,14 +29,18 @@ use crate::graphql::loaders::load_node;
 /// What a team serves.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TeamTarget {
+    /// An account's team.
     Account,
+    /// A consumer's team.
     Consumer,
+    /// A household's team.
     Household,
 }
 
 /// An internal user on a team, with the responsibility it carries there.
 pub struct TeamMember(pub team_member::Model);
 
+/// An internal user on a team, with the responsibility it carries there.
 #[Object]
 impl TeamMember {
     /// Global ID.
@@ -125,8 +129,11 @@ pub struct AddTeamMemberInput {
     pub target_id: ID,
     /// A USER responsibility; Account Manager for accounts, Relationship Manager otherwise.
     pub responsibility_id: Option<ID>,
+    /// Position among the record's siblings, for display (lower first).
     pub order: Option<i32>,
+    /// First day in force (`YYYY-MM-DD`); absent: since always.
     pub valid_from: Option<Date>,
+    /// Last day in force (`YYYY-MM-DD`); absent: open-ended.
     pub valid_to: Option<Date>,
 }
 
@@ -136,9 +143,13 @@ pub struct UpdateTeamMemberInput {
     /// Only report what would change.
     #[graphql(default)]
     pub dry_run: bool,
+    /// Global ID of the record to change.
     pub id: ID,
+    /// Position among the record's siblings, for display (lower first); absent: unchanged.
     pub order: Option<i32>,
+    /// First day in force (`YYYY-MM-DD`); absent: since always; absent: unchanged.
     pub valid_from: Option<Date>,
+    /// Last day in force (`YYYY-MM-DD`); absent: open-ended; absent: unchanged.
     pub valid_to: Option<Date>,
 }
 
@@ -157,13 +168,14 @@ pub struct TeamMemberPayload {
 #[derive(Default)]
 pub struct TeamMembersMutation;
 
+/// Team mutations (manager or admin).
 #[Object]
 impl TeamMembersMutation {
     /// Puts an internal user on the team of an account, consumer or household.
     async fn add_team_member(
         &self,
         ctx: &Context<'_>,
-        input: AddTeamMemberInput,
+        #[graphql(desc = "The fields of the change.")] input: AddTeamMemberInput,
     ) -> Result<TeamMemberPayload> {
         let (kind, target_id) = ids::decode_any(&input.target_id, "targetId")?;
         let kind = match kind {
@@ -206,7 +218,7 @@ impl TeamMembersMutation {
     async fn update_team_member(
         &self,
         ctx: &Context<'_>,
-        input: UpdateTeamMemberInput,
+        #[graphql(desc = "The fields of the change.")] input: UpdateTeamMemberInput,
     ) -> Result<TeamMemberPayload> {
         let id = ids::decode(&input.id, &[Kind::TeamMember], "id")?;
         let validity = Validity {
@@ -226,8 +238,9 @@ impl TeamMembersMutation {
     async fn remove_team_member(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] dry_run: bool,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+        #[graphql(default, desc = "Only report what would change; nothing is written.")]
+        dry_run: bool,
     ) -> Result<super::access_changes::AccessDeletePayload> {
         let uuid = ids::decode(&id, &[Kind::TeamMember], "id")?;
         let (_, changes) = service::delete(domain(ctx), uuid, dry_run).await?;

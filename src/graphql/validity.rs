@@ -98,6 +98,8 @@ impl Period {
     }
 }
 
+/// Validity dates, and for a household member relationship the household and the two consumers
+/// who must both stay its current members.
 #[Object]
 impl Period {
     /// First day in force; absent means "since always".

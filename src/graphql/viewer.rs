@@ -7,6 +7,7 @@ use super::{connection::RelayArgs, domain, node};
 /// The caller of the request.
 pub struct Viewer;
 
+/// The caller of the request.
 #[Object]
 impl Viewer {
     /// Whether the request carried a valid token.
@@ -18,13 +19,8 @@ impl Viewer {
         domain(ctx).principal.subject.clone()
     }
     /// The roles the token grants.
-    async fn roles(&self, ctx: &Context<'_>) -> Vec<String> {
-        domain(ctx)
-            .principal
-            .roles
-            .iter()
-            .map(|r| r.as_str().to_owned())
-            .collect()
+    async fn roles(&self, ctx: &Context<'_>) -> Vec<super::roles::Role> {
+        super::roles::Role::of(domain(ctx).principal.roles.iter().copied())
     }
     /// The cases the viewer may read, filtered and sorted in SQL, with an exact total.
     #[allow(clippy::too_many_arguments)]
@@ -32,11 +28,25 @@ impl Viewer {
     async fn cases(
         &self,
         ctx: &Context<'_>,
-        filter: Option<super::cases::CaseFilter>,
-        order_by: Option<super::cases::CaseOrderBy>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<
+            super::cases::CaseFilter,
+        >,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            super::cases::CaseOrderBy,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<super::connection::Connection<super::cases::Case>> {
         super::cases::viewer_cases(
@@ -61,6 +71,7 @@ impl Viewer {
 #[derive(Default)]
 pub struct ViewerQuery;
 
+/// The `viewer` root field.
 #[Object]
 impl ViewerQuery {
     /// The caller of this request.

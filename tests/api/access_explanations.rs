@@ -8,10 +8,11 @@ use serde_json::{Value, json};
 
 use crate::support::{
     ADMIN, AGENT, CONSUMER, CUSTOMER, CUSTOMER_CASE_MANAGER, EXPLANATION, PARTNER_ADMIN,
-    PortalContact, RELATIONSHIP_AGENT, StaffUser, TestApp, account_case, admin_ok, assert_error,
-    assign_role, consumer, consumer_case, contact, create_case, customer, customer_under, day,
-    explain_for, explanation, household, id, manager, partner, partner_account_type,
-    relationship_agent, represent, set_policy, team_member, try_relate, unrelate,
+    PortalContact, RELATIONSHIP_AGENT, StaffUser, TestApp, account_case, admin_ok, api_role,
+    assert_error, assign_role, consumer, consumer_case, contact, create_case, customer,
+    customer_under, day, explain_for, explanation, household, id, manager, partner,
+    partner_account_type, relationship_agent, represent, set_policy, team_member, try_relate,
+    unrelate,
 };
 
 /// The entry for `rule` in an explanation's `list` (`grants` or `denials`).
@@ -75,10 +76,10 @@ async fn a_grant_names_the_rule_the_role_and_the_relationship_path() {
     let mine = own(app, &s.token, &case).await;
     assert_eq!(mine["allowed"], true);
     assert_eq!(mine["subject"], "peter.robinson");
-    assert_eq!(mine["roles"], json!([PARTNER_ADMIN]));
+    assert_eq!(mine["roles"], json!([api_role(PARTNER_ADMIN)]));
     assert_eq!(mine["grants"].as_array().map(Vec::len), Some(1), "{mine}");
     let g = entry(&mine, "grants", "PARTNER_RELATIONSHIP");
-    assert_eq!(g["role"], PARTNER_ADMIN);
+    assert_eq!(g["role"], "PARTNER_ADMIN");
     let path = g["path"].as_array().expect("path");
     assert_eq!(path.len(), 1, "{g}");
     let step = &path[0];
@@ -128,7 +129,7 @@ async fn a_grant_names_the_rule_the_role_and_the_relationship_path() {
     let lab_case = account_case(app, &child, "lab").await;
     let carls = own(app, &app.token("carl", &[CUSTOMER_CASE_MANAGER]), &lab_case).await;
     let g = entry(&carls, "grants", "DESCENDANT_ACCOUNT");
-    assert_eq!(g["role"], CUSTOMER_CASE_MANAGER);
+    assert_eq!(g["role"], "CUSTOMER_CASE_MANAGER");
     let labels: Vec<&str> = g["path"]
         .as_array()
         .expect("path")
@@ -144,7 +145,7 @@ async fn a_grant_names_the_rule_the_role_and_the_relationship_path() {
     let coras = consumer_case(app, &cora, "cora's").await;
     let rexs = own(app, &app.token("rex", &[CONSUMER]), &coras).await;
     let g = entry(&rexs, "grants", "REPRESENTATIVE");
-    assert_eq!(g["role"], CONSUMER);
+    assert_eq!(g["role"], "CONSUMER");
     assert_eq!(g["path"][0]["kind"], "CONSUMER_RELATIONSHIP");
     assert_eq!(g["path"][0]["recordId"], rel);
     assert!(
@@ -158,7 +159,7 @@ async fn a_grant_names_the_rule_the_role_and_the_relationship_path() {
     let team = team_member(app, &ravi, &cora, None).await;
     let ravis = own(app, &app.token("ravi", &[RELATIONSHIP_AGENT]), &coras).await;
     let g = entry(&ravis, "grants", "TEAM_MEMBER");
-    assert_eq!(g["role"], RELATIONSHIP_AGENT);
+    assert_eq!(g["role"], "RELATIONSHIP_AGENT");
     assert_eq!(g["path"][0]["kind"], "TEAM_MEMBER");
     assert_eq!(g["path"][0]["recordId"], team);
 }
@@ -175,7 +176,7 @@ async fn a_refusal_lists_what_is_missing_or_lapsed() {
     assert_eq!(none["grants"], json!([]));
     for rule in ["OWN_ACCOUNT", "PARTNER_RELATIONSHIP"] {
         let d = entry(&none, "denials", rule);
-        assert_eq!(d["role"], PARTNER_ADMIN);
+        assert_eq!(d["role"], api_role(PARTNER_ADMIN));
         assert!(!d["reason"].as_str().expect("reason").is_empty(), "{d}");
         assert_eq!(d["lapsed"], json!([]));
     }

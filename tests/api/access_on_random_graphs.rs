@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     CASE_FIELDS, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, CUSTOMER_CASE_MANAGER, PARTNER, PARTNER_ADMIN,
-    RELATIONSHIP_AGENT, TestApp, create_case, id, node, partner_account_type, partner_type,
+    RELATIONSHIP_AGENT, TestApp, api_role, create_case, id, node, partner_account_type, partner_type,
     relationship_agent, responsibility, set_policy, try_create_case,
 };
 use model::{
@@ -161,7 +161,7 @@ async fn store_role(app: &TestApp, principal: &str, role: &str) {
     app.ok(
         &app.admin(),
         "mutation($i: RoleInput!) { assignRole(input: $i) { role } }",
-        json!({"i": {"principalId": principal, "role": role}}),
+        json!({"i": {"principalId": principal, "role": api_role(role)}}),
     )
     .await;
 }
@@ -508,7 +508,7 @@ async fn build(app: &TestApp, rng: &mut Rng, tally: &mut Tally) -> (Model, Vec<P
     app.ok(
         &admin,
         "mutation($i: RoleInput!) { revokeRole(input: $i) { role } }",
-        json!({"i": {"principalId": m.agents[1].id, "role": RELATIONSHIP_AGENT}}),
+        json!({"i": {"principalId": m.agents[1].id, "role": api_role(RELATIONSHIP_AGENT)}}),
     )
     .await;
     m.agents[1].stored_role = false;

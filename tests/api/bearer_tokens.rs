@@ -149,7 +149,7 @@ async fn valid_token_round_trips_subject_roles_and_node() {
     assert_eq!(viewer["subject"], "ada.admin");
     let mut roles: Vec<String> = serde_json::from_value(viewer["roles"].clone()).unwrap();
     roles.sort();
-    assert_eq!(roles, vec![ADMIN.to_owned(), AGENT.to_owned()]);
+    assert_eq!(roles, ["ADMIN", "AGENT"]);
     assert_eq!(viewer["node"]["__typename"], "InternalUser");
     assert_eq!(viewer["node"]["name"], "Ada Admin");
 
@@ -158,7 +158,7 @@ async fn valid_token_round_trips_subject_roles_and_node() {
     let viewer = app.ok(&token, query, json!({})).await["viewer"].clone();
     assert_eq!(viewer["isAuthenticated"], true);
     assert_eq!(viewer["subject"], "nobody.stored");
-    assert_eq!(viewer["roles"], json!([AGENT]));
+    assert_eq!(viewer["roles"], json!(["AGENT"]));
     assert_eq!(viewer["node"], Value::Null);
 }
 
@@ -446,7 +446,7 @@ async fn cli_token_is_accepted_by_the_server() {
     assert_eq!(data["viewer"]["subject"], "cli.user");
     let mut roles: Vec<String> = serde_json::from_value(data["viewer"]["roles"].clone()).unwrap();
     roles.sort();
-    assert_eq!(roles, vec![ADMIN.to_owned(), AGENT.to_owned()]);
+    assert_eq!(roles, ["ADMIN", "AGENT"]);
     assert_eq!(data["accounts"]["totalCount"], 1);
 
     // A CLI token minted for another audience is refused by the same server.

@@ -128,7 +128,7 @@ async fn ids_of_the_wrong_type_are_refused_with_the_field_and_write_nothing() {
         (
             "an Account ID as principalId",
             "mutation($i: RoleInput!) { assignRole(input: $i) { role } }",
-            json!({"i": {"principalId": account, "role": "admin"}}),
+            json!({"i": {"principalId": account, "role": "ADMIN"}}),
             "principalId",
         ),
         (

@@ -325,7 +325,7 @@ async fn assigning_a_stored_role_reports_what_the_contact_gains() {
         Watched::new(&cleo, "cleo.case", &app.token("cleo.case", &[]))
             .then(&app.token("cleo.case", &[CUSTOMER_CASE_MANAGER])),
     ];
-    let input = json!({"principalId": cleo, "role": CUSTOMER_CASE_MANAGER});
+    let input = json!({"principalId": cleo, "role": "CUSTOMER_CASE_MANAGER"});
     let (_, real) = assert_exact_impact(&app, &watched, async |dry| {
         with_input(&app, "assignRole", "RoleInput", &input, dry).await
     })
@@ -342,7 +342,7 @@ async fn revoking_a_stored_role_reports_what_the_agent_loses() {
     team_member(&app, &rita.id, &acme, None).await;
     let watched =
         [Watched::new(&rita.id, "rita.shah", &rita.token).then(&app.token("rita.shah", &[]))];
-    let input = json!({"principalId": rita.id, "role": RELATIONSHIP_AGENT});
+    let input = json!({"principalId": rita.id, "role": "RELATIONSHIP_AGENT"});
     assert_exact_impact(&app, &watched, async |dry| {
         with_input(&app, "revokeRole", "RoleInput", &input, dry).await
     })
@@ -389,7 +389,7 @@ async fn editing_a_responsibility_definition_reports_exactly_what_the_case_lists
     .await;
     team_member(&app, &rita.id, &acme, Some(&duty)).await;
     let watched = [Watched::new(&rita.id, "rita.shah", &rita.token)];
-    let input = json!({"id": duty, "requiredRole": "sn_customerservice_agent"});
+    let input = json!({"id": duty, "requiredRole": "AGENT"});
     assert_impact_matches(&app, &watched, async |dry| {
         with_input(
             &app,

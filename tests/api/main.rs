@@ -42,6 +42,7 @@ mod readme_walkthrough;
 mod record_visibility;
 mod relationship_types;
 mod responsibility_definitions;
+mod schema_documentation;
 mod schema_drift;
 mod smoke;
 mod statement_counts;

@@ -184,13 +184,13 @@ fn calls(w: &World) -> Vec<Call> {
         call(
             "assignRole",
             "mutation($i: RoleInput!) { assignRole(input: $i) { role } }",
-            json!({"i": {"principalId": w.user, "role": MANAGER}}),
+            json!({"i": {"principalId": w.user, "role": "MANAGER"}}),
             true,
         ),
         call(
             "revokeRole",
             "mutation($i: RoleInput!) { revokeRole(input: $i) { role } }",
-            json!({"i": {"principalId": w.user, "role": AGENT}}),
+            json!({"i": {"principalId": w.user, "role": "AGENT"}}),
             true,
         ),
     ]

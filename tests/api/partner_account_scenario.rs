@@ -48,7 +48,7 @@ async fn a_partner_admin_sees_the_customer_a_manager_links_to_its_partner_until_
     assert_eq!(
         stored,
         json!({"name": "Peter Robinson", "subject": "peter.robinson",
-               "roles": [PARTNER_ADMIN], "account": {"name": "GSI Tech"}})
+               "roles": ["PARTNER_ADMIN"], "account": {"name": "GSI Tech"}})
     );
     let peter_token = app.token("peter.robinson", &[PARTNER_ADMIN]);
     assert_eq!(

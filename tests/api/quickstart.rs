@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     ADMIN, AGENT, CUSTOMER_ADMIN, MANAGER, PARTNER_ADMIN, RELATIONSHIP_AGENT, TestApp, admin_ok,
+    api_role,
 };
 
 /// Kills the server and removes its database when the test ends, passing or failing.
@@ -225,16 +226,16 @@ async fn seed_demo_twice_loads_the_data_once() {
             "accounts": {"totalCount": 1},
             "partners": {"totalCount": 1},
             "contacts": {"totalCount": 2, "nodes": [
-                {"name": "Alice Brown", "roles": [CUSTOMER_ADMIN]},
-                {"name": "Peter Robinson", "roles": [PARTNER_ADMIN]},
+                {"name": "Alice Brown", "roles": [api_role(CUSTOMER_ADMIN)]},
+                {"name": "Peter Robinson", "roles": [api_role(PARTNER_ADMIN)]},
             ]},
             "consumers": {"totalCount": 2},
             "households": {"totalCount": 1, "nodes": [{"members": {"totalCount": 2}, "memberships": {"totalCount": 2}}]},
             "internalUsers": {"totalCount": 4, "nodes": [
-                {"roles": [ADMIN]},
-                {"roles": [AGENT]},
-                {"roles": [MANAGER]},
-                {"roles": [RELATIONSHIP_AGENT]},
+                {"roles": [api_role(ADMIN)]},
+                {"roles": [api_role(AGENT)]},
+                {"roles": [api_role(MANAGER)]},
+                {"roles": [api_role(RELATIONSHIP_AGENT)]},
             ]},
         })
     );

@@ -236,7 +236,7 @@ fn granted_rules(explanation: &Value) -> Vec<String> {
 
 const PARTNER_PATH: &str = "Partner of ABC Corp (Partner Account, DERIVED)";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_walkthrough_runs_as_written_on_the_demo_data() {
     let steps = walkthrough();
     let app = TestApp::spawn().await;

@@ -147,7 +147,7 @@ async fn a_portal_contact_sees_its_own_account_and_its_contacts() {
         assert_eq!(viewer["viewer"]["subject"], "carl.contact");
         assert_eq!(
             viewer["viewer"]["node"],
-            json!({"__typename": "Contact", "name": "CARL", "roles": [CUSTOMER], "account": {"name": "ACME"}})
+            json!({"__typename": "Contact", "name": "CARL", "roles": ["CUSTOMER"], "account": {"name": "ACME"}})
         );
     }
 }

@@ -93,7 +93,7 @@ async fn nested_account_query_costs_the_same_for_1_20_and_100_rows() {
             "name": "AP001",
             "parent": {"name": "CROOT"},
             "children": {"totalCount": 1, "nodes": [
-                {"name": "BC001", "contacts": {"nodes": [{"name": "CC001", "roles": [CUSTOMER]}]}}
+                {"name": "BC001", "contacts": {"nodes": [{"name": "CC001", "roles": ["CUSTOMER"]}]}}
             ]},
             "contacts": {"nodes": [{"name": "CP001", "account": {"name": "AP001"}}]},
         })

@@ -23,17 +23,29 @@ use crate::graphql::{
 /// An access rule of DOMAIN.md §1 and §6.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccessRule {
+    /// Staff roles (admin, manager, agent) read every case.
     InternalRole,
+    /// A relationship agent reads the cases of the accounts, consumers and households whose team it is on.
     TeamMember,
+    /// A contact reads the cases it is the contact of or opened.
     OwnCase,
+    /// A partner contact reads the cases it works as partner contact.
     PartnerContact,
+    /// A contact reads the cases of its own account.
     OwnAccount,
+    /// A customer case manager reads the cases of accounts below its account.
     DescendantAccount,
+    /// A customer contact reads the cases of accounts it holds a contact relationship on.
     ContactRelationship,
+    /// A partner contact reads the cases of its account's customers (through a partner-granting relationship).
     PartnerRelationship,
+    /// A consumer reads its own cases.
     OwnConsumerCase,
+    /// A consumer reads the cases of the consumers it represents.
     Representative,
+    /// A consumer reads the cases of its current households.
     HouseholdMember,
+    /// A head of household reads the household's cases and its current members'.
     HeadOfHousehold,
 }
 
@@ -59,18 +71,31 @@ impl From<Rule> for AccessRule {
 /// What one step of an access path is.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccessStepKind {
+    /// The principal holds a role.
     Role,
+    /// A team membership of the principal.
     TeamMember,
+    /// The principal is the case's contact.
     CaseContact,
+    /// The principal opened the case.
     CaseOpener,
+    /// The principal is the case's partner contact.
     PartnerContact,
+    /// The principal's own account.
     OwnAccount,
+    /// An account below another in the hierarchy.
     Hierarchy,
+    /// A contact relationship.
     ContactRelationship,
+    /// An account relationship.
     AccountRelationship,
+    /// The principal is the case's consumer.
     CaseConsumer,
+    /// A consumer relationship (representation).
     ConsumerRelationship,
+    /// A household membership.
     HouseholdMembership,
+    /// The principal heads the household.
     HeadOfHousehold,
 }
 
@@ -115,7 +140,9 @@ pub struct AccessPathStep {
     pub record_id: Option<ID>,
     /// How the step reads, with the relationship's label.
     pub label: String,
+    /// First day the step's record is in force; absent: since always.
     pub valid_from: Option<Date>,
+    /// Last day the step's record is in force; absent: open-ended.
     pub valid_to: Option<Date>,
 }
 
@@ -141,18 +168,21 @@ impl From<Step> for AccessPathStep {
 /// A rule that grants access and the path it follows.
 #[derive(SimpleObject)]
 pub struct AccessGrant {
+    /// The rule that grants access.
     pub rule: AccessRule,
     /// The role that made the rule count.
-    pub role: String,
+    pub role: crate::graphql::roles::Role,
+    /// The records the rule follows, from the principal to the case.
     pub path: Vec<AccessPathStep>,
 }
 
 /// A rule that could grant access but does not.
 #[derive(SimpleObject)]
 pub struct AccessDenial {
+    /// The rule that does not grant access.
     pub rule: AccessRule,
     /// The role under which the rule was considered.
-    pub role: Option<String>,
+    pub role: Option<crate::graphql::roles::Role>,
     /// What is missing.
     pub reason: String,
     /// Relationships that would grant access but are outside their validity dates.
@@ -167,7 +197,7 @@ pub struct AccessExplanation {
     /// The principal's subject.
     pub subject: Option<String>,
     /// The roles considered.
-    pub roles: Vec<String>,
+    pub roles: Vec<crate::graphql::roles::Role>,
     /// Every granting rule with its path; empty exactly when `allowed` is false.
     pub grants: Vec<AccessGrant>,
     /// Rules that apply to the principal's roles but do not grant access.
@@ -179,17 +209,13 @@ impl AccessExplanation {
         Self {
             allowed: explanation.allowed,
             subject: principal.subject.clone(),
-            roles: principal
-                .roles
-                .iter()
-                .map(|r| r.as_str().to_owned())
-                .collect(),
+            roles: crate::graphql::roles::Role::of(principal.roles.iter().copied()),
             grants: explanation
                 .grants
                 .into_iter()
                 .map(|g| AccessGrant {
                     rule: g.rule.into(),
-                    role: g.role.as_str().into(),
+                    role: g.role.into(),
                     path: g.steps.into_iter().map(Into::into).collect(),
                 })
                 .collect(),
@@ -198,7 +224,7 @@ impl AccessExplanation {
                 .into_iter()
                 .map(|d| AccessDenial {
                     rule: d.rule.into(),
-                    role: d.role.map(|r| r.as_str().to_owned()),
+                    role: d.role.map(Into::into),
                     reason: d.reason,
                     lapsed: d.lapsed.into_iter().map(Into::into).collect(),
                 })
@@ -215,6 +241,7 @@ pub struct AccessHolder {
     pub(super) rules: Vec<(Rule, Role)>,
 }
 
+/// A principal who can read a case.
 #[Object]
 impl AccessHolder {
     /// The contact, consumer or internal user.
@@ -226,12 +253,8 @@ impl AccessHolder {
         self.principal.subject.as_deref()
     }
     /// Its stored roles.
-    async fn roles(&self) -> Vec<String> {
-        self.principal
-            .roles
-            .iter()
-            .map(|r| r.as_str().to_owned())
-            .collect()
+    async fn roles(&self) -> Vec<crate::graphql::roles::Role> {
+        crate::graphql::roles::Role::of(self.principal.roles.iter().copied())
     }
     /// The rules that grant it the case.
     async fn rules(&self) -> Vec<AccessRule> {
@@ -282,7 +305,9 @@ pub(super) async fn subject_principal(
 /// What an access check asks about.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CaseAction {
+    /// Read the case.
     Read,
+    /// Comment on the case.
     Comment,
     /// Change fields other than comments and state (staff only).
     Update,
@@ -295,6 +320,7 @@ pub enum CaseAction {
 /// The answer of `accessCheck`.
 #[derive(SimpleObject)]
 pub struct AccessDecision {
+    /// Whether the principal may do the action.
     pub allowed: bool,
     /// For actions on a case: why, as `Case.accessExplanation` gives it. Absent when the case
     /// does not exist and, for portal principals, when they cannot read it (the two look alike).
@@ -305,6 +331,7 @@ pub struct AccessDecision {
 #[derive(Default)]
 pub struct AccessCheckQuery;
 
+/// The `accessCheck` query.
 #[Object]
 impl AccessCheckQuery {
     /// May a principal (the viewer when absent) do `action` on a case, or open one for an
@@ -312,10 +339,14 @@ impl AccessCheckQuery {
     async fn access_check(
         &self,
         ctx: &Context<'_>,
-        action: CaseAction,
-        case_id: Option<ID>,
+        #[graphql(desc = "What the principal would do.")] action: CaseAction,
+        #[graphql(desc = "Global ID of the case, for actions on a case.")] case_id: Option<ID>,
+        #[graphql(desc = "Global ID of the account, for `CREATE_FOR` on an account.")]
         account_id: Option<ID>,
-        consumer_id: Option<ID>,
+        #[graphql(desc = "Global ID of the consumer, for `CREATE_FOR` on a consumer.")] consumer_id: Option<ID>,
+        #[graphql(
+            desc = "Global ID of the contact, consumer or internal user to ask about; absent: the caller."
+        )]
         principal_id: Option<ID>,
     ) -> Result<AccessDecision> {
         let subject = subject_principal(ctx, principal_id.as_ref()).await?;

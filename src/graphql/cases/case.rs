@@ -28,11 +28,17 @@ use crate::graphql::{
 /// The life-cycle state of a case.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CaseState {
+    /// Opened, nobody works it yet.
     New,
+    /// Being worked.
     InProgress,
+    /// Waiting for the customer.
     AwaitingInfo,
+    /// Solved; waiting to be closed.
     Resolved,
+    /// Done.
     Closed,
+    /// Withdrawn.
     Canceled,
 }
 
@@ -63,6 +69,7 @@ impl CaseState {
 /// A customer-service case.
 pub struct Case(pub case::Model);
 
+/// A customer-service case.
 #[Object]
 impl Case {
     /// Global ID.
@@ -85,7 +92,7 @@ impl Case {
     async fn state(&self) -> CaseState {
         CaseState::from_stored(&self.0.state)
     }
-    /// 1 (critical) to 4 (low).
+    /// 1 (highest) to 4 (lowest).
     async fn priority(&self) -> i32 {
         self.0.priority
     }
@@ -151,9 +158,19 @@ impl Case {
     async fn comments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<CaseComment>> {
         let params = CommentParams {
@@ -183,6 +200,9 @@ impl Case {
     async fn access_explanation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global ID of the contact, consumer or internal user to ask about; absent: the caller."
+        )]
         principal_id: Option<ID>,
     ) -> Result<AccessExplanation> {
         let subject = subject_principal(ctx, principal_id.as_ref()).await?;
@@ -200,9 +220,19 @@ impl Case {
     async fn who_can_access(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<AccessHolder>> {
         access::require(&domain(ctx).principal, Permission::ListCaseAccess)?;
@@ -254,7 +284,9 @@ impl Case {
 /// What the viewer may do with a case.
 #[derive(SimpleObject)]
 pub struct CasePermissions {
+    /// Whether the viewer may read the case.
     pub read: bool,
+    /// Whether the viewer may comment on the case.
     pub comment: bool,
     /// Change fields other than comments and state: staff only.
     pub update: bool,

@@ -12,6 +12,7 @@ use crate::graphql::{
 /// A comment on a case.
 pub struct CaseComment(pub case_comment::Model);
 
+/// A comment on a case.
 #[Object]
 impl CaseComment {
     /// Global ID.

@@ -17,17 +17,23 @@ use crate::graphql::{
 /// Fields a case list can be sorted by.
 #[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CaseOrderField {
+    /// By case number.
     #[default]
     Number,
+    /// By priority (1 first when ascending).
     Priority,
+    /// By last change.
     UpdatedAt,
+    /// By creation time.
     CreatedAt,
 }
 
 /// Ordering of a case list.
 #[derive(InputObject, Clone, Copy, Debug)]
 pub struct CaseOrderBy {
+    /// What to sort by.
     pub field: CaseOrderField,
+    /// Ascending (default) or descending.
     #[graphql(default)]
     pub direction: OrderDirection,
 }
@@ -52,10 +58,13 @@ impl CaseOrderBy {
 pub struct CaseFilter {
     /// Any of these states.
     pub states: Option<Vec<CaseState>>,
-    /// This priority, 1 (critical) to 4 (low); anything else is refused.
+    /// This priority, 1 (highest) to 4 (lowest); anything else is refused.
     pub priority: Option<i32>,
+    /// Only cases of this account.
     pub account_id: Option<ID>,
+    /// Only cases of this consumer.
     pub consumer_id: Option<ID>,
+    /// Only cases of this household.
     pub household_id: Option<ID>,
     /// Number, short description or description contains this text.
     pub text: Option<String>,
@@ -136,6 +145,7 @@ pub async fn cases_of(
 #[derive(Default)]
 pub struct CasesQuery;
 
+/// Case queries.
 #[Object]
 impl CasesQuery {
     /// The cases the viewer may read (the same list as `viewer.cases`).
@@ -144,11 +154,23 @@ impl CasesQuery {
     async fn cases(
         &self,
         ctx: &Context<'_>,
-        filter: Option<CaseFilter>,
-        order_by: Option<CaseOrderBy>,
+        #[graphql(desc = "Only rows matching every given condition.")] filter: Option<CaseFilter>,
+        #[graphql(desc = "Sort order; absent: the list's default order.")] order_by: Option<
+            CaseOrderBy,
+        >,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
     ) -> Result<Connection<Case>> {
         viewer_cases(

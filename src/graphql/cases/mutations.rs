@@ -19,9 +19,11 @@ use crate::graphql::{
 /// Input of `createCase`.
 #[derive(InputObject)]
 pub struct CreateCaseInput {
+    /// One-line summary of the case.
     pub short_description: String,
+    /// Longer text (newlines allowed).
     pub description: Option<String>,
-    /// 1 (critical) to 4 (low); 4 when absent.
+    /// 1 (highest) to 4 (lowest); 4 when absent.
     pub priority: Option<i32>,
     /// The account of a B2B case.
     pub account_id: Option<ID>,
@@ -40,18 +42,29 @@ pub struct CreateCaseInput {
 /// Input of `updateCase` (staff); absent fields stay, `clear*` flags remove a party.
 #[derive(InputObject)]
 pub struct UpdateCaseInput {
+    /// Global ID of the record to change.
     pub id: ID,
+    /// One-line summary of the case; absent: unchanged.
     pub short_description: Option<String>,
+    /// Longer text (newlines allowed); absent: unchanged.
     pub description: Option<String>,
+    /// Priority from 1 (highest) to 4 (lowest); absent: unchanged.
     pub priority: Option<i32>,
+    /// Global ID of the contact the case is for; absent: unchanged.
     pub contact_id: Option<ID>,
+    /// Global ID of the household; absent: unchanged.
     pub household_id: Option<ID>,
+    /// Global ID of the partner account working the case; absent: unchanged.
     pub partner_id: Option<ID>,
+    /// Global ID of the partner's contact working the case; absent: unchanged.
     pub partner_contact_id: Option<ID>,
+    /// Remove the case's contact.
     #[graphql(default)]
     pub clear_contact: bool,
+    /// Remove the case's household.
     #[graphql(default)]
     pub clear_household: bool,
+    /// Remove the case's partner and partner contact.
     #[graphql(default)]
     pub clear_partner: bool,
 }
@@ -59,7 +72,9 @@ pub struct UpdateCaseInput {
 /// Input of `addCaseComment`.
 #[derive(InputObject)]
 pub struct AddCaseCommentInput {
+    /// Global ID of the case.
     pub case_id: ID,
+    /// The comment text (newlines allowed).
     pub body: String,
 }
 
@@ -99,10 +114,15 @@ fn change(id: Option<Uuid>, clear: bool, field: &str) -> Result<Option<Option<Uu
 #[derive(Default)]
 pub struct CasesMutation;
 
+/// Case mutations.
 #[Object]
 impl CasesMutation {
     /// Opens a case for an account (B2B) or consumer (B2C) the caller may open cases for.
-    async fn create_case(&self, ctx: &Context<'_>, input: CreateCaseInput) -> Result<CasePayload> {
+    async fn create_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new case.")] input: CreateCaseInput,
+    ) -> Result<CasePayload> {
         let new = NewCase {
             short_description: input.short_description,
             description: input.description,
@@ -124,7 +144,11 @@ impl CasesMutation {
     }
 
     /// Changes a case's fields (staff with access to the case).
-    async fn update_case(&self, ctx: &Context<'_>, input: UpdateCaseInput) -> Result<CasePayload> {
+    async fn update_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The case and the fields to change.")] input: UpdateCaseInput,
+    ) -> Result<CasePayload> {
         let id = ids::decode(&input.id, &[Kind::Case], "id")?;
         let partner = optional(&input.partner_id, ids::ORGANIZATION, "partnerId")?;
         let partner_contact = optional(
@@ -162,8 +186,8 @@ impl CasesMutation {
     async fn change_case_state(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        state: CaseState,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+        #[graphql(desc = "The state to move the case to.")] state: CaseState,
     ) -> Result<CasePayload> {
         let uuid = ids::decode(&id, &[Kind::Case], "id")?;
         Ok(CasePayload {
@@ -172,7 +196,11 @@ impl CasesMutation {
     }
 
     /// Resolves an open case (anyone who may read it).
-    async fn resolve_case(&self, ctx: &Context<'_>, id: ID) -> Result<CasePayload> {
+    async fn resolve_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+    ) -> Result<CasePayload> {
         let uuid = ids::decode(&id, &[Kind::Case], "id")?;
         Ok(CasePayload {
             case: Case(service::change_state(domain(ctx), uuid, State::Resolved).await?),
@@ -180,7 +208,11 @@ impl CasesMutation {
     }
 
     /// Closes a resolved case (anyone who may read it).
-    async fn close_case(&self, ctx: &Context<'_>, id: ID) -> Result<CasePayload> {
+    async fn close_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of the record.")] id: ID,
+    ) -> Result<CasePayload> {
         let uuid = ids::decode(&id, &[Kind::Case], "id")?;
         Ok(CasePayload {
             case: Case(service::change_state(domain(ctx), uuid, State::Closed).await?),
@@ -191,7 +223,7 @@ impl CasesMutation {
     async fn add_case_comment(
         &self,
         ctx: &Context<'_>,
-        input: AddCaseCommentInput,
+        #[graphql(desc = "The fields of the change.")] input: AddCaseCommentInput,
     ) -> Result<CaseCommentPayload> {
         let id = ids::decode(&input.case_id, &[Kind::Case], "caseId")?;
         Ok(CaseCommentPayload {

@@ -43,3 +43,20 @@ pub fn roles_except(allowed: &[&str]) -> Vec<&'static str> {
         .filter(|r| !allowed.contains(r))
         .collect()
 }
+
+/// The `Role` enum value the API takes and returns for a stored role name.
+pub fn api_role(stored: &str) -> &'static str {
+    match stored {
+        ADMIN => "ADMIN",
+        MANAGER => "MANAGER",
+        AGENT => "AGENT",
+        RELATIONSHIP_AGENT => "RELATIONSHIP_AGENT",
+        CUSTOMER => "CUSTOMER",
+        CUSTOMER_CASE_MANAGER => "CUSTOMER_CASE_MANAGER",
+        CUSTOMER_ADMIN => "CUSTOMER_ADMIN",
+        PARTNER => "PARTNER",
+        PARTNER_ADMIN => "PARTNER_ADMIN",
+        CONSUMER => "CONSUMER",
+        other => panic!("not a role: {other}"),
+    }
+}

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::support::{
     graphql::{Reply, admin_ok, id, nodes},
     personas::manager,
+    roles::api_role,
     server::TestApp,
 };
 
@@ -209,7 +210,8 @@ pub async fn define_responsibility(
     let data = admin_ok(
         app,
         CREATE_DEFINITION,
-        json!({"i": {"name": name, "kind": kind, "isUnique": unique, "requiredRole": required_role}}),
+        json!({"i": {"name": name, "kind": kind, "isUnique": unique,
+                     "requiredRole": required_role.map(api_role)}}),
     )
     .await;
     id(&data["createResponsibilityDefinition"]["responsibilityDefinition"])

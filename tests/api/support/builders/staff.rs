@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     graphql::{admin_ok, id_at},
-    roles::RELATIONSHIP_AGENT,
+    roles::{RELATIONSHIP_AGENT, api_role},
     server::TestApp,
 };
 
@@ -25,10 +25,10 @@ pub async fn assign_role(app: &TestApp, principal: &str, role: &str) {
     let data = admin_ok(
         app,
         "mutation($i: RoleInput!) { assignRole(input: $i) { principalId role } }",
-        json!({"i": {"principalId": principal, "role": role}}),
+        json!({"i": {"principalId": principal, "role": api_role(role)}}),
     )
     .await;
-    assert_eq!(data["assignRole"]["role"], role);
+    assert_eq!(data["assignRole"]["role"], api_role(role));
 }
 
 /// Creates an internal user holding the stored relationship agent role and returns its ID.
