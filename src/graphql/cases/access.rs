@@ -362,7 +362,9 @@ impl AccessCheckQuery {
             CaseAction::Update => Action::Update,
             _ => Action::Close,
         };
-        let allowed = access::check(&d.db, &subject, action, id, today).await?;
+        let allowed =
+            crate::telemetry::time_access_check(access::check(&d.db, &subject, action, id, today))
+                .await?;
         let readable = match action {
             Action::Read => allowed,
             _ => access::check(&d.db, &subject, Action::Read, id, today).await?,
