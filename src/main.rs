@@ -305,6 +305,7 @@ fn main() -> ExitCode {
             .map_err(|e| format!("cannot start the runtime: {e}"))?
             .block_on(run(cli))
     });
+    liaison::telemetry::shutdown();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -24,7 +24,8 @@ pub async fn time_access_check<F: Future>(check: F) -> F::Output {
     output
 }
 
-/// Installs the log subscriber: `LIAISON_LOG` filters (default `info`), JSON lines when `json`.
+/// Installs the log subscriber: `LIAISON_LOG` filters (default `info`), JSON lines when `json`;
+/// with the `otel` feature and an OTLP endpoint in the `OTEL_*` variables, spans are exported too.
 pub fn init_tracing(json: bool) {
     use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};
     let filter = tracing_subscriber::EnvFilter::try_from_env("LIAISON_LOG")
@@ -35,7 +36,101 @@ pub fn init_tracing(json: bool) {
     } else {
         fmt.boxed()
     };
-    tracing_subscriber::registry().with(filter).with(fmt).init();
+    let registry = tracing_subscriber::registry().with(filter).with(fmt);
+    #[cfg(feature = "otel")]
+    let registry = registry.with(otel::layer());
+    registry.init();
+}
+
+/// Sends the spans still buffered (a no-op without the `otel` feature or an endpoint).
+pub fn shutdown() {
+    #[cfg(feature = "otel")]
+    otel::shutdown();
+}
+
+/// Makes `span` a child of the trace the caller's `traceparent` names, when spans are exported.
+pub fn set_remote_parent(span: &tracing::Span, headers: &axum::http::HeaderMap) {
+    #[cfg(feature = "otel")]
+    otel::set_remote_parent(span, headers);
+    #[cfg(not(feature = "otel"))]
+    let _ = (span, headers);
+}
+
+/// OTLP/HTTP trace export, configured by the standard `OTEL_*` variables.
+#[cfg(feature = "otel")]
+mod otel {
+    use std::sync::OnceLock;
+
+    use opentelemetry::{propagation::Extractor, trace::TracerProvider as _};
+    use opentelemetry_sdk::{
+        Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider,
+    };
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+    static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
+
+    /// The export layer, when an endpoint is configured and `OTEL_SDK_DISABLED` is not `true`.
+    pub fn layer<S>()
+    -> Option<tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>>
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let endpoint = var("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .or_else(|| var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+        let disabled = var("OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if endpoint.is_none() || disabled {
+            return None;
+        }
+        let exporter = match opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .build()
+        {
+            Ok(exporter) => exporter,
+            Err(err) => {
+                eprintln!("OpenTelemetry export is off: {err}");
+                return None;
+            }
+        };
+        let mut resource = Resource::builder();
+        if var("OTEL_SERVICE_NAME").is_none() {
+            resource = resource.with_service_name("liaison");
+        }
+        let provider = SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(resource.build())
+            .build();
+        let tracer = provider.tracer("liaison");
+        opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+        let _ = PROVIDER.set(provider);
+        Some(tracing_opentelemetry::layer().with_tracer(tracer))
+    }
+
+    pub fn shutdown() {
+        if let Some(provider) = PROVIDER.get() {
+            let _ = provider.shutdown();
+        }
+    }
+
+    struct Headers<'a>(&'a axum::http::HeaderMap);
+
+    impl Extractor for Headers<'_> {
+        fn get(&self, key: &str) -> Option<&str> {
+            self.0.get(key).and_then(|v| v.to_str().ok())
+        }
+        fn keys(&self) -> Vec<&str> {
+            self.0.keys().map(|k| k.as_str()).collect()
+        }
+    }
+
+    pub fn set_remote_parent(span: &tracing::Span, headers: &axum::http::HeaderMap) {
+        if PROVIDER.get().is_none() {
+            return;
+        }
+        let parent =
+            opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(headers)));
+        let _ = span.set_parent(parent);
+    }
 }
 
 #[cfg(test)]

@@ -64,6 +64,7 @@ pub async fn middleware(mut request: Request, next: Next) -> Response {
     let id = for_headers(request.headers());
     request.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id);
+    crate::telemetry::set_remote_parent(&span, request.headers());
     let mut response = next.run(request).instrument(span).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);
