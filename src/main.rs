@@ -283,7 +283,9 @@ fn setting_variables() -> Vec<String> {
 /// Sets the variables the config file (if any) gives and the environment does not. Runs before
 /// the runtime starts, while this is the only thread (setting variables is unsound otherwise).
 fn apply_config_file() -> Result<(), String> {
-    let args: Vec<String> = std::env::args().collect();
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
     let Some(path) = config_file::path_from(&args, std::env::var(config_file::ENV).ok()) else {
         return Ok(());
     };

@@ -367,7 +367,10 @@ impl AccessCheckQuery {
                 .await?;
         let readable = match action {
             Action::Read => allowed,
-            _ => access::check(&d.db, &subject, Action::Read, id, today).await?,
+            _ => {
+                let check = access::check(&d.db, &subject, Action::Read, id, today);
+                crate::telemetry::time_access_check(check).await?
+            }
         };
         if !readable && !d.principal.is_internal() {
             // No existence oracle: to a portal principal a case it cannot read answers exactly as
