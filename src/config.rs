@@ -180,6 +180,9 @@ pub struct Limits {
     /// Whether a JSON array of operations is accepted as one request (default: on in development, off in production).
     #[arg(long, env = "LIAISON_BATCHING", action = clap::ArgAction::Set)]
     pub batching: Option<bool>,
+    /// Whether GET /metrics serves Prometheus metrics (on in both modes).
+    #[arg(long, env = "LIAISON_METRICS", action = clap::ArgAction::Set, default_value_t = true)]
+    pub metrics: bool,
     /// The mode the switches above default by; `serve` copies `--mode` in.
     #[arg(skip)]
     pub mode: Mode,
@@ -205,6 +208,7 @@ impl Default for Limits {
             graphiql: None,
             suggestions: None,
             batching: None,
+            metrics: true,
             mode: Mode::Development,
         }
     }

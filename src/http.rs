@@ -3,8 +3,10 @@
 pub mod body;
 pub mod cors;
 pub mod graphiql;
+pub mod metrics;
 pub mod negotiation;
 pub mod persisted;
+pub mod request_id;
 
 use std::{sync::Arc, time::Instant};
 
@@ -120,9 +122,20 @@ pub fn router(state: AppState) -> Router {
     if state.limits.graphiql_on() {
         routes = routes.route("/graphiql/assets/{name}", get(graphiql::asset));
     }
+    let metrics = state
+        .limits
+        .metrics
+        .then(|| metrics::Metrics::new(state.db.clone()));
+    if let Some(metrics) = &metrics {
+        routes = routes.route(
+            "/metrics",
+            get(metrics::handler).with_state(metrics.clone()),
+        );
+    }
     routes
         .layer(state.cors.layer())
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(metrics, log_request))
+        .layer(middleware::from_fn(request_id::middleware))
         .with_state(state)
 }
 
@@ -429,11 +442,21 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
     response
 }
 
-async fn log_request(request: Request, next: Next) -> Response {
+/// Logs one line per request (inside its request-id span) and records it in the metrics.
+async fn log_request(
+    State(metrics): State<Option<Arc<metrics::Metrics>>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
+    let response = match &metrics {
+        Some(metrics) => {
+            crate::telemetry::scope_access_checks(metrics.access_checks(), next.run(request)).await
+        }
+        None => next.run(request).await,
+    };
     let log = response
         .extensions()
         .get::<GraphqlLog>()
@@ -449,6 +472,15 @@ async fn log_request(request: Request, next: Next) -> Response {
         sql_statements = log.statements,
         "request"
     );
+    if let Some(metrics) = &metrics {
+        metrics.observe_request(
+            &path,
+            &log.operations,
+            response.status(),
+            started.elapsed(),
+            log.statements,
+        );
+    }
     response
 }
 

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod auth;
 pub mod config;
+pub mod config_file;
 pub mod db;
 pub mod domain;
 pub mod graphql;
@@ -15,3 +16,4 @@ pub mod http;
 pub mod pagination;
 pub mod seed;
 pub mod sql;
+pub mod telemetry;

@@ -7,7 +7,7 @@ use liaison::{
     access::principal::Principal,
     auth::{self, Authenticator},
     config::{DatabaseConfig, JwtConfig, Mode, ServeConfig},
-    db,
+    config_file, db,
     domain::{Ctx, clock::Clock, context::Settings},
     graphql,
     http::{
@@ -26,6 +26,10 @@ use liaison::{
     about = "GraphQL API for customer-service relationships and case access"
 )]
 struct Cli {
+    /// A TOML file of settings, keyed by their environment variables without `LIAISON_`
+    /// (`database_url = "..."`); flags and set environment variables take precedence over it.
+    #[arg(long, global = true, env = "LIAISON_CONFIG", value_name = "PATH")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -82,19 +86,6 @@ enum SeedSet {
     },
 }
 
-fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LIAISON_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().init()
-    } else {
-        builder.init()
-    }
-}
-
 async fn seed_demo(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
     let ctx = Ctx::new(conn.clone(), Principal::system(), Clock::default());
     demo::seed(&ctx)
@@ -132,7 +123,7 @@ fn print_demo_tokens(config: &ServeConfig) -> Vec<HeaderPreset> {
 }
 
 async fn serve(config: ServeConfig) -> Result<(), String> {
-    init_tracing(config.log_json);
+    liaison::telemetry::init_tracing(config.log_json);
     let authenticator = Authenticator::new(&config.jwt, config.mode).map_err(|e| e.to_string())?;
     let cors = CorsPolicy::from_config(&config.cors, config.mode).map_err(|e| e.to_string())?;
     let persisted = PersistedQueries::from_config(&config.persisted, config.mode)?;
@@ -275,9 +266,53 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
+/// Every environment variable a setting of any command reads, as the config file may name them.
+fn setting_variables() -> Vec<String> {
+    fn walk(command: &clap::Command, out: &mut Vec<String>) {
+        out.extend(
+            command
+                .get_arguments()
+                .filter_map(|arg| arg.get_env())
+                .map(|env| env.to_string_lossy().into_owned()),
+        );
+        for sub in command.get_subcommands() {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&<Cli as clap::CommandFactory>::command(), &mut out);
+    out
+}
+
+/// Sets the variables the config file (if any) gives and the environment does not. Runs before
+/// the runtime starts, while this is the only thread (setting variables is unsound otherwise).
+fn apply_config_file() -> Result<(), String> {
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let Some(path) = config_file::path_from(&args, std::env::var(config_file::ENV).ok()) else {
+        return Ok(());
+    };
+    for (name, value) in
+        config_file::load(&path, &setting_variables()).map_err(|e| e.to_string())?
+    {
+        // SAFETY: no other thread exists yet (the tokio runtime is built after this).
+        unsafe { std::env::set_var(name, value) };
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let result = apply_config_file().and_then(|()| {
+        let cli = Cli::parse();
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the runtime: {e}"))?
+            .block_on(run(cli))
+    });
+    liaison::telemetry::shutdown();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");

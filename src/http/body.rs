@@ -36,9 +36,10 @@ impl BodyError {
                 );
                 // The rest of the body is never read, so the connection cannot carry another
                 // request: say so, or a pooling client reuses it and loses its next request.
-                response
-                    .headers_mut()
-                    .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+                response.headers_mut().insert(
+                    header::CONNECTION,
+                    header::HeaderValue::from_static("close"),
+                );
                 response
             }
             Self::NotJson(message) | Self::NotARequest(message) => {

@@ -21,8 +21,8 @@ use serde_json::{Value, json};
 
 use crate::support::{
     CASE_FIELDS, CONSUMER, CUSTOMER, CUSTOMER_ADMIN, CUSTOMER_CASE_MANAGER, PARTNER, PARTNER_ADMIN,
-    RELATIONSHIP_AGENT, TestApp, api_role, create_case, id, node, partner_account_type, partner_type,
-    relationship_agent, responsibility, set_policy, try_create_case,
+    RELATIONSHIP_AGENT, TestApp, api_role, create_case, id, node, partner_account_type,
+    partner_type, relationship_agent, responsibility, set_policy, try_create_case,
 };
 use model::{
     Account, AccountRelationship, Agent, Asker, Case, ConsumerRelationship, Contact,

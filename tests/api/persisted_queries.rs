@@ -369,7 +369,11 @@ async fn trusted_mode_runs_a_document_named_by_document_id() {
     }
     // GraphQL over HTTP's persisted documents put it at the top level of the body.
     let (_, body) = post(&app, json!({ "documentId": "count" })).await;
-    assert_eq!(data(&body)["accounts"]["totalCount"], 0, "top level: {body}");
+    assert_eq!(
+        data(&body)["accounts"]["totalCount"],
+        0,
+        "top level: {body}"
+    );
     let (_, body) = post(&app, json!({ "extensions": { "documentId": "names" } })).await;
     assert_eq!(refusal(&body).1, "PERSISTED_QUERY_NOT_FOUND");
     let (_, body) = post(

@@ -398,10 +398,15 @@ impl AccessCheckQuery {
             CaseAction::Update => Action::Update,
             _ => Action::Close,
         };
-        let allowed = access::check(&d.db, &subject, action, id, today).await?;
+        let allowed =
+            crate::telemetry::time_access_check(access::check(&d.db, &subject, action, id, today))
+                .await?;
         let readable = match action {
             Action::Read => allowed,
-            _ => access::check(&d.db, &subject, Action::Read, id, today).await?,
+            _ => {
+                let check = access::check(&d.db, &subject, Action::Read, id, today);
+                crate::telemetry::time_access_check(check).await?
+            }
         };
         if !readable && !d.principal.is_internal() {
             // No existence oracle: to a portal principal a case it cannot read answers exactly as

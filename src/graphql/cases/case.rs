@@ -270,7 +270,8 @@ impl Case {
         let today = d.clock.today();
         let mut allowed = Vec::new();
         for action in [Action::Read, Action::Comment, Action::Update, Action::Close] {
-            allowed.push(access::check(&d.db, &d.principal, action, self.0.id, today).await?);
+            let check = access::check(&d.db, &d.principal, action, self.0.id, today);
+            allowed.push(crate::telemetry::time_access_check(check).await?);
         }
         Ok(CasePermissions {
             read: allowed[0],
