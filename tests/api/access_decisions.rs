@@ -124,7 +124,7 @@ async fn revoking_the_stored_role_ends_team_access_while_the_token_still_carries
     admin_ok(
         &app,
         "mutation($i: RoleInput!) { revokeRole(input: $i) { role } }",
-        json!({"i": {"principalId": ravi.id, "role": "sn_customerservice.relationship_agent"}}),
+        json!({"i": {"principalId": ravi.id, "role": "RELATIONSHIP_AGENT"}}),
     )
     .await;
     // The same token, still carrying the role.
