@@ -2,13 +2,12 @@
 
 use std::{borrow::Cow, marker::PhantomData};
 
-use async_graphql::{Context, Enum, ID, InputObject, Interface, Object, Result, TypeName};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, TypeName};
 use entity::account;
 
 use super::{
     NameOrder, OrderDirection,
     account_relationships::{self, AccountRelationshipFilter, AccountRelationshipSide},
-    cases::{Case, CaseFilter, CaseOrderBy},
     connection::{Connection, RelayArgs, cost, wants},
     contact_relationships::{self, ContactRelationship, ContactRelationshipCandidate},
     contacts::Contact,
@@ -17,7 +16,6 @@ use super::{
     loaders::{AccountId, AncestorsOf, ChildrenParams, ContactsParams, DescendantsOf},
     scalars::DateTime,
     state,
-    team_members::TeamMember,
     timestamps::Timestamps,
 };
 use crate::domain::account_relationships::Direction;
@@ -25,6 +23,8 @@ use crate::domain::accounts::{self as service, AccountFilter as Filter, AccountO
 use crate::domain::contact_relationships::LinkSide;
 use crate::graphql::loaders::load_node;
 use crate::pagination::{Cursor, SortValue};
+
+pub use super::organization::Organization;
 
 /// Which face of an organisation a GraphQL type shows.
 pub trait Side: Send + Sync + 'static {
@@ -58,7 +58,7 @@ impl Side for PartnerSide {
 /// An organisation seen from one side; `Account` and `Partner` share every field.
 pub struct Org<S> {
     pub model: account::Model,
-    side: PhantomData<S>,
+    pub(super) side: PhantomData<S>,
 }
 
 /// A customer account.
@@ -79,10 +79,10 @@ impl<S: Side> Org<S> {
 /// The `Organization` interface's `createdAt` and `updatedAt`, which `Org` shows by flattening
 /// `Timestamps`.
 impl<S: Side> Org<S> {
-    async fn created_at(&self, _: &Context<'_>) -> Result<DateTime> {
+    pub async fn created_at(&self, _: &Context<'_>) -> Result<DateTime> {
         Ok(self.model.created_at.into())
     }
-    async fn updated_at(&self, _: &Context<'_>) -> Result<DateTime> {
+    pub async fn updated_at(&self, _: &Context<'_>) -> Result<DateTime> {
         Ok(self.model.updated_at.into())
     }
 }
@@ -90,389 +90,6 @@ impl<S: Side> Org<S> {
 impl<S: Side> TypeName for Org<S> {
     fn type_name() -> Cow<'static, str> {
         S::NAME.into()
-    }
-}
-
-/// An organisation: a customer account, a partner account, or both. It carries every field
-/// `Account` and `Partner` share, so a client can select them without fragments.
-#[allow(clippy::duplicated_attributes)]
-#[derive(Interface)]
-#[graphql(
-    field(
-        name = "id",
-        ty = "ID",
-        desc = "Global ID of this face of the organisation (an `Account` and a `Partner` ID differ)."
-    ),
-    field(
-        name = "number",
-        ty = "&str",
-        desc = "Human-readable account number, unique."
-    ),
-    field(name = "name", ty = "&str", desc = "Display name."),
-    field(
-        name = "is_customer",
-        ty = "bool",
-        desc = "Whether it is a customer account."
-    ),
-    field(
-        name = "is_partner",
-        ty = "bool",
-        desc = "Whether it is a partner account."
-    ),
-    field(
-        name = "created_at",
-        ty = "DateTime",
-        desc = "When the record was created."
-    ),
-    field(
-        name = "updated_at",
-        ty = "DateTime",
-        desc = "When the record last changed."
-    ),
-    field(
-        name = "as_account",
-        ty = "Option<Account>",
-        desc = "The same organisation as a customer account, when it is one."
-    ),
-    field(
-        name = "as_partner",
-        ty = "Option<Partner>",
-        desc = "The same organisation as a partner account, when it is one."
-    ),
-    field(
-        name = "parent",
-        ty = "Option<Organization>",
-        desc = "The parent account in the hierarchy, when there is one the viewer may see."
-    ),
-    field(
-        name = "children",
-        ty = "Connection<Organization>",
-        desc = "Direct child accounts in the hierarchy.",
-        arg(
-            name = "first",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
-        ),
-        arg(
-            name = "after",
-            ty = "Option<String>",
-            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
-        ),
-        arg(
-            name = "last",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
-        ),
-        arg(
-            name = "before",
-            ty = "Option<String>",
-            desc = "End before the row with this cursor (`startCursor` of the next page)."
-        ),
-        arg(
-            name = "order_by",
-            ty = "Option<AccountOrder>",
-            desc = "Sort order (default: by name, ascending)."
-        )
-    ),
-    field(
-        name = "contacts",
-        ty = "Connection<Contact>",
-        desc = "The contacts who belong to this account.",
-        arg(
-            name = "first",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
-        ),
-        arg(
-            name = "after",
-            ty = "Option<String>",
-            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
-        ),
-        arg(
-            name = "last",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
-        ),
-        arg(
-            name = "before",
-            ty = "Option<String>",
-            desc = "End before the row with this cursor (`startCursor` of the next page)."
-        ),
-        arg(
-            name = "order_by",
-            ty = "Option<NameOrder>",
-            desc = "Sort order (default: by name, ascending)."
-        )
-    ),
-    field(
-        name = "relationships",
-        ty = "Connection<AccountRelationshipSide>",
-        desc = "This account's relationships, each labelled as this account reads it.",
-        arg(
-            name = "filter",
-            ty = "Option<AccountRelationshipFilter>",
-            desc = "Only relationships matching every given condition."
-        ),
-        arg(
-            name = "first",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
-        ),
-        arg(
-            name = "after",
-            ty = "Option<String>",
-            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
-        ),
-        arg(
-            name = "last",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
-        ),
-        arg(
-            name = "before",
-            ty = "Option<String>",
-            desc = "End before the row with this cursor (`startCursor` of the next page)."
-        )
-    ),
-    field(
-        name = "partners",
-        ty = "Connection<Partner>",
-        desc = "Partner accounts linked to this account by a PARTNER-to-ACCOUNT relationship type.",
-        arg(
-            name = "current_only",
-            ty = "bool",
-            default = false,
-            desc = "Only relationships in force today."
-        ),
-        arg(
-            name = "first",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
-        ),
-        arg(
-            name = "after",
-            ty = "Option<String>",
-            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
-        ),
-        arg(
-            name = "last",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
-        ),
-        arg(
-            name = "before",
-            ty = "Option<String>",
-            desc = "End before the row with this cursor (`startCursor` of the next page)."
-        )
-    ),
-    field(
-        name = "customers",
-        ty = "Connection<Account>",
-        desc = "Customer accounts this organisation is partner of, by a PARTNER-to-ACCOUNT relationship type.",
-        arg(
-            name = "current_only",
-            ty = "bool",
-            default = false,
-            desc = "Only relationships in force today."
-        ),
-        arg(
-            name = "first",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
-        ),
-        arg(
-            name = "after",
-            ty = "Option<String>",
-            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
-        ),
-        arg(
-            name = "last",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
-        ),
-        arg(
-            name = "before",
-            ty = "Option<String>",
-            desc = "End before the row with this cursor (`startCursor` of the next page)."
-        )
-    ),
-    field(
-        name = "team",
-        ty = "Connection<TeamMember>",
-        desc = "Internal users on this account's team (Account Team Members).",
-        arg(
-            name = "current_only",
-            ty = "bool",
-            default = false,
-            desc = "Only team members in force today."
-        ),
-        arg(
-            name = "first",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
-        ),
-        arg(
-            name = "after",
-            ty = "Option<String>",
-            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
-        ),
-        arg(
-            name = "last",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
-        ),
-        arg(
-            name = "before",
-            ty = "Option<String>",
-            desc = "End before the row with this cursor (`startCursor` of the next page)."
-        )
-    ),
-    field(
-        name = "cases",
-        ty = "Connection<Case>",
-        desc = "Cases here the viewer may read, filtered and sorted like `viewer.cases`.",
-        arg(
-            name = "filter",
-            ty = "Option<CaseFilter>",
-            desc = "Only cases matching every given condition."
-        ),
-        arg(
-            name = "order_by",
-            ty = "Option<CaseOrderBy>",
-            desc = "Sort order (default: by number, ascending)."
-        ),
-        arg(
-            name = "first",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
-        ),
-        arg(
-            name = "after",
-            ty = "Option<String>",
-            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
-        ),
-        arg(
-            name = "last",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
-        ),
-        arg(
-            name = "before",
-            ty = "Option<String>",
-            desc = "End before the row with this cursor (`startCursor` of the next page)."
-        )
-    ),
-    field(
-        name = "ancestors",
-        ty = "Vec<Organization>",
-        desc = "Ancestors in the hierarchy, nearest first (parent, grandparent, ..., root)."
-    ),
-    field(
-        name = "hierarchy_root",
-        ty = "Option<Organization>",
-        desc = "The top of this account's hierarchy (the account itself when it has no parent)."
-    ),
-    field(
-        name = "descendants",
-        ty = "Connection<HierarchyMember>",
-        desc = "Every account below this one, at any depth, nearest levels first.",
-        arg(
-            name = "first",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
-        ),
-        arg(
-            name = "after",
-            ty = "Option<String>",
-            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
-        ),
-        arg(
-            name = "last",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
-        ),
-        arg(
-            name = "before",
-            ty = "Option<String>",
-            desc = "End before the row with this cursor (`startCursor` of the next page)."
-        )
-    ),
-    field(
-        name = "contact_relationships",
-        ty = "Connection<ContactRelationship>",
-        desc = "Contacts of other accounts who carry a responsibility on this account.",
-        arg(
-            name = "current_only",
-            ty = "bool",
-            default = false,
-            desc = "Only relationships in force today."
-        ),
-        arg(
-            name = "first",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
-        ),
-        arg(
-            name = "after",
-            ty = "Option<String>",
-            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
-        ),
-        arg(
-            name = "last",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
-        ),
-        arg(
-            name = "before",
-            ty = "Option<String>",
-            desc = "End before the row with this cursor (`startCursor` of the next page)."
-        )
-    ),
-    field(
-        name = "contact_relationship_candidates",
-        ty = "Connection<ContactRelationshipCandidate>",
-        desc = "Contacts that may be given a responsibility on this account, each with why it qualifies.",
-        arg(
-            name = "first",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
-        ),
-        arg(
-            name = "after",
-            ty = "Option<String>",
-            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
-        ),
-        arg(
-            name = "last",
-            ty = "Option<i32>",
-            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
-        ),
-        arg(
-            name = "before",
-            ty = "Option<String>",
-            desc = "End before the row with this cursor (`startCursor` of the next page)."
-        )
-    )
-)]
-pub enum Organization {
-    Account(Account),
-    Partner(Partner),
-}
-
-impl Organization {
-    /// The organisation as `Account` when it is a customer, else as `Partner`.
-    pub fn from_model(model: account::Model) -> Self {
-        if model.is_customer {
-            Organization::Account(Org {
-                model,
-                side: PhantomData,
-            })
-        } else {
-            Organization::Partner(Org {
-                model,
-                side: PhantomData,
-            })
-        }
     }
 }
 
@@ -563,19 +180,19 @@ impl<S: Side> Org<S> {
         self.model.is_partner
     }
     #[graphql(flatten)]
-    async fn timestamps(&self) -> Timestamps {
+    pub async fn timestamps(&self) -> Timestamps {
         Timestamps::new(self.model.created_at, self.model.updated_at)
     }
     /// The same organisation as a customer account, when it is one.
-    async fn as_account(&self) -> Option<Account> {
+    pub async fn as_account(&self) -> Option<Account> {
         Account::new(self.model.clone())
     }
     /// The same organisation as a partner account, when it is one.
-    async fn as_partner(&self) -> Option<Partner> {
+    pub async fn as_partner(&self) -> Option<Partner> {
         Partner::new(self.model.clone())
     }
     /// The parent account in the hierarchy, when there is one the viewer may see.
-    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+    pub async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         let Some(parent) = self.model.parent_id else {
             return Ok(None);
         };
@@ -583,7 +200,7 @@ impl<S: Side> Org<S> {
     }
     /// Direct child accounts in the hierarchy.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
-    async fn children(
+    pub async fn children(
         &self,
         ctx: &Context<'_>,
         #[graphql(
@@ -614,7 +231,7 @@ impl<S: Side> Org<S> {
     }
     /// The contacts who belong to this account.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
-    async fn contacts(
+    pub async fn contacts(
         &self,
         ctx: &Context<'_>,
         #[graphql(
@@ -646,7 +263,7 @@ impl<S: Side> Org<S> {
     /// This account's relationships, each labelled as this account reads it.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "cost(first, last, child_complexity)")]
-    async fn relationships(
+    pub async fn relationships(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every given condition.")] filter: Option<
@@ -678,7 +295,7 @@ impl<S: Side> Org<S> {
     /// Partner accounts linked to this account by a PARTNER-to-ACCOUNT relationship type.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "cost(first, last, child_complexity)")]
-    async fn partners(
+    pub async fn partners(
         &self,
         ctx: &Context<'_>,
         #[graphql(
@@ -715,7 +332,7 @@ impl<S: Side> Org<S> {
     /// Customer accounts this organisation is partner of, by a PARTNER-to-ACCOUNT relationship type.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "cost(first, last, child_complexity)")]
-    async fn customers(
+    pub async fn customers(
         &self,
         ctx: &Context<'_>,
         #[graphql(
@@ -752,7 +369,7 @@ impl<S: Side> Org<S> {
     /// Internal users on this account's team (Account Team Members).
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
-    async fn team(
+    pub async fn team(
         &self,
         ctx: &Context<'_>,
         #[graphql(
@@ -788,7 +405,7 @@ impl<S: Side> Org<S> {
     /// Cases here the viewer may read, filtered and sorted like `viewer.cases`.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
-    async fn cases(
+    pub async fn cases(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every given condition.")] filter: Option<
@@ -824,7 +441,7 @@ impl<S: Side> Org<S> {
         .await
     }
     /// Ancestors in the hierarchy, nearest first (parent, grandparent, ..., root).
-    async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
+    pub async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
         let chain = state(ctx)
             .loaders
             .load_one(AncestorsOf(self.model.id))
@@ -845,7 +462,7 @@ impl<S: Side> Org<S> {
             .collect())
     }
     /// The top of this account's hierarchy (the account itself when it has no parent).
-    async fn hierarchy_root(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+    pub async fn hierarchy_root(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         let chain = state(ctx)
             .loaders
             .load_one(AncestorsOf(self.model.id))
@@ -858,7 +475,7 @@ impl<S: Side> Org<S> {
     }
     /// Every account below this one, at any depth, nearest levels first.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
-    async fn descendants(
+    pub async fn descendants(
         &self,
         ctx: &Context<'_>,
         #[graphql(
@@ -901,7 +518,7 @@ impl<S: Side> Org<S> {
     /// Contacts of other accounts who carry a responsibility on this account.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "cost(first, last, child_complexity)")]
-    async fn contact_relationships(
+    pub async fn contact_relationships(
         &self,
         ctx: &Context<'_>,
         #[graphql(
@@ -930,7 +547,7 @@ impl<S: Side> Org<S> {
     }
     /// Contacts that may be given a responsibility on this account, each with why it qualifies.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
-    async fn contact_relationship_candidates(
+    pub async fn contact_relationship_candidates(
         &self,
         ctx: &Context<'_>,
         #[graphql(

@@ -19,6 +19,7 @@ pub mod ids;
 pub mod internal_users;
 pub mod loaders;
 pub mod node;
+pub mod organization;
 pub mod query_limits;
 pub mod relationship_types;
 pub mod responsibility_definitions;
