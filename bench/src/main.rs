@@ -1,7 +1,9 @@
 //! `liaison-bench`: benchmark tooling kept out of the product. `seed` writes the deterministic
-//! synthetic data set; `run` serves the API in process and drives the portal workloads against it.
+//! synthetic data set; `run` serves the API in process and drives the portal workloads against it;
+//! `peers` runs Liaison and PostGraphile side by side over one seeded PostgreSQL database.
 
 mod harness;
+mod peers;
 mod prng;
 mod synthetic;
 
@@ -36,6 +38,9 @@ enum Command {
     },
     /// Benchmark the portal workloads over HTTP (in-process server) against a seeded database.
     Run(Box<harness::BenchConfig>),
+    /// Seed a PostgreSQL database, start Liaison and PostGraphile v5 over it, check both answer
+    /// the nested query alike, then time them alternately and print markdown tables.
+    Peers(Box<peers::PeersConfig>),
 }
 
 async fn seed_synthetic(database: &DatabaseConfig, accounts: u64, seed: u64) -> Result<(), String> {
@@ -87,6 +92,7 @@ fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string())?
             .block_on(seed_synthetic(&database, accounts, seed)),
         Command::Run(config) => harness::run(*config),
+        Command::Peers(config) => peers::run(*config),
     }
 }
 

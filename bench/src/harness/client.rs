@@ -19,16 +19,16 @@ use tokio::net::TcpStream;
 const STATEMENTS_HEADER: &str = "x-sql-statements";
 
 /// One client task's connection to the in-process server's /graphql endpoint.
-pub(super) struct GraphqlClient {
+pub(crate) struct GraphqlClient {
     sender: SendRequest<Full<Bytes>>,
     host: String,
 }
 
 /// What the harness reads from a reply: status, statement count and the whole body.
-pub(super) struct Reply {
-    status: u16,
-    pub(super) statements: Option<u64>,
-    body: Bytes,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) statements: Option<u64>,
+    pub(crate) body: Bytes,
 }
 
 /// An error with its causes, since hyper's top-level messages ("connection closed") say little.
@@ -45,7 +45,7 @@ fn describe(error: &dyn Error) -> String {
 
 impl GraphqlClient {
     /// Opens the connection and spawns the task that drives it until the client is dropped.
-    pub(super) async fn connect(address: SocketAddr) -> Result<Self, String> {
+    pub(crate) async fn connect(address: SocketAddr) -> Result<Self, String> {
         let stream = TcpStream::connect(address)
             .await
             .map_err(|e| describe(&e))?;
@@ -65,12 +65,24 @@ impl GraphqlClient {
 
     /// POSTs a GraphQL request body with `token` as bearer and reads the reply to its end.
     pub(super) async fn post(&mut self, token: &str, body: String) -> Result<Reply, String> {
+        self.post_as(Some(token), body).await
+    }
+
+    /// POSTs a GraphQL request body, with a bearer token when one is given (peers need none).
+    pub(crate) async fn post_as(
+        &mut self,
+        token: Option<&str>,
+        body: impl Into<Bytes>,
+    ) -> Result<Reply, String> {
         self.sender.ready().await.map_err(|e| describe(&e))?;
-        let request = Request::post("/graphql")
+        let mut request = Request::post("/graphql")
             .header(header::HOST, &self.host)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Full::new(Bytes::from(body)))
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = request
+            .body(Full::new(body.into()))
             .map_err(|e| describe(&e))?;
         let response = self
             .sender
@@ -98,7 +110,7 @@ impl GraphqlClient {
 }
 
 /// Why a reply does not count as a success, if it does not.
-pub(super) fn failure(reply: &Reply) -> Option<String> {
+pub(crate) fn failure(reply: &Reply) -> Option<String> {
     let text = String::from_utf8_lossy(&reply.body);
     let value: serde_json::Value = match serde_json::from_slice(&reply.body) {
         Ok(value) => value,

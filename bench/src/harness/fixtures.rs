@@ -31,7 +31,7 @@ pub(super) struct Fixtures {
 }
 
 /// The development-mode JWT settings shared by the in-process server and the minted tokens.
-pub(super) fn jwt() -> JwtConfig {
+pub(crate) fn jwt() -> JwtConfig {
     JwtConfig {
         algorithm: JwtAlgorithm::Hs256,
         secret: None,
@@ -55,11 +55,8 @@ fn token(subject: &str, role: Role) -> Result<String, String> {
     .map_err(|e| e.to_string())
 }
 
-/// Draws the fixtures from the seeded data: an admin, up to 200 partner admins, 500 case numbers.
-pub(super) async fn load(
-    db: &DatabaseConnection,
-    rng: &mut SplitMix64,
-) -> Result<Fixtures, String> {
+/// The first internal user holding the admin role in the seeded data: (id, token subject).
+pub(crate) async fn admin(db: &DatabaseConnection) -> Result<(Uuid, String), String> {
     let err = |e: sea_orm::DbErr| e.to_string();
     let admin = role_assignment::Entity::find()
         .filter(role_assignment::Column::Role.eq(Role::Admin.as_str()))
@@ -69,12 +66,22 @@ pub(super) async fn load(
         .map_err(err)?
         .and_then(|r| r.internal_user_id)
         .ok_or("no internal user holds the admin role: seed the database first")?;
-    let admin_subject = entity::internal_user::Entity::find_by_id(admin)
+    let subject = entity::internal_user::Entity::find_by_id(admin)
         .one(db)
         .await
         .map_err(err)?
         .and_then(|u| u.subject)
         .ok_or("the admin has no subject")?;
+    Ok((admin, subject))
+}
+
+/// Draws the fixtures from the seeded data: an admin, up to 200 partner admins, 500 case numbers.
+pub(super) async fn load(
+    db: &DatabaseConnection,
+    rng: &mut SplitMix64,
+) -> Result<Fixtures, String> {
+    let err = |e: sea_orm::DbErr| e.to_string();
+    let (admin, admin_subject) = admin(db).await?;
     let partner_admins: Vec<Uuid> = role_assignment::Entity::find()
         .select_only()
         .column(role_assignment::Column::ContactId)

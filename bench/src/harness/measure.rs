@@ -38,24 +38,28 @@ impl Figures {
     }
 }
 
+/// Clock ticks per second of /proc CPU times (USER_HZ on Linux).
+pub(crate) const USER_HZ: f64 = 100.0;
+
+/// utime + stime, in clock ticks, of a /proc `stat` line (of a process or a thread).
+pub(crate) fn ticks(stat: &str) -> u64 {
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let get = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the full line: 12 and 13 after the ')'.
+    get(11) + get(12)
+}
+
 /// CPU time (user + system) of the whole process and of the threads whose name starts with
 /// `prefix`, from /proc (Linux only; zero elsewhere).
 pub(super) fn cpu_times(prefix: &str) -> (Duration, Duration) {
-    fn ticks(stat: &str) -> u64 {
-        // Fields after the command name (which may contain spaces) start after the last ')'.
-        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let get = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        // utime and stime are fields 14 and 15 of the full line: 12 and 13 after the ')'.
-        get(11) + get(12)
-    }
-    let hz = 100.0; // USER_HZ on Linux
-    let to_duration = |t: u64| Duration::from_secs_f64(t as f64 / hz);
+    let to_duration = |t: u64| Duration::from_secs_f64(t as f64 / USER_HZ);
     let process = std::fs::read_to_string("/proc/self/stat")
         .map(|s| ticks(&s))
         .unwrap_or(0);

@@ -7,9 +7,9 @@
 //! (server runtime, SQLite worker threads), the database server's own CPU (PostgreSQL) excluded.
 
 mod check;
-mod client;
-mod fixtures;
-mod measure;
+pub(crate) mod client;
+pub(crate) mod fixtures;
+pub(crate) mod measure;
 
 use std::{
     net::SocketAddr,
