@@ -14,6 +14,14 @@ pub struct Model {
     pub entity_id: Uuid,
     #[sea_orm(column_type = "Text")]
     pub details: String,
+    /// Commit-ordered position of the entry's transaction; set as the transaction's last write.
+    pub feed_position: Option<i64>,
+    /// The record's fields before the change (JSON), when it existed.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub before_state: Option<String>,
+    /// The record's fields after the change (JSON), when it still exists.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub after_state: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

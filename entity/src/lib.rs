@@ -7,6 +7,7 @@ pub mod account_relationship_type;
 pub mod audit_log;
 pub mod case;
 pub mod case_comment;
+pub mod change_feed_head;
 pub mod consumer;
 pub mod consumer_relationship;
 pub mod consumer_relationship_side;

@@ -5,9 +5,12 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrai
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Ctx, DomainResult};
+use super::{Ctx, DomainResult, change_feed};
 
 /// Appends one audit entry for `action` on the `kind` row `id`, with `details` as JSON.
+///
+/// `details` holds the fields the change wrote (a deletion: the fields the row had), so it is
+/// also stored as the entry's after image, or its before image for a deletion.
 pub async fn record(
     ctx: &Ctx,
     txn: &impl ConnectionTrait,
@@ -15,6 +18,26 @@ pub async fn record(
     kind: &str,
     id: Uuid,
     details: Value,
+) -> DomainResult<()> {
+    let (before, after) = if action == "delete" {
+        (Some(details.clone()), None)
+    } else {
+        (None, Some(details.clone()))
+    };
+    record_change(ctx, txn, action, kind, id, details, before, after).await
+}
+
+/// Appends one audit entry with explicit before and after images of the record.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_change(
+    ctx: &Ctx,
+    txn: &impl ConnectionTrait,
+    action: &str,
+    kind: &str,
+    id: Uuid,
+    details: Value,
+    before: Option<Value>,
+    after: Option<Value>,
 ) -> DomainResult<()> {
     audit_log::Entity::insert(audit_log::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -24,9 +47,20 @@ pub async fn record(
         entity_kind: Set(kind.to_owned()),
         entity_id: Set(id),
         details: Set(details.to_string()),
+        feed_position: Set(None),
+        before_state: Set(before.map(|v| v.to_string())),
+        after_state: Set(after.map(|v| v.to_string())),
     })
     .exec_without_returning(txn)
     .await?;
+    Ok(())
+}
+
+/// Commits a mutation's transaction, stamping its audit entries with the next change-feed
+/// position as the very last write: every mutation commits through here.
+pub async fn commit(txn: DatabaseTransaction) -> DomainResult<()> {
+    change_feed::stamp(&txn).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -40,6 +74,5 @@ pub async fn record_and_commit(
     details: Value,
 ) -> DomainResult<()> {
     record(ctx, &txn, action, kind, id, details).await?;
-    txn.commit().await?;
-    Ok(())
+    commit(txn).await
 }

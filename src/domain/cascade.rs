@@ -155,7 +155,7 @@ pub async fn finish(txn: sea_orm::DatabaseTransaction, dry_run: bool) -> DomainR
     if dry_run {
         txn.rollback().await?;
     } else {
-        txn.commit().await?;
+        audit::commit(txn).await?;
     }
     Ok(())
 }

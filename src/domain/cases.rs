@@ -620,15 +620,18 @@ pub async fn change_state(ctx: &Ctx, id: Uuid, next: CaseState) -> DomainResult<
     }
     model.updated_at = Set(now);
     let model = model.update(&txn).await?;
-    audit::record_and_commit(
+    audit::record_change(
         ctx,
-        txn,
+        &txn,
         "change_state",
         "case",
         id,
         json!({"from": state.as_str(), "to": next.as_str()}),
+        Some(json!({"state": state.as_str()})),
+        Some(json!({"state": next.as_str()})),
     )
     .await?;
+    audit::commit(txn).await?;
     Ok(model)
 }
 

@@ -284,7 +284,7 @@ pub async fn create(
     if let Some(head) = head_id {
         ensure_head_member(ctx, &txn, model.id, head).await?;
     }
-    txn.commit().await?;
+    audit::commit(txn).await?;
     Ok(model)
 }
 

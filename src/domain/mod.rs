@@ -4,8 +4,10 @@
 pub mod account_relationships;
 pub mod accounts;
 pub mod audit;
+pub mod audit_trail;
 pub mod cascade;
 pub mod cases;
+pub mod change_feed;
 pub mod clock;
 pub mod consumer_relationships;
 pub mod consumers;

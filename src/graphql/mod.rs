@@ -4,6 +4,7 @@ pub mod access_changes;
 pub mod account_mutations;
 pub mod account_relationships;
 pub mod accounts;
+pub mod audit_log;
 pub mod cases;
 pub mod connection;
 pub mod consumer_relationships;
@@ -110,6 +111,7 @@ pub struct Query(
     responsibility_definitions::ResponsibilityDefinitionsQuery,
     cases::list::CasesQuery,
     cases::access::AccessCheckQuery,
+    audit_log::AuditLogQuery,
 );
 
 /// All mutations; each runs in one transaction and writes its audit entry.

@@ -47,6 +47,29 @@ impl TeamMember {
     pub async fn id(&self) -> ID {
         ids::encode(Kind::TeamMember, self.0.id)
     }
+    /// The assignment's audit entries, newest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
+        before: Option<String>,
+    ) -> Result<crate::graphql::connection::Connection<crate::graphql::audit_log::AuditEntry>> {
+        let args = crate::graphql::connection::RelayArgs::new(first, after, last, before);
+        crate::graphql::audit_log::history(ctx, self.0.id, args).await
+    }
     /// The staff member.
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<InternalUser>> {
         load_node(ctx, InternalUserId(self.0.user_id), InternalUser).await

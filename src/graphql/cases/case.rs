@@ -76,6 +76,29 @@ impl Case {
     pub async fn id(&self) -> ID {
         ids::encode(Kind::Case, self.0.id)
     }
+    /// The case (its comments included)'s audit entries, newest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return at most this many rows from the start of the list (after `after`, when given)."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Start after the row with this cursor (`endCursor` of the previous page)."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "Return at most this many rows from the end of the list (before `before`, when given)."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
+        before: Option<String>,
+    ) -> Result<crate::graphql::connection::Connection<crate::graphql::audit_log::AuditEntry>> {
+        let args = crate::graphql::connection::RelayArgs::new(first, after, last, before);
+        crate::graphql::audit_log::history(ctx, self.0.id, args).await
+    }
     /// Case number, CS0000001 onward.
     async fn number(&self) -> &str {
         &self.0.number
