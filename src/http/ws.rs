@@ -4,8 +4,12 @@
 
 use std::{
     pin::Pin,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     task::{Context as TaskContext, Poll},
+    time::Duration,
 };
 
 use async_graphql::{
@@ -100,6 +104,7 @@ type CloseOverride = Arc<Mutex<Option<(u16, String)>>>;
 struct Bounded {
     tx: mpsc::Sender<Message>,
     close: CloseOverride,
+    overflowed: Arc<AtomicBool>,
 }
 
 impl Sink<Message> for Bounded {
@@ -117,7 +122,9 @@ impl Sink<Message> for Bounded {
             })),
             (item, _) => item,
         };
-        self.tx.try_send(item).map_err(|_| ())
+        self.tx.try_send(item).map_err(|_| {
+            self.overflowed.store(true, Ordering::Relaxed);
+        })
     }
 
     fn poll_flush(self: Pin<&mut Self>, _: &mut TaskContext<'_>) -> Poll<Result<(), ()>> {
@@ -132,7 +139,7 @@ impl Sink<Message> for Bounded {
 async fn serve(state: AppState, protocol: GraphQLProtocol, socket: WebSocket, slot: Permit) {
     let (mut socket_tx, socket_rx) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Message>(state.quotas.buffer);
-    let writer = tokio::spawn(async move {
+    let mut writer = tokio::spawn(async move {
         while let Some(message) = rx.recv().await {
             let closing = matches!(message, Message::Close(_));
             if socket_tx.send(message).await.is_err() || closing {
@@ -177,13 +184,27 @@ async fn serve(state: AppState, protocol: GraphQLProtocol, socket: WebSocket, sl
             Ok(data)
         }
     };
-    let sink = Bounded { tx, close };
+    let overflowed = Arc::new(AtomicBool::new(false));
+    let sink = Bounded {
+        tx,
+        close,
+        overflowed: overflowed.clone(),
+    };
     GraphQLWebSocket::new_with_pair(sink, socket_rx, Guarded(state), protocol)
         .on_connection_init(init)
         .serve()
         .await;
-    // A subscriber too slow to drain its buffer may leave the writer blocked: drop the socket.
-    writer.abort();
+    // A subscriber too slow to drain its buffer leaves the writer blocked: drop its socket at
+    // once; otherwise let the writer send what is queued (the close frame) for a moment.
+    if overflowed.load(Ordering::Relaxed) {
+        tracing::info!("WebSocket subscriber fell behind its buffer; disconnected");
+        writer.abort();
+    } else if tokio::time::timeout(Duration::from_secs(5), &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
     drop(held);
     drop(slot);
 }
