@@ -1,6 +1,7 @@
 //! `liaison-bench`: benchmark tooling kept out of the product. `seed` writes the deterministic
 //! synthetic data set; `run` serves the API in process and drives the portal workloads against it.
 
+mod events;
 mod harness;
 mod prng;
 mod synthetic;
@@ -36,6 +37,8 @@ enum Command {
     },
     /// Benchmark the portal workloads over HTTP (in-process server) against a seeded database.
     Run(Box<harness::BenchConfig>),
+    /// Measure event delivery latency: mutation commit to WebSocket subscriber receipt.
+    Events(events::EventsConfig),
 }
 
 async fn seed_synthetic(database: &DatabaseConfig, accounts: u64, seed: u64) -> Result<(), String> {
@@ -87,6 +90,12 @@ fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string())?
             .block_on(seed_synthetic(&database, accounts, seed)),
         Command::Run(config) => harness::run(*config),
+        Command::Events(config) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?
+            .block_on(events::run(config)),
     }
 }
 

@@ -167,7 +167,11 @@ impl Drop for Hub {
 /// Keeps one LISTEN connection open and forwards each notification to `bus`, reconnecting after
 /// a loss (events committed while disconnected are missed: delivery is at most once).
 async fn listen(db: DatabaseConnection, bus: broadcast::Sender<Arc<Event>>) {
-    let pool = db.get_postgres_connection_pool().clone();
+    // Its own one-connection pool, so that listening never takes a connection from requests.
+    let options = (*db.get_postgres_connection_pool().connect_options()).clone();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with(options);
     let mut pause = std::time::Duration::from_millis(100);
     loop {
         let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
