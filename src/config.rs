@@ -285,6 +285,8 @@ pub struct ServeConfig {
     pub cors: CorsConfig,
     #[command(flatten)]
     pub persisted: PersistedQueriesConfig,
+    #[command(flatten)]
+    pub subscriptions: SubscriptionLimits,
 }
 
 /// The defaults of the CORS settings, stated once for the command line and `CorsConfig::default()`.
@@ -394,5 +396,45 @@ impl PersistedQueriesConfig {
             } else {
                 PersistedQueriesMode::Apq
             })
+    }
+}
+
+/// Bounds of the WebSocket subscriptions endpoint, per connection and per principal.
+#[derive(Clone, Debug, clap::Args)]
+pub struct SubscriptionLimits {
+    /// Messages a connection may have waiting to be written; a subscriber that falls further
+    /// behind is disconnected.
+    #[arg(long, env = "LIAISON_WS_BUFFER_MESSAGES", default_value_t = SubscriptionLimits::BUFFER)]
+    pub ws_buffer_messages: usize,
+    /// Open WebSocket connections one principal (token subject) may hold.
+    #[arg(long, env = "LIAISON_WS_MAX_CONNECTIONS_PER_PRINCIPAL", default_value_t = SubscriptionLimits::CONNECTIONS)]
+    pub ws_max_connections_per_principal: usize,
+    /// Active subscriptions one principal may hold across its connections.
+    #[arg(long, env = "LIAISON_WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", default_value_t = SubscriptionLimits::SUBSCRIPTIONS)]
+    pub ws_max_subscriptions_per_principal: usize,
+    /// Open WebSocket connections the server accepts in all.
+    #[arg(long, env = "LIAISON_WS_MAX_CONNECTIONS", default_value_t = SubscriptionLimits::TOTAL)]
+    pub ws_max_connections: usize,
+}
+
+impl SubscriptionLimits {
+    /// Default of `ws_buffer_messages`.
+    pub const BUFFER: usize = 256;
+    /// Default of `ws_max_connections_per_principal`.
+    pub const CONNECTIONS: usize = 8;
+    /// Default of `ws_max_subscriptions_per_principal`.
+    pub const SUBSCRIPTIONS: usize = 32;
+    /// Default of `ws_max_connections`.
+    pub const TOTAL: usize = 10_000;
+}
+
+impl Default for SubscriptionLimits {
+    fn default() -> Self {
+        Self {
+            ws_buffer_messages: Self::BUFFER,
+            ws_max_connections_per_principal: Self::CONNECTIONS,
+            ws_max_subscriptions_per_principal: Self::SUBSCRIPTIONS,
+            ws_max_connections: Self::TOTAL,
+        }
     }
 }

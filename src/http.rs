@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod negotiation;
 pub mod persisted;
 pub mod request_id;
+pub mod ws;
 
 use std::{sync::Arc, time::Instant};
 
@@ -60,6 +61,10 @@ pub struct AppState {
     pub graphiql: Arc<graphiql::GraphiqlPage>,
     /// Persisted documents (APQ cache, trusted manifest) and which documents may run.
     pub persisted: Arc<persisted::PersistedQueries>,
+    /// The bus committed changes reach subscribers through.
+    pub events: Arc<crate::domain::events::Hub>,
+    /// WebSocket connection and subscription quotas.
+    pub quotas: Arc<ws::Quotas>,
 }
 
 impl AppState {
@@ -69,7 +74,6 @@ impl AppState {
         Self {
             shape: Arc::new(Shape::from_sdl(&schema.sdl())),
             schema,
-            db,
             auth: Arc::new(auth),
             limits: Arc::new(limits),
             clock,
@@ -77,6 +81,9 @@ impl AppState {
             cors: cors::CorsPolicy::default(),
             graphiql: Arc::default(),
             persisted: Arc::default(),
+            events: Arc::new(crate::domain::events::Hub::new(&db)),
+            quotas: Arc::new(ws::Quotas::new(&Default::default())),
+            db,
         }
     }
 
@@ -98,6 +105,12 @@ impl AppState {
         self
     }
 
+    /// The same state with the WebSocket `limits`.
+    pub fn with_subscriptions(mut self, limits: &crate::config::SubscriptionLimits) -> Self {
+        self.quotas = Arc::new(ws::Quotas::new(limits));
+        self
+    }
+
     /// The same state with the persisted-query `store`.
     pub fn with_persisted(mut self, store: persisted::PersistedQueries) -> Self {
         self.persisted = Arc::new(store);
@@ -116,6 +129,7 @@ struct GraphqlLog {
 pub fn router(state: AppState) -> Router {
     let mut routes = Router::new()
         .route("/graphql", get(graphiql).post(graphql_post))
+        .route("/graphql/ws", get(ws::handler))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready));
     // Without GraphiQL its assets are not served either (graphql-cop looks for them).
@@ -390,7 +404,8 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
                 Err(response) => return response,
             };
             let ctx = Ctx::new(state.db.clone(), principal, state.clock.clone())
-                .with_settings(state.settings);
+                .with_settings(state.settings)
+                .with_events(state.events.outbox());
             let queue = loaders::LoadQueue::default();
             let prepared: Vec<async_graphql::Request> = requests
                 .into_iter()
@@ -409,12 +424,15 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
             } else {
                 BatchRequest::Batch(prepared)
             };
-            match tokio::time::timeout(
+            let executed = tokio::time::timeout(
                 state.limits.request_timeout(),
                 queue.run(state.schema.execute_batch(batch)),
             )
-            .await
-            {
+            .await;
+            if let Err(err) = crate::domain::events::flush(&ctx).await {
+                tracing::warn!(error = %err, "change events not published");
+            }
+            match executed {
                 Ok(response) => negotiation::graphql(media, response, None),
                 Err(_) => {
                     let err = async_graphql::Error::new("the request took too long")

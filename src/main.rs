@@ -172,7 +172,8 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         .with_settings(settings)
         .with_cors(cors)
         .with_graphiql(graphiql)
-        .with_persisted(persisted);
+        .with_persisted(persisted)
+        .with_subscriptions(&config.subscriptions);
     http::serve(listener, state, http::shutdown_signal())
         .await
         .map_err(|e| e.to_string())

@@ -2,6 +2,7 @@
 //! synthetic data set; `run` serves the API in process and drives the portal workloads against it;
 //! `peers` runs Liaison and PostGraphile side by side over one seeded PostgreSQL database.
 
+mod events;
 mod harness;
 mod peers;
 mod prng;
@@ -41,6 +42,8 @@ enum Command {
     /// Seed a PostgreSQL database, start Liaison and PostGraphile v5 over it, check both answer
     /// the nested query alike, then time them alternately and print markdown tables.
     Peers(Box<peers::PeersConfig>),
+    /// Measure event delivery latency: mutation commit to WebSocket subscriber receipt.
+    Events(events::EventsConfig),
 }
 
 async fn seed_synthetic(database: &DatabaseConfig, accounts: u64, seed: u64) -> Result<(), String> {
@@ -93,6 +96,12 @@ fn run(cli: Cli) -> Result<(), String> {
             .block_on(seed_synthetic(&database, accounts, seed)),
         Command::Run(config) => harness::run(*config),
         Command::Peers(config) => peers::run(*config),
+        Command::Events(config) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?
+            .block_on(events::run(config)),
     }
 }
 

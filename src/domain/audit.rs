@@ -40,7 +40,7 @@ pub async fn record_change(
     after: Option<Value>,
 ) -> DomainResult<()> {
     audit_log::Entity::insert(audit_log::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(super::events::announce(ctx, txn, action, kind, id).await?),
         at: Set(ctx.clock.now()),
         actor: Set(ctx.principal.subject.clone()),
         action: Set(action.to_owned()),

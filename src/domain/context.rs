@@ -24,6 +24,8 @@ pub struct Ctx {
     pub principal: Arc<Principal>,
     pub clock: Clock,
     pub settings: Settings,
+    /// Where this request's change events wait for their commit.
+    pub events: super::events::Outbox,
 }
 
 impl Ctx {
@@ -34,12 +36,19 @@ impl Ctx {
             principal: Arc::new(principal),
             clock,
             settings: Settings::default(),
+            events: Default::default(),
         }
     }
 
     /// The same context with `settings`.
     pub fn with_settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
+        self
+    }
+
+    /// The same context publishing its change events through `outbox`.
+    pub fn with_events(mut self, outbox: super::events::Outbox) -> Self {
+        self.events = outbox;
         self
     }
 

@@ -15,6 +15,7 @@ pub mod contact_relationships;
 pub mod contacts;
 pub mod context;
 pub mod error;
+pub mod events;
 pub mod hierarchy;
 pub mod households;
 pub mod input;

@@ -27,6 +27,7 @@ pub mod responsibility_definitions;
 pub mod roles;
 pub mod scalars;
 pub mod strict_input;
+pub mod subscriptions;
 pub mod team_members;
 pub mod timestamps;
 pub mod validity;
@@ -34,7 +35,7 @@ pub mod viewer;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, Enum, InputObject, MergedObject, Schema};
+use async_graphql::{Context, Enum, InputObject, MergedObject, Schema};
 
 use crate::{config::Limits, domain::Ctx};
 
@@ -133,19 +134,23 @@ pub struct Mutation(
 );
 
 /// The executable schema.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, subscriptions::Subscription>;
 
 /// Builds the schema with the configured alias limit, introspection and suggestions; depth and cost
 /// are checked before validation by `query_limits` (async-graphql's own limits expand every fragment
 /// spread on every use, and charge sibling fragments on different types as if all applied).
 pub fn build_schema(limits: &Limits) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .register_output_type::<validity::Validity>()
-        .extension(error_codes::ErrorCodes {
-            max_aliases: limits.max_aliases,
-        })
-        .extension(strict_input::StrictInput)
-        .extension(field_order::FieldOrder);
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        subscriptions::Subscription,
+    )
+    .register_output_type::<validity::Validity>()
+    .extension(error_codes::ErrorCodes {
+        max_aliases: limits.max_aliases,
+    })
+    .extension(strict_input::StrictInput)
+    .extension(field_order::FieldOrder);
     if !limits.introspection_on() {
         builder = builder.disable_introspection();
     }

@@ -50,6 +50,7 @@ mod schema_drift;
 mod smoke;
 mod statement_counts;
 mod strict_input;
+mod subscriptions;
 mod support;
 mod team_members;
 mod update_invariants;

@@ -205,7 +205,7 @@ pub struct AccessExplanation {
 }
 
 impl AccessExplanation {
-    pub(super) fn new(principal: &Principal, explanation: Explanation) -> Self {
+    pub(crate) fn new(principal: &Principal, explanation: Explanation) -> Self {
         Self {
             allowed: explanation.allowed,
             subject: principal.subject.clone(),

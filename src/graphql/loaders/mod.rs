@@ -56,6 +56,11 @@ where
 }
 
 impl Batch {
+    /// Forgets every loaded value, so that a long-lived connection reads fresh rows per event.
+    pub fn forget(&self) {
+        self.memo.lock().expect("loader memo").clear();
+    }
+
     /// Answers `keys` from the memo, fetching only the keys not loaded before in this request.
     async fn memoized<K, V, Fut>(
         &self,
@@ -123,6 +128,23 @@ pub fn for_request(ctx: Ctx, queue: &LoadQueue, delay: Duration) -> Loaders {
         HashMapCache::default(),
     )
     .delay(delay)
+}
+
+/// Builds the loader of a WebSocket connection: batches run as tasks, and nothing is cached
+/// between events (see [`Batch::forget`]).
+pub fn for_connection(ctx: Ctx) -> Loaders {
+    let loaders = DataLoader::with_cache(
+        Batch {
+            ctx,
+            memo: Default::default(),
+        },
+        |fut| {
+            tokio::spawn(fut);
+        },
+        HashMapCache::default(),
+    );
+    loaders.enable_all_cache(false);
+    loaders
 }
 
 /// A failed batch, shared by every resolver that waited on it.

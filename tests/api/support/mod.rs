@@ -13,6 +13,7 @@ pub mod personas;
 pub mod refusals;
 pub mod roles;
 pub mod server;
+pub mod ws;
 
 pub use access::*;
 pub use audit::*;
@@ -26,5 +27,6 @@ pub use personas::*;
 pub use refusals::*;
 pub use roles::*;
 pub use server::*;
+pub use ws::{Received, WsClient};
 pub mod impact;
 pub use impact::*;

@@ -9,7 +9,7 @@ use std::{
 use super::roles::ADMIN;
 use liaison::{
     auth::{self, Authenticator},
-    config::{DatabaseConfig, JwtAlgorithm, JwtConfig, Limits, Mode},
+    config::{DatabaseConfig, JwtAlgorithm, JwtConfig, Limits, Mode, SubscriptionLimits},
     db,
     domain::clock::Clock,
     http::{self, AppState, cors::CorsPolicy, persisted::PersistedQueries},
@@ -39,7 +39,12 @@ pub fn jwt_config() -> JwtConfig {
 
 enum Store {
     Sqlite(PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Another app's database: dropped by that app.
+    Shared,
 }
 
 /// A running server on its own database.
@@ -52,6 +57,8 @@ pub struct TestApp {
     client: reqwest::Client,
     store: Store,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The server's WebSocket quotas, to see its subscriptions and connections.
+    pub quotas: Option<std::sync::Arc<liaison::http::ws::Quotas>>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -94,6 +101,29 @@ impl TestApp {
         .await
     }
 
+    /// Starts a server with default limits and the WebSocket `limits`.
+    pub async fn spawn_with_subscriptions(limits: SubscriptionLimits) -> Self {
+        Self::start_edited(
+            Limits::default(),
+            jwt_config(),
+            CorsPolicy::default(),
+            |state| state.with_subscriptions(&limits),
+        )
+        .await
+    }
+
+    /// Starts a second server on `other`'s database (which `other` drops).
+    pub async fn spawn_sharing(other: &TestApp) -> Self {
+        Self::serve_on(
+            other.database_url.clone(),
+            Store::Shared,
+            Limits::default(),
+            jwt_config(),
+            |state| state,
+        )
+        .await
+    }
+
     async fn start(limits: Limits, jwt: JwtConfig, cors: CorsPolicy) -> Self {
         Self::start_edited(limits, jwt, cors, |state| state).await
     }
@@ -133,6 +163,16 @@ impl TestApp {
                 )
             }
         };
+        Self::serve_on(url, store, limits, jwt, |state| edit(state.with_cors(cors))).await
+    }
+
+    async fn serve_on(
+        url: String,
+        store: Store,
+        limits: Limits,
+        jwt: JwtConfig,
+        edit: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
         let conn = db::connect(&DatabaseConfig {
             url: url.clone(),
             max_connections: 4,
@@ -142,7 +182,8 @@ impl TestApp {
         db::migrate(&conn).await.expect("migrate");
         let clock = Clock::default();
         let auth = Authenticator::new(&jwt, Mode::Production).expect("auth config");
-        let state = edit(AppState::new(conn.clone(), auth, limits, clock.clone()).with_cors(cors));
+        let state = edit(AppState::new(conn.clone(), auth, limits, clock.clone()));
+        let quotas = Some(state.quotas.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -159,6 +200,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             store,
             shutdown: Some(tx),
+            quotas,
         }
     }
 
@@ -190,6 +232,7 @@ impl Drop for TestApp {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
+            Store::Shared => {}
             Store::Postgres { admin_url, name } => {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 let db = self.db.clone();
