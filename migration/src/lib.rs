@@ -7,6 +7,7 @@ pub mod m20261122_000002_relationships;
 mod m20261122_000003_service_model;
 mod m20261122_000004_cases;
 mod m20261202_000005_concurrent_writers;
+pub mod m20261203_000002_history;
 mod shared;
 
 /// The ordered list of migrations the server applies on start.
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_service_model::Migration),
             Box::new(m20261122_000004_cases::Migration),
             Box::new(m20261202_000005_concurrent_writers::Migration),
+            Box::new(m20261203_000002_history::Migration),
         ]
     }
 }
