@@ -14,8 +14,8 @@ use serde_json::json;
 
 use crate::support::{
     CUSTOMER, PARTNER_ADMIN, PortalContact, TestApp, account_case, admin_ok, api_role, assign_role,
-    consumer, consumer_case, customer, day, link_with, member, nodes, partner, partner_type,
-    relate_with, responsibility, unrelate,
+    consumer, consumer_case, customer, customer_under, day, link_with, member, nodes, partner,
+    partner_type, relate_with, responsibility, unrelate,
 };
 
 /// The server's clock now, as `at:` text; later writes are recorded strictly after it.
@@ -300,7 +300,8 @@ async fn world(app: &TestApp) -> World {
     let partner_admin = PortalContact::partner_admin(app, &firm, "Pat", "pit.pat")
         .await
         .id;
-    let customers = [customer(app, "Acme").await, customer(app, "Globex").await];
+    let acme = customer(app, "Acme").await;
+    let customers = [acme.clone(), customer_under(app, "Globex", &acme).await];
     let customer_contact = PortalContact::new(app, &customers[0], "Cy", "pit.cy", CUSTOMER)
         .await
         .id;
@@ -433,6 +434,7 @@ async fn answers(app: &TestApp, w: &World, at: Option<&str>) -> Vec<String> {
             .collect();
         out.push(format!("{case_name} readers: {readers:?}"));
     }
+    out.sort();
     out
 }
 
