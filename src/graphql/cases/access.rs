@@ -395,6 +395,7 @@ pub struct AccessCheckQuery;
 impl AccessCheckQuery {
     /// May a principal (the viewer when absent) do `action` on a case, or open one for an
     /// account or consumer? Admins and managers may ask about anyone.
+    #[allow(clippy::too_many_arguments)] // each is a GraphQL argument
     async fn access_check(
         &self,
         ctx: &Context<'_>,
