@@ -8,6 +8,7 @@ mod m20261122_000003_service_model;
 mod m20261122_000004_cases;
 mod m20261202_000005_concurrent_writers;
 mod m20261203_000001_change_feed;
+pub mod m20261203_000002_history;
 mod shared;
 
 /// The ordered list of migrations the server applies on start.
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_cases::Migration),
             Box::new(m20261202_000005_concurrent_writers::Migration),
             Box::new(m20261203_000001_change_feed::Migration),
+            Box::new(m20261203_000002_history::Migration),
         ]
     }
 }

@@ -23,6 +23,7 @@
 //! validity dates or of an inactive type grant nothing; a team member's required role is read from
 //! the stored role assignments; a principal's identities (internal user, contact, consumer) add up.
 
+pub mod as_of;
 pub mod check;
 pub mod error;
 pub mod explain;

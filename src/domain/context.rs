@@ -53,7 +53,8 @@ impl Ctx {
     }
 
     /// Starts the single transaction a mutation runs in. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing on lock upgrade.
+    /// (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing on lock upgrade. The
+    /// transaction is stamped with the clock's instant, which the history triggers record.
     pub async fn write(&self) -> DomainResult<DatabaseTransaction> {
         let sqlite = crate::db::is_sqlite(&self.db);
         let options = TransactionOptions {
@@ -61,7 +62,9 @@ impl Ctx {
             access_mode: (!sqlite).then_some(AccessMode::ReadWrite),
             sqlite_transaction_mode: sqlite.then_some(SqliteTransactionMode::Immediate),
         };
-        Ok(self.db.begin_with_options(options).await?)
+        let txn = self.db.begin_with_options(options).await?;
+        crate::access::as_of::record_instant(&txn, self.clock.now()).await?;
+        Ok(txn)
     }
 
     /// The backend in use.

@@ -2,6 +2,7 @@
 //! run on SQLite by default and on PostgreSQL when `LIAISON_TEST_DATABASE_URL` is set.
 //! Each module is named for what it asserts; `support` holds what they share.
 
+mod access_at_any_time;
 mod access_decisions;
 mod access_explanations;
 mod access_on_random_graphs;

@@ -1,22 +1,42 @@
-//! The check workload: the access check alone, in process, without HTTP or GraphQL.
+//! The check workloads: the access check alone, in process, without HTTP or GraphQL; live, or as
+//! of an instant (`check-at`: the same check through the history tables).
 
 use std::time::Instant;
 
 use liaison::{
-    access::{self, Action, principal::Principal},
+    access::{self, Action, as_of::AsOf, principal::Principal},
     domain::clock::Clock,
 };
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::{Workload, fixtures::Fixtures, measure::peak_rss_kib};
 use crate::prng::SplitMix64;
 
-/// The check workload: `samples` random (principal, case) pairs, each `check` timed alone.
+/// The check workload: `samples` random (principal, case) pairs, each `check` timed alone; with
+/// `point_in_time`, each asked as of the instant the run started.
 pub(super) async fn run(
     db: &DatabaseConnection,
     fixtures: &Fixtures,
     samples: usize,
     seed: u64,
+    point_in_time: bool,
+) -> Result<(), String> {
+    if point_in_time {
+        let view = AsOf::new(db, Clock::default().now());
+        timed(&view, db, fixtures, samples, seed, Workload::CheckAt).await
+    } else {
+        timed(db, db, fixtures, samples, seed, Workload::Check).await
+    }
+}
+
+/// Times `samples` checks on `conn` (the principals are loaded from `db` as they are now).
+async fn timed(
+    conn: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    fixtures: &Fixtures,
+    samples: usize,
+    seed: u64,
+    workload: Workload,
 ) -> Result<(), String> {
     let mut principals: Vec<Principal> = Vec::new();
     for identity in &fixtures.principals {
@@ -32,7 +52,7 @@ pub(super) async fn run(
     for _ in 0..samples.min(500) {
         let p = rng.pick(&principals);
         let c = *rng.pick(&fixtures.cases);
-        access::check(db, p, Action::Read, c, today)
+        access::check(conn, p, Action::Read, c, today)
             .await
             .map_err(|e| e.to_string())?;
     }
@@ -42,7 +62,7 @@ pub(super) async fn run(
         let p = rng.pick(&principals);
         let c = *rng.pick(&fixtures.cases);
         let started = Instant::now();
-        let ok = access::check(db, p, Action::Read, c, today)
+        let ok = access::check(conn, p, Action::Read, c, today)
             .await
             .map_err(|e| e.to_string())?;
         times.push(started.elapsed().as_nanos() as u64);
@@ -56,7 +76,7 @@ pub(super) async fn run(
     let mean = times.iter().sum::<u64>() as f64 / times.len().max(1) as f64 / 1000.0;
     println!(
         "{:<14} samples={} principals={} allowed={} p50={:.1}us p99={:.1}us mean={:.1}us peak_rss={:.1}MiB",
-        Workload::Check.name(),
+        workload.name(),
         samples,
         principals.len(),
         allowed,

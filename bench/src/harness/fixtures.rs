@@ -190,7 +190,7 @@ pub(super) fn request(
             serde_json::json!({ "query": PORTAL, "variables": { "first": fixtures.page_size } })
                 .to_string(),
         ),
-        Workload::Explain | Workload::Check => {
+        Workload::Explain | Workload::Check | Workload::CheckAt => {
             let case_id = ids::encode(Kind::Case, *rng.pick(&fixtures.cases));
             let principal = principal_id(rng.pick(&fixtures.principals));
             (

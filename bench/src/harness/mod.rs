@@ -45,6 +45,8 @@ pub enum Workload {
     Explain,
     /// access::check alone, in process (no HTTP).
     Check,
+    /// access::check as of an instant (the history tables), in process.
+    CheckAt,
 }
 
 impl Workload {
@@ -54,6 +56,7 @@ impl Workload {
             Workload::Portal => "portal cases",
             Workload::Explain => "explain",
             Workload::Check => "check (in process)",
+            Workload::CheckAt => "check-at (in process)",
         }
     }
 }
@@ -163,6 +166,7 @@ pub fn run(config: BenchConfig) -> Result<(), String> {
             Workload::Portal,
             Workload::Explain,
             Workload::Check,
+            Workload::CheckAt,
         ]
     } else {
         config.workloads.clone()
@@ -202,11 +206,12 @@ pub fn run(config: BenchConfig) -> Result<(), String> {
         fixtures.portal_tokens.len()
     );
     for workload in workloads {
-        if workload == Workload::Check {
+        if matches!(workload, Workload::Check | Workload::CheckAt) {
             let fixtures = fixtures.clone();
             let db = db.clone();
+            let at = workload == Workload::CheckAt;
             server.block_on(async move {
-                check::run(&db, &fixtures, config.check_samples, config.seed).await
+                check::run(&db, &fixtures, config.check_samples, config.seed, at).await
             })?;
             continue;
         }

@@ -1,8 +1,11 @@
 //! The access engine's answers as GraphQL types: `accessExplanation`, `whoCanAccess` holders and
 //! the `accessCheck` query.
 
-use crate::graphql::scalars::Date;
+use crate::graphql::scalars::{Date, DateTime};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::Utc;
+use entity::contact;
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use crate::access::{
@@ -262,10 +265,54 @@ impl AccessHolder {
     }
 }
 
-/// The principal an explanation or check is about: the viewer, or (admins and managers) anyone.
+/// Runs `$body` with `$db` bound to the live connection (no instant) or to its view as recorded at
+/// the instant, and `$today` the day validity dates are judged on; one engine call serves both.
+macro_rules! as_of {
+    ($live:expr, $clock:expr, $at:expr, |$db:ident, $today:ident| $body:expr) => {
+        match $at {
+            None => {
+                let $db = $live;
+                let $today = $clock.today();
+                $body
+            }
+            Some(at) => {
+                let view = crate::access::as_of::AsOf::new($live, at);
+                let $db = &view;
+                let $today = at.date_naive();
+                $body
+            }
+        }
+    };
+}
+pub(crate) use as_of;
+
+/// The instant an access question is about (`None`: now). The future is not recorded yet, and
+/// nothing is known before history began: both are refused on the `at` field.
+pub(super) async fn instant(
+    ctx: &Context<'_>,
+    at: Option<DateTime>,
+) -> Result<Option<chrono::DateTime<Utc>>> {
+    let Some(DateTime(at)) = at else {
+        return Ok(None);
+    };
+    let d = domain(ctx);
+    if at > d.clock.now() {
+        return Err(DomainError::invalid("at", "must not be in the future").into());
+    }
+    let start = access::as_of::history_start(&d.db).await?;
+    if at < start {
+        let message = format!("history begins at {}", start.to_rfc3339());
+        return Err(DomainError::invalid("at", message).into());
+    }
+    Ok(Some(at))
+}
+
+/// The principal an explanation or check is about: the viewer, or (admins and managers) anyone,
+/// with its stored roles as recorded at `at` when given.
 pub(super) async fn subject_principal(
     ctx: &Context<'_>,
     principal_id: Option<&ID>,
+    at: Option<chrono::DateTime<Utc>>,
 ) -> Result<Principal> {
     let viewer = &domain(ctx).principal;
     let Some(id) = principal_id else {
@@ -274,7 +321,16 @@ pub(super) async fn subject_principal(
     let (kind, uuid) = ids::decode_any(id, "principalId")?;
     let identity = match kind {
         Kind::Contact => {
-            let person = state(ctx).loaders.load_one(ContactId(uuid)).await?;
+            let person = match at {
+                None => state(ctx).loaders.load_one(ContactId(uuid)).await?,
+                Some(at) => {
+                    let view = access::as_of::AsOf::new(&domain(ctx).db, at);
+                    contact::Entity::find_by_id(uuid)
+                        .one(&view)
+                        .await
+                        .map_err(AccessError::from)?
+                }
+            };
             Identity::Contact {
                 id: uuid,
                 account_id: person.map(|p| p.account_id).unwrap_or_default(),
@@ -299,7 +355,10 @@ pub(super) async fn subject_principal(
     if viewer.is(identity) {
         return Ok((**viewer).clone());
     }
-    Ok(access::stored_principal(&domain(ctx).db, identity).await?)
+    let d = domain(ctx);
+    Ok(as_of!(&d.db, d.clock, at, |db, _today| {
+        access::stored_principal(db, identity).await?
+    }))
 }
 
 /// What an access check asks about.
@@ -336,6 +395,7 @@ pub struct AccessCheckQuery;
 impl AccessCheckQuery {
     /// May a principal (the viewer when absent) do `action` on a case, or open one for an
     /// account or consumer? Admins and managers may ask about anyone.
+    #[allow(clippy::too_many_arguments)] // each is a GraphQL argument
     async fn access_check(
         &self,
         ctx: &Context<'_>,
@@ -348,82 +408,107 @@ impl AccessCheckQuery {
             desc = "Global ID of the contact, consumer or internal user to ask about; absent: the caller."
         )]
         principal_id: Option<ID>,
+        #[graphql(
+            desc = "Answer as of this past instant: records as they were then, validity judged on its day; absent: now."
+        )]
+        at: Option<DateTime>,
     ) -> Result<AccessDecision> {
-        let subject = subject_principal(ctx, principal_id.as_ref()).await?;
+        let at = instant(ctx, at).await?;
+        let subject = subject_principal(ctx, principal_id.as_ref(), at).await?;
         let d = domain(ctx);
-        let today = d.clock.today();
-        if action == CaseAction::CreateFor {
-            let account_id = account_id
-                .as_ref()
-                .map(|id| ids::decode(id, ids::ORGANIZATION, "accountId"))
-                .transpose()?;
-            let prospect = Prospect {
-                account_id,
-                consumer_id: consumer_id
-                    .as_ref()
-                    .map(|id| ids::decode(id, &[Kind::Consumer], "consumerId"))
-                    .transpose()?,
-                household_id: None,
-                partner_id: None,
-            };
-            if prospect.account_id.is_none() && prospect.consumer_id.is_none() {
-                return Err(DomainError::invalid(
-                    "accountId",
-                    "CREATE_FOR needs accountId or consumerId",
-                )
-                .into());
-            }
-            if prospect.account_id.is_some() && prospect.consumer_id.is_some() {
-                return Err(DomainError::invalid(
-                    "consumerId",
-                    "CREATE_FOR takes accountId or consumerId, not both",
-                )
-                .into());
-            }
-            let allowed = access::may_create::opening(&d.db, &subject, prospect, today)
-                .await?
-                .allowed;
-            return Ok(AccessDecision {
-                allowed,
-                explanation: None,
-            });
-        }
-        let id = case_id
-            .as_ref()
-            .ok_or_else(|| DomainError::invalid("caseId", "this action needs caseId"))?;
-        let id = ids::decode(id, &[Kind::Case], "caseId")?;
-        let action = match action {
-            CaseAction::Read => Action::Read,
-            CaseAction::Comment => Action::Comment,
-            CaseAction::Update => Action::Update,
-            _ => Action::Close,
-        };
-        let allowed =
-            crate::telemetry::time_access_check(access::check(&d.db, &subject, action, id, today))
-                .await?;
-        let readable = match action {
-            Action::Read => allowed,
-            _ => {
-                let check = access::check(&d.db, &subject, Action::Read, id, today);
-                crate::telemetry::time_access_check(check).await?
-            }
-        };
-        if !readable && !d.principal.is_internal() {
-            // No existence oracle: to a portal principal a case it cannot read answers exactly as
-            // a case that does not exist; only staff see why access is denied.
-            return Ok(AccessDecision {
-                allowed: false,
-                explanation: None,
-            });
-        }
-        let explanation = match access::explain(&d.db, &subject, id, today).await {
-            Ok(e) => Some(AccessExplanation::new(&subject, e)),
-            Err(AccessError::NotFound { .. }) => None,
-            Err(other) => return Err(other.into()),
-        };
-        Ok(AccessDecision {
-            allowed,
-            explanation,
+        as_of!(&d.db, d.clock, at, |db, today| {
+            decide(
+                d,
+                db,
+                &subject,
+                action,
+                (case_id, account_id, consumer_id),
+                today,
+            )
+            .await
         })
     }
+}
+
+/// The answer of `accessCheck` on `db` (live or as of an instant) with validity judged on `today`.
+async fn decide(
+    d: &crate::domain::Ctx,
+    db: &impl sea_orm::ConnectionTrait,
+    subject: &Principal,
+    action: CaseAction,
+    (case_id, account_id, consumer_id): (Option<ID>, Option<ID>, Option<ID>),
+    today: chrono::NaiveDate,
+) -> Result<AccessDecision> {
+    if action == CaseAction::CreateFor {
+        let account_id = account_id
+            .as_ref()
+            .map(|id| ids::decode(id, ids::ORGANIZATION, "accountId"))
+            .transpose()?;
+        let prospect = Prospect {
+            account_id,
+            consumer_id: consumer_id
+                .as_ref()
+                .map(|id| ids::decode(id, &[Kind::Consumer], "consumerId"))
+                .transpose()?,
+            household_id: None,
+            partner_id: None,
+        };
+        if prospect.account_id.is_none() && prospect.consumer_id.is_none() {
+            return Err(DomainError::invalid(
+                "accountId",
+                "CREATE_FOR needs accountId or consumerId",
+            )
+            .into());
+        }
+        if prospect.account_id.is_some() && prospect.consumer_id.is_some() {
+            return Err(DomainError::invalid(
+                "consumerId",
+                "CREATE_FOR takes accountId or consumerId, not both",
+            )
+            .into());
+        }
+        let allowed = access::may_create::opening(db, subject, prospect, today)
+            .await?
+            .allowed;
+        return Ok(AccessDecision {
+            allowed,
+            explanation: None,
+        });
+    }
+    let id = case_id
+        .as_ref()
+        .ok_or_else(|| DomainError::invalid("caseId", "this action needs caseId"))?;
+    let id = ids::decode(id, &[Kind::Case], "caseId")?;
+    let action = match action {
+        CaseAction::Read => Action::Read,
+        CaseAction::Comment => Action::Comment,
+        CaseAction::Update => Action::Update,
+        _ => Action::Close,
+    };
+    let allowed =
+        crate::telemetry::time_access_check(access::check(db, subject, action, id, today)).await?;
+    let readable = match action {
+        Action::Read => allowed,
+        _ => {
+            let check = access::check(db, subject, Action::Read, id, today);
+            crate::telemetry::time_access_check(check).await?
+        }
+    };
+    if !readable && !d.principal.is_internal() {
+        // No existence oracle: to a portal principal a case it cannot read answers exactly as
+        // a case that does not exist; only staff see why access is denied.
+        return Ok(AccessDecision {
+            allowed: false,
+            explanation: None,
+        });
+    }
+    let explanation = match access::explain(db, subject, id, today).await {
+        Ok(e) => Some(AccessExplanation::new(subject, e)),
+        Err(AccessError::NotFound { .. }) => None,
+        Err(other) => return Err(other.into()),
+    };
+    Ok(AccessDecision {
+        allowed,
+        explanation,
+    })
 }

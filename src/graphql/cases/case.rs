@@ -6,7 +6,7 @@ use entity::case;
 use uuid::Uuid;
 
 use super::{
-    access::{AccessExplanation, AccessHolder, subject_principal},
+    access::{AccessExplanation, AccessHolder, as_of, instant, subject_principal},
     comments::CaseComment,
 };
 use crate::access::{self, Action, Permission};
@@ -227,15 +227,17 @@ impl Case {
             desc = "Global ID of the contact, consumer or internal user to ask about; absent: the caller."
         )]
         principal_id: Option<ID>,
+        #[graphql(
+            desc = "Explain as of this past instant: records as they were then, validity judged on its day; absent: now."
+        )]
+        at: Option<DateTime>,
     ) -> Result<AccessExplanation> {
-        let subject = subject_principal(ctx, principal_id.as_ref()).await?;
-        let explanation = access::explain(
-            &domain(ctx).db,
-            &subject,
-            self.0.id,
-            domain(ctx).clock.today(),
-        )
-        .await?;
+        let at = instant(ctx, at).await?;
+        let subject = subject_principal(ctx, principal_id.as_ref(), at).await?;
+        let d = domain(ctx);
+        let explanation = as_of!(&d.db, d.clock, at, |db, today| {
+            access::explain(db, &subject, self.0.id, today).await?
+        });
         Ok(AccessExplanation::new(&subject, explanation))
     }
     /// Every stored principal who can read this case and by which rules (admins and managers).
@@ -257,11 +259,18 @@ impl Case {
         last: Option<i32>,
         #[graphql(desc = "End before the row with this cursor (`startCursor` of the next page).")]
         before: Option<String>,
+        #[graphql(
+            desc = "Who could read the case at this past instant: records as they were then, validity judged on its day; absent: now."
+        )]
+        at: Option<DateTime>,
     ) -> Result<Connection<AccessHolder>> {
         access::require(&domain(ctx).principal, Permission::ListCaseAccess)?;
         let args = RelayArgs::new(first, after, last, before).validate(ctx)?;
-        let holders =
-            access::who_can_read(&domain(ctx).db, self.0.id, domain(ctx).clock.today()).await?;
+        let at = instant(ctx, at).await?;
+        let d = domain(ctx);
+        let holders = as_of!(&d.db, d.clock, at, |db, today| {
+            access::who_can_read(db, self.0.id, today).await?
+        });
         let items = holders
             .into_iter()
             .filter_map(|(principal, rules)| {
