@@ -40,6 +40,15 @@ impl Scope {
             Scope::Only(condition) => select.filter(condition),
         }
     }
+
+    /// The scope as a condition, for a join's `ON` clause (rows outside it join as NULLs).
+    pub fn condition(self) -> Condition {
+        match self {
+            Scope::All => Condition::all(),
+            Scope::Nothing => Condition::all().add(Expr::cust("1 = 0")),
+            Scope::Only(condition) => condition,
+        }
+    }
 }
 
 /// Every row for a signed-in caller, none for an anonymous one (definitions and types).

@@ -19,6 +19,7 @@ use super::{
     relationship_types::{AccountKind, is_symmetric},
     rows,
     set_validity::set_validity,
+    side_rows,
     validity::Validity,
 };
 use crate::access::{
@@ -83,7 +84,8 @@ pub async fn side_pages(
     accounts: &[Uuid],
     filter: &SideFilter,
     args: &PageArgs,
-) -> DomainResult<HashMap<Uuid, Page<side::Model>>> {
+    with_other: bool,
+) -> DomainResult<HashMap<Uuid, Page<side_rows::SideRow>>> {
     let today = ctx.clock.today();
     let mut select =
         side::Entity::find().filter(side::Column::AccountId.is_in(accounts.iter().copied()));
@@ -114,10 +116,13 @@ pub async fn side_pages(
     }
     let select =
         visibility::account_scope_on(&ctx.principal, today, side::Column::AccountId).apply(select);
-    Ok(page::fetch_pages_by_parent(
+    let select = side_rows::joined(select, &ctx.principal, today, with_other);
+    Ok(page::fetch_joined_pages_by_parent(
         &ctx.db,
         select,
         side::Column::AccountId,
+        |row| side_rows::decode(row, with_other),
+        |row| &row.side,
         |m| m.account_id,
         &SORT_SIDES,
         args,

@@ -27,6 +27,7 @@ pub mod roles;
 pub mod rows;
 pub mod sequences;
 pub mod set_validity;
+pub mod side_rows;
 pub mod sweep;
 pub mod teams;
 pub mod validity;

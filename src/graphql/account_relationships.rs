@@ -2,7 +2,7 @@
 
 use crate::graphql::scalars::Date;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use entity::{account_relationship as record, account_relationship_side as side};
+use entity::account_relationship as record;
 use uuid::Uuid;
 
 use super::{
@@ -14,11 +14,11 @@ use super::{
     ids::{self, Kind},
     loaders::{AccountId, RelationshipTypeId, SidesParams, edge_page},
     relationship_types::AccountRelationshipType,
-    state,
     validity::{InForce, Period, RelationshipFields},
 };
 use crate::domain::{
     account_relationships::{self as records, Direction, NewRelationship, SideFilter},
+    side_rows::SideRow,
     validity::Validity,
 };
 use crate::graphql::loaders::load_node;
@@ -108,11 +108,11 @@ impl InForce for AccountRelationship {
 }
 
 /// A relationship as one of its accounts sees it: the label for that side and the other account.
-pub struct AccountRelationshipSide(pub side::Model);
+pub struct AccountRelationshipSide(pub SideRow);
 
 impl AccountRelationshipSide {
     fn side(&self) -> Direction {
-        Direction::parse(&self.0.direction)
+        Direction::parse(&self.0.side.direction)
     }
 }
 
@@ -122,19 +122,19 @@ impl AccountRelationshipSide {
     /// The stored relationship.
     async fn relationship(&self) -> AccountRelationship {
         let (from_id, to_id) = match self.side() {
-            Direction::Forward => (self.0.account_id, self.0.other_account_id),
-            Direction::Reverse => (self.0.other_account_id, self.0.account_id),
+            Direction::Forward => (self.0.side.account_id, self.0.side.other_account_id),
+            Direction::Reverse => (self.0.side.other_account_id, self.0.side.account_id),
         };
         AccountRelationship(record::Model {
-            id: self.0.relationship_id,
-            type_id: self.0.type_id,
+            id: self.0.side.relationship_id,
+            type_id: self.0.side.type_id,
             from_id,
             to_id,
-            sort_order: self.0.sort_order,
-            valid_from: self.0.valid_from,
-            valid_to: self.0.valid_to,
-            created_at: self.0.created_at,
-            updated_at: self.0.created_at,
+            sort_order: self.0.side.sort_order,
+            valid_from: self.0.side.valid_from,
+            valid_to: self.0.side.valid_to,
+            created_at: self.0.side.created_at,
+            updated_at: self.0.side.created_at,
         })
     }
     /// FORWARD when this account is the source, REVERSE when it is the target.
@@ -145,33 +145,29 @@ impl AccountRelationshipSide {
         }
     }
     /// The label this account reads: the type's forward label on the source, reverse on the target.
-    async fn label(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let kind = state(ctx)
-            .loaders
-            .load_one(RelationshipTypeId(self.0.type_id))
-            .await?;
-        Ok(kind.map(|t| match self.side() {
-            Direction::Forward => t.forward_label,
-            Direction::Reverse => t.reverse_label,
-        }))
+    async fn label(&self) -> Option<&str> {
+        self.0.label.as_deref()
     }
     /// The account on the other end.
     async fn other_account(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        load_org(ctx, self.0.other_account_id).await
+        match &self.0.other {
+            Some(other) => Ok(other.clone().map(Organization::from_model)),
+            None => load_org(ctx, self.0.side.other_account_id).await,
+        }
     }
     /// The relationship type.
     async fn r#type(&self, ctx: &Context<'_>) -> Result<Option<AccountRelationshipType>> {
-        load_type(ctx, self.0.type_id).await
+        load_type(ctx, self.0.side.type_id).await
     }
     #[graphql(flatten)]
     async fn dated(&self) -> RelationshipFields {
-        RelationshipFields::of(self, self.0.sort_order, self.0.created_at)
+        RelationshipFields::of(self, self.0.side.sort_order, self.0.side.created_at)
     }
 }
 
 impl InForce for AccountRelationshipSide {
     fn period(&self) -> Period {
-        Period::new(self.0.valid_from, self.0.valid_to)
+        Period::new(self.0.side.valid_from, self.0.side.valid_to)
     }
 }
 
@@ -193,10 +189,12 @@ pub async fn sides(
     account: Uuid,
     filter: SideFilter,
     page: RelayArgs,
-) -> Result<Page<side::Model>> {
+    with_other: bool,
+) -> Result<Page<SideRow>> {
     let params = SidesParams {
         filter,
         args: page.validate(ctx)?,
+        with_other,
     };
     edge_page(ctx, account, params).await
 }
@@ -219,8 +217,15 @@ pub async fn relationships_of(
         current_only: filter.current_only,
         partner_types_only: false,
     };
+    let look = ctx.look_ahead();
+    let with_other = look.field("nodes").field("otherAccount").exists()
+        || look
+            .field("edges")
+            .field("node")
+            .field("otherAccount")
+            .exists();
     Ok(Connection::from_page(
-        sides(ctx, account, filter, page).await?,
+        sides(ctx, account, filter, page, with_other).await?,
         AccountRelationshipSide,
     ))
 }
@@ -240,19 +245,8 @@ pub async fn partner_links<N>(
         current_only,
         partner_types_only: true,
     };
-    let page = sides(ctx, account, filter, page).await?;
-    let keys: Vec<AccountId> = page
-        .items
-        .iter()
-        .map(|(_, s)| AccountId(s.other_account_id))
-        .collect();
-    let found = state(ctx).loaders.load_many(keys).await?;
-    let page = page.map(|s| {
-        found
-            .get(&AccountId(s.other_account_id))
-            .cloned()
-            .and_then(&face)
-    });
+    let page = sides(ctx, account, filter, page, true).await?;
+    let page = page.map(|s| s.other.flatten().and_then(&face));
     Ok(Connection::from_page(filter_visible(page), |n| n))
 }
 

@@ -17,4 +17,4 @@ pub(crate) use keyset::pageable;
 pub use keyset::{Pageable, fetch_page};
 pub use page::Page;
 pub use request::{PageArgs, Sort, Wants};
-pub use window::fetch_pages_by_parent;
+pub use window::{fetch_joined_pages_by_parent, fetch_pages_by_parent};

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    Condition, ConnectionTrait, FromQueryResult, IdenStatic, Order, QueryTrait, Select,
+    Condition, ConnectionTrait, DbErr, FromQueryResult, IdenStatic, Order, QueryResult, QueryTrait,
+    Select,
     sea_query::{
         Alias, Asterisk, Expr, ExprTrait, Func, OverStatement, Query, SelectStatement,
         WindowStatement,
@@ -31,6 +32,24 @@ pub async fn fetch_pages_by_parent<E: Pageable>(
     sort: &Sort<E::Column>,
     args: &PageArgs,
 ) -> PageResult<HashMap<Uuid, Page<E::Model>>> {
+    let decode = |row: &QueryResult| E::Model::from_query_result(row, "");
+    fetch_joined_pages_by_parent(db, select, parent, decode, |m| m, parent_of, sort, args).await
+}
+
+/// Like [`fetch_pages_by_parent`] for a `select` that also joins rows of other tables (as extra,
+/// uniquely named columns): `decode` reads each result row into `T`, and `model_of` finds the paged
+/// entity's own row inside it.
+#[allow(clippy::too_many_arguments)]
+pub async fn fetch_joined_pages_by_parent<E: Pageable, T>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    parent: E::Column,
+    decode: impl Fn(&QueryResult) -> Result<T, DbErr>,
+    model_of: impl Fn(&T) -> &E::Model,
+    parent_of: impl Fn(&E::Model) -> Uuid,
+    sort: &Sort<E::Column>,
+    args: &PageArgs,
+) -> PageResult<HashMap<Uuid, Page<T>>> {
     args.check_order(sort.name)?;
     let partition = || WindowStatement::partition_by((E::default(), parent));
     let count_where = |cond: Condition| Func::count(Expr::case(cond, Expr::cust("1")));
@@ -96,11 +115,11 @@ pub async fn fetch_pages_by_parent<E: Pageable>(
         .from_subquery(numbered, "numbered_rows")
         .and_where(Expr::col("__rn").lte(args.limit as i64 + 1));
 
-    let mut pages: HashMap<Uuid, Page<E::Model>> = HashMap::new();
-    let mut ranked: HashMap<Uuid, Vec<(i64, E::Model)>> = HashMap::new();
+    let mut pages: HashMap<Uuid, Page<T>> = HashMap::new();
+    let mut ranked: HashMap<Uuid, Vec<(i64, T)>> = HashMap::new();
     for row in db.query_all(&outer).await? {
-        let model = E::Model::from_query_result(&row, "")?;
-        let key = parent_of(&model);
+        let model = decode(&row)?;
+        let key = parent_of(model_of(&model));
         let total: i64 = row.try_get("", "__total")?;
         let outside_after: i64 = row.try_get("", "__outside_after")?;
         let outside_before: i64 = row.try_get("", "__outside_before")?;
@@ -129,7 +148,7 @@ pub async fn fetch_pages_by_parent<E: Pageable>(
         }
         page.items = rows
             .into_iter()
-            .map(|(_, row)| (cursor_of::<E>(&row, sort), row))
+            .map(|(_, row)| (cursor_of::<E>(model_of(&row), sort), row))
             .collect();
     }
     Ok(pages)

@@ -35,6 +35,7 @@ mod impact_previews;
 mod jwt_rules;
 mod membership_sweep;
 mod mutation_roles;
+mod nested_sides;
 mod operations;
 mod pagination;
 mod partner_account_scenario;

@@ -4,16 +4,15 @@
 use std::{collections::HashMap, hash::Hash};
 
 use entity::{
-    account, account_relationship, account_relationship_side, case, case_comment,
-    consumer_relationship, consumer_relationship_side, contact, contact_relationship,
-    household_membership, team_member,
+    account, account_relationship, case, case_comment, consumer_relationship,
+    consumer_relationship_side, contact, contact_relationship, household_membership, team_member,
 };
 use uuid::Uuid;
 
 use super::{Batch, Fetch, LoadResult};
 use crate::domain::{
     Ctx, DomainResult, account_relationships, accounts, cases, consumer_relationships,
-    contact_relationships, contacts, households, teams,
+    contact_relationships, contacts, households, side_rows, teams,
 };
 use crate::pagination::{Page, PageArgs};
 
@@ -137,13 +136,16 @@ impl Edge for MembershipParams {
 pub struct SidesParams {
     pub filter: account_relationships::SideFilter,
     pub args: PageArgs,
+    /// Join each side's other account (the selection asks for it).
+    pub with_other: bool,
 }
 
 impl Edge for SidesParams {
-    type Row = account_relationship_side::Model;
+    type Row = side_rows::SideRow;
 
     async fn pages(&self, ctx: &Ctx, parents: &[Uuid]) -> Pages<Self::Row> {
-        account_relationships::side_pages(ctx, parents, &self.filter, &self.args).await
+        account_relationships::side_pages(ctx, parents, &self.filter, &self.args, self.with_other)
+            .await
     }
 }
 
