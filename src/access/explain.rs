@@ -5,13 +5,14 @@
 use chrono::NaiveDate;
 use entity::case;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait,
-    sea_query::{Expr, Query},
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Statement,
+    sea_query::{Expr, Query, SelectStatement},
 };
 use uuid::Uuid;
 
 use super::{
     error::{AccessError, AccessResult},
+    prepared::{self, Question},
     principal::{Principal, Role},
     rules::{Rule, Step, applicable},
 };
@@ -101,20 +102,10 @@ pub async fn granting_rules(
     if rules.is_empty() {
         return Ok(Vec::new());
     }
-    let mut query = Query::select();
-    query.from(case::Entity).and_where(case::Column::Id.eq(id));
-    for (i, (rule, _)) in rules.iter().enumerate() {
-        query.expr_as(
-            Expr::case(
-                rule.condition(principal, today, db.get_database_backend()),
-                Expr::cust("1"),
-            )
-            .finally(Expr::cust("0")),
-            format!("r{i}"),
-        );
-    }
+    let backend = db.get_database_backend();
+    let statement = flags_statement(principal, id, today, backend);
     let row = db
-        .query_one(&query)
+        .query_one_raw(statement)
         .await?
         .ok_or(AccessError::NotFound { kind: "case" })?;
     rules
@@ -125,4 +116,51 @@ pub async fn granting_rules(
             Ok((rule, role, flag == 1))
         })
         .collect()
+}
+
+/// The statement of [`granting_rules`], built once per principal shape: one `CASE` flag per
+/// applicable rule on case `id`.
+pub fn flags_statement(
+    principal: &Principal,
+    id: Uuid,
+    today: NaiveDate,
+    backend: DbBackend,
+) -> Statement {
+    prepared::statement(
+        Question::Explain,
+        backend,
+        principal,
+        id,
+        today,
+        |p, id, today| flags_select(p, id, today, backend),
+    )
+}
+
+/// [`flags_statement`] built afresh for this principal, without the per-shape cache.
+pub fn flags_statement_uncached(
+    principal: &Principal,
+    id: Uuid,
+    today: NaiveDate,
+    backend: DbBackend,
+) -> Statement {
+    backend.build(&flags_select(principal, id, today, backend))
+}
+
+/// [`flags_statement`] as sea-query, rendered for one principal.
+fn flags_select(
+    principal: &Principal,
+    id: Uuid,
+    today: NaiveDate,
+    backend: DbBackend,
+) -> SelectStatement {
+    let mut query = Query::select();
+    query.from(case::Entity).and_where(case::Column::Id.eq(id));
+    for (i, (rule, _)) in applicable(principal).iter().enumerate() {
+        query.expr_as(
+            Expr::case(rule.condition(principal, today, backend), Expr::cust("1"))
+                .finally(Expr::cust("0")),
+            format!("r{i}"),
+        );
+    }
+    query
 }

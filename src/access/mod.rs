@@ -34,6 +34,7 @@ pub mod list;
 pub mod may_create;
 pub mod period;
 pub mod permission;
+pub mod prepared;
 pub mod principal;
 pub mod rules;
 
@@ -44,7 +45,7 @@ pub mod who_can_access;
 #[cfg(test)]
 mod tests;
 
-pub use check::{Action, check};
+pub use check::{Action, check, check_statement};
 pub use error::{AccessError, AccessResult};
 pub use explain::explain;
 pub use may_create::{Prospect, may_create};

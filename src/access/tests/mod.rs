@@ -6,6 +6,7 @@ mod consumer;
 mod contact;
 mod decisions;
 mod partner;
+mod prepared;
 mod staff;
 
 use std::{
@@ -349,6 +350,7 @@ impl Graph {
     /// Asserts every row: the check, the list and the explanation agree with the expected rules.
     pub async fn assert_rows(&self, rows: &[Row]) {
         for row in rows {
+            self.assert_prepared(row).await;
             let label = row.label;
             let allowed = !row.grants.is_empty();
             let checked = check(&self.db, &row.who, Action::Read, row.case, self.today)
