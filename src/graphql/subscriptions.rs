@@ -396,6 +396,7 @@ impl<'a> Watch<'a> {
     }
 }
 
+/// Live events over WebSocket (`graphql-transport-ws` at /graphql/ws), authorized per event.
 #[Subscription]
 impl Subscription {
     /// Created, updated, commented and state-changed events of the cases the subscriber may read
