@@ -129,6 +129,8 @@ pub async fn flush(ctx: &Ctx) -> DomainResult<()> {
 pub struct Hub {
     bus: broadcast::Sender<Arc<Event>>,
     listener: Option<tokio::task::JoinHandle<()>>,
+    /// Whether the bus hears every commit (on PostgreSQL: while LISTEN is in place).
+    listening: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Hub {
@@ -138,11 +140,23 @@ impl Hub {
     /// The bus of a server on `db`; on PostgreSQL it starts listening (inside a tokio runtime).
     pub fn new(db: &DatabaseConnection) -> Self {
         let (bus, _) = broadcast::channel(Self::CAPACITY);
-        let listener = (!crate::db::is_sqlite(db))
+        let sqlite = crate::db::is_sqlite(db);
+        let (heard, listening) = tokio::sync::watch::channel(sqlite);
+        let listener = (!sqlite)
             .then(|| tokio::runtime::Handle::try_current().ok())
             .flatten()
-            .map(|runtime| runtime.spawn(listen(db.clone(), bus.clone())));
-        Self { bus, listener }
+            .map(|runtime| runtime.spawn(listen(db.clone(), bus.clone(), heard)));
+        Self {
+            bus,
+            listener,
+            listening,
+        }
+    }
+
+    /// Waits until the bus hears commits (a new server's LISTEN connection is in place).
+    pub async fn listening(&self) {
+        let mut listening = self.listening.clone();
+        let _ = listening.wait_for(|on| *on).await;
     }
 
     /// A new receiver of every event committed from now on.
@@ -166,7 +180,11 @@ impl Drop for Hub {
 
 /// Keeps one LISTEN connection open and forwards each notification to `bus`, reconnecting after
 /// a loss (events committed while disconnected are missed: delivery is at most once).
-async fn listen(db: DatabaseConnection, bus: broadcast::Sender<Arc<Event>>) {
+async fn listen(
+    db: DatabaseConnection,
+    bus: broadcast::Sender<Arc<Event>>,
+    heard: tokio::sync::watch::Sender<bool>,
+) {
     // Its own one-connection pool, so that listening never takes a connection from requests.
     let options = (*db.get_postgres_connection_pool().connect_options()).clone();
     let pool = sqlx::postgres::PgPoolOptions::new()
@@ -189,6 +207,7 @@ async fn listen(db: DatabaseConnection, bus: broadcast::Sender<Arc<Event>>) {
             continue;
         }
         pause = std::time::Duration::from_millis(100);
+        heard.send_replace(true);
         loop {
             match listener.try_recv().await {
                 Ok(Some(note)) => match serde_json::from_str::<Event>(note.payload()) {
@@ -199,10 +218,12 @@ async fn listen(db: DatabaseConnection, bus: broadcast::Sender<Arc<Event>>) {
                 },
                 Ok(None) => {
                     tracing::warn!("event listener lost its connection; reconnecting");
+                    heard.send_replace(false);
                     break;
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "event listener failed; reconnecting");
+                    heard.send_replace(false);
                     break;
                 }
             }

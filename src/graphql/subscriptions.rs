@@ -247,8 +247,9 @@ struct Watch<'a> {
 }
 
 impl<'a> Watch<'a> {
-    fn start(ctx: &Context<'a>) -> Result<Self> {
+    async fn start(ctx: &Context<'a>) -> Result<Self> {
         let live = ctx.data::<Live>()?;
+        live.hub.listening().await;
         let state = super::state(ctx);
         let permit = live.subscriptions.acquire(&live.key).ok_or_else(|| {
             async_graphql::Error::new("too many subscriptions for this principal")
@@ -396,6 +397,7 @@ impl<'a> Watch<'a> {
     }
 }
 
+/// Live events over WebSocket (`graphql-transport-ws` at /graphql/ws), authorized per event.
 #[Subscription]
 impl Subscription {
     /// Created, updated, commented and state-changed events of the cases the subscriber may read
@@ -404,7 +406,7 @@ impl Subscription {
         &self,
         ctx: &Context<'a>,
     ) -> Result<impl Stream<Item = Result<CaseEvent>> + 'a> {
-        let watch = Watch::start(ctx)?;
+        let watch = Watch::start(ctx).await?;
         Ok(stream::unfold(watch, |mut watch| async move {
             loop {
                 if watch.done {
@@ -432,7 +434,7 @@ impl Subscription {
         &self,
         ctx: &Context<'a>,
     ) -> Result<impl Stream<Item = Result<AccessEvent>> + 'a> {
-        let mut watch = Watch::start(ctx)?;
+        let mut watch = Watch::start(ctx).await?;
         watch.refresh().await?;
         watch.readable = watch.readable().await?;
         Ok(stream::unfold(watch, |mut watch| async move {

@@ -283,3 +283,58 @@ async fn a_subscriber_that_does_not_read_is_dropped_and_others_are_served() {
     assert_eq!(event["data"]["caseEvents"]["kind"], "COMMENTED");
     reader.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listener_reconnects_after_losing_its_connection() {
+    if !postgres() {
+        return;
+    }
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    let acme = customer(&app, "acme").await;
+    let case = account_case(&app, &acme, "reconnect").await;
+    let mut client = WsClient::connect(&app, &app.admin()).await;
+    client.subscribe("1", CASE_EVENTS).await;
+    app.await_subscriptions("test.admin", 1).await;
+    comment(&app, Some(&app.admin()), &case, "before")
+        .await
+        .data();
+    assert_eq!(
+        client.next().await["data"]["caseEvents"]["kind"],
+        "COMMENTED"
+    );
+
+    let killed: i64 = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        ))
+        .await
+        .expect("terminate the listener")
+        .expect("a row")
+        .try_get("", "n")
+        .expect("count");
+    assert_eq!(killed, 1, "the server holds one LISTEN connection");
+    // Events committed while the listener reconnects are missed (at most once); once it is
+    // back, events flow again.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        assert!(
+            attempts < 200,
+            "no event after the listener's connection was lost"
+        );
+        comment(&app, Some(&app.admin()), &case, "after")
+            .await
+            .data();
+        if let Some(event) = client
+            .next_within(std::time::Duration::from_millis(250))
+            .await
+        {
+            assert_eq!(event["data"]["caseEvents"]["kind"], "COMMENTED");
+            break;
+        }
+    }
+}

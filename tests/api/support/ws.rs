@@ -136,6 +136,11 @@ impl WsClient {
         }
     }
 
+    /// The payload of the next `next` message if one comes within `wait` (for retry loops).
+    pub async fn next_within(&mut self, wait: Duration) -> Option<Value> {
+        tokio::time::timeout(wait, self.next()).await.ok()
+    }
+
     /// The payload of the next `next` message (panics on anything else).
     pub async fn next(&mut self) -> Value {
         match self.receive().await {
