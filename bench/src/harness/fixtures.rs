@@ -18,7 +18,8 @@ use super::Workload;
 use crate::prng::SplitMix64;
 
 const NESTED: &str = "query Nested($first: Int!) { accounts(first: $first) { nodes { name relationships { nodes { label otherAccount { name ... on Account { relationships { nodes { label } } } } } } } } }";
-const PORTAL: &str = "query Portal($first: Int!) { viewer { cases(first: $first) { nodes { number account { name } contact { name } partner { name } } } } }";
+/// The portal workload: a partner admin's first page of cases with their organisations.
+pub(crate) const PORTAL: &str = "query Portal($first: Int!) { viewer { cases(first: $first) { nodes { number account { name } contact { name } partner { name } } } } }";
 const EXPLAIN: &str = "query Explain($caseId: ID!, $principalId: ID) { node(id: $caseId) { ... on Case { accessExplanation(principalId: $principalId) { allowed grants { rule } } } } }";
 
 /// What the request generator needs: tokens and ids drawn from the data.
@@ -73,6 +74,31 @@ pub(crate) async fn admin(db: &DatabaseConnection) -> Result<(Uuid, String), Str
         .and_then(|u| u.subject)
         .ok_or("the admin has no subject")?;
     Ok((admin, subject))
+}
+
+/// The token subject of one partner admin contact in the seeded data, if there is one.
+pub(crate) async fn partner_admin(db: &DatabaseConnection) -> Result<Option<String>, String> {
+    let err = |e: sea_orm::DbErr| e.to_string();
+    let contacts: Vec<Uuid> = role_assignment::Entity::find()
+        .select_only()
+        .column(role_assignment::Column::ContactId)
+        .filter(role_assignment::Column::Role.eq(Role::PartnerAdmin.as_str()))
+        .filter(role_assignment::Column::ContactId.is_not_null())
+        .limit(20)
+        .into_tuple::<Option<Uuid>>()
+        .all(db)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .flatten()
+        .collect();
+    Ok(entity::contact::Entity::find()
+        .filter(entity::contact::Column::Id.is_in(contacts))
+        .all(db)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find_map(|c| c.subject))
 }
 
 /// Draws the fixtures from the seeded data: an admin, up to 200 partner admins, 500 case numbers.

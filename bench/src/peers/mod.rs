@@ -135,6 +135,11 @@ async fn admin_token(database: &PgUrl, secret: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot connect to {database}: {e}"))?;
     let (_, subject) = fixtures::admin(&conn).await?;
     conn.close().await.map_err(|e| e.to_string())?;
+    mint(secret, &subject, Role::Admin)
+}
+
+/// A day-long token for `subject` with `role`, signed with the run's secret.
+fn mint(secret: &str, subject: &str, role: Role) -> Result<String, String> {
     let jwt = JwtConfig {
         secret: Some(secret.to_owned()),
         ..fixtures::jwt()
@@ -143,8 +148,8 @@ async fn admin_token(database: &PgUrl, secret: &str) -> Result<String, String> {
         &jwt,
         None,
         None,
-        &subject,
-        &[Role::Admin.as_str().to_owned()],
+        subject,
+        &[role.as_str().to_owned()],
         24 * 3600,
     )
     .map_err(|e| e.to_string())
@@ -157,41 +162,65 @@ async fn ask(server: &Server, token: Option<&str>, body: &str) -> Result<Normali
     Normalised::of_response(&reply.body).map_err(|e| format!("{}: {e}", server.name))
 }
 
-/// Counts the statements per request of `query` on a server started behind a counting proxy.
+/// One query of the counting phase: (label, bearer token, request body).
+type Counted<'a> = (String, Option<&'a str>, String);
+
+/// Counts the statements per request of each query on a server started behind a counting proxy.
 async fn count_statements(
-    label: &str,
     start: impl FnOnce(&PgUrl) -> Result<Server, String>,
     database: &PgUrl,
-    token: Option<&str>,
-    body: &str,
+    queries: &[Counted<'_>],
     requests: u64,
-) -> Result<Statements, String> {
+) -> Result<Vec<Statements>, String> {
     let proxy = proxy::start(database.address()?).await?;
     let server = start(&database.via(proxy.address))?;
-    server.wait_ready(token, PROBE, STARTUP_LIMIT).await?;
+    server
+        .wait_ready(queries[0].1, PROBE, STARTUP_LIMIT)
+        .await?;
     let mut client = GraphqlClient::connect(server.address).await?;
-    for _ in 0..2 {
-        client.post_as(token, body.to_owned()).await?;
-    }
-    let before = proxy.counters.read();
-    let mut header = Some(0);
-    for _ in 0..requests {
-        let reply = client.post_as(token, body.to_owned()).await?;
-        if let Some(why) = crate::harness::client::failure(&reply) {
-            return Err(format!("{label}: {why}"));
+    let mut counted = Vec::new();
+    for (label, token, body) in queries {
+        for _ in 0..2 {
+            client.post_as(*token, body.clone()).await?;
         }
-        header = header.zip(reply.statements).map(|(a, b)| a + b);
+        let before = proxy.counters.read();
+        let mut header = Some(0);
+        for _ in 0..requests {
+            let reply = client.post_as(*token, body.clone()).await?;
+            if let Some(why) = crate::harness::client::failure(&reply) {
+                return Err(format!("{label}: {why}"));
+            }
+            header = header.zip(reply.statements).map(|(a, b)| a + b);
+        }
+        let seen = proxy.counters.read().since(before);
+        let n = requests.max(1) as f64;
+        counted.push(Statements {
+            label: label.clone(),
+            proxy: seen.statements() as f64 / n,
+            executes: seen.executes as f64 / n,
+            queries: seen.queries as f64 / n,
+            header: header.map(|h| h as f64 / n),
+        });
     }
-    let counted = proxy.counters.read().since(before);
-    drop(server);
-    let n = requests.max(1) as f64;
-    Ok(Statements {
-        label: label.to_owned(),
-        proxy: counted.statements() as f64 / n,
-        executes: counted.executes as f64 / n,
-        queries: counted.queries as f64 / n,
-        header: header.map(|h| h as f64 / n),
-    })
+    Ok(counted)
+}
+
+/// A partner admin's token and the portal request, when the data has a partner admin.
+async fn portal_request(
+    database: &PgUrl,
+    secret: &str,
+) -> Result<Option<(String, String)>, String> {
+    let conn = Database::connect(database.to_string())
+        .await
+        .map_err(|e| format!("cannot connect to {database}: {e}"))?;
+    let subject = fixtures::partner_admin(&conn).await?;
+    conn.close().await.map_err(|e| e.to_string())?;
+    let Some(subject) = subject else {
+        return Ok(None);
+    };
+    let token = mint(secret, &subject, Role::PartnerAdmin)?;
+    let body = serde_json::json!({ "query": fixtures::PORTAL, "variables": { "first": 20 } });
+    Ok(Some((token, body.to_string())))
 }
 
 /// A secret for this run only (HS256 needs at least 32 bytes).
@@ -249,26 +278,31 @@ async fn side_by_side(config: PeersConfig) -> Result<(), String> {
         "counting statements ({} requests each) ...",
         config.count_requests
     );
-    let counted = vec![
+    let portal = portal_request(&database, &launch.secret).await?;
+    let mut ours_counted = vec![(format!("{LIAISON}, nested"), token, liaison_body.clone())];
+    if let Some((portal_token, portal_body)) = &portal {
+        ours_counted.push((
+            format!("{LIAISON}, portal cases (partner admin)"),
+            Some(portal_token.as_str()),
+            portal_body.clone(),
+        ));
+    }
+    let mut counted = count_statements(
+        |db| launch.liaison(db, "liaison-counting.log"),
+        &database,
+        &ours_counted,
+        config.count_requests,
+    )
+    .await?;
+    counted.extend(
         count_statements(
-            &format!("{LIAISON}, nested"),
-            |db| launch.liaison(db, "liaison-counting.log"),
-            &database,
-            token,
-            &liaison_body,
-            config.count_requests,
-        )
-        .await?,
-        count_statements(
-            &format!("{POSTGRAPHILE}, nested"),
             |db| launch.postgraphile(db, "postgraphile-counting.log"),
             &database,
-            None,
-            &peer_body,
+            &[(format!("{POSTGRAPHILE}, nested"), None, peer_body.clone())],
             config.count_requests,
         )
         .await?,
-    ];
+    );
 
     let liaison = launch.liaison(&database, "liaison.log")?;
     let peer = launch.postgraphile(&database, "postgraphile.log")?;
