@@ -5,6 +5,7 @@
 //! relationship kinds, no self links, no duplicates, unique responsibilities held once).
 
 mod generator;
+mod history;
 mod values;
 
 use std::time::Instant;
@@ -230,6 +231,28 @@ pub async fn generate(
         ));
     }
     let started = Instant::now();
+    let suspended = history::suspend(db).await?;
+    let written = write_chunks(db, options, started, &mut progress).await;
+    history::resume(db, suspended).await?;
+    let counts = written?;
+    // Fresh planner statistics: without them PostgreSQL misjudges the recursive hierarchy walk
+    // (a merge join over the whole parent index instead of index lookups).
+    let statistics = if liaison::db::is_sqlite(db) {
+        "ANALYZE"
+    } else {
+        "VACUUM ANALYZE"
+    };
+    db.execute_unprepared(statistics).await?;
+    Ok(counts)
+}
+
+/// Writes the staff and then the accounts chunk by chunk, one transaction each.
+async fn write_chunks(
+    db: &DatabaseConnection,
+    options: Options,
+    started: Instant,
+    progress: &mut impl FnMut(&Progress),
+) -> DomainResult<Counts> {
     let mut generator = Generator::new(options.seed);
     let txn = db.begin().await?;
     relationship_types(&txn).await?;
@@ -263,13 +286,5 @@ pub async fn generate(
     set_sequence(&txn, "account", generator.counts.accounts).await?;
     set_sequence(&txn, "case", generator.counts.cases).await?;
     txn.commit().await?;
-    // Fresh planner statistics: without them PostgreSQL misjudges the recursive hierarchy walk
-    // (a merge join over the whole parent index instead of index lookups).
-    let statistics = if liaison::db::is_sqlite(db) {
-        "ANALYZE"
-    } else {
-        "VACUUM ANALYZE"
-    };
-    db.execute_unprepared(statistics).await?;
     Ok(generator.counts)
 }
