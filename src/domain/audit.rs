@@ -10,7 +10,8 @@ use super::{Ctx, DomainResult, change_feed};
 /// Appends one audit entry for `action` on the `kind` row `id`, with `details` as JSON.
 ///
 /// `details` holds the fields the change wrote (a deletion: the fields the row had), so it is
-/// also stored as the entry's after image, or its before image for a deletion.
+/// also stored as the entry's after image, or its before image for a deletion; an update of a
+/// historied record stores the whole row as it was and as it is (`versions`).
 pub async fn record(
     ctx: &Ctx,
     txn: &impl ConnectionTrait,
@@ -19,10 +20,13 @@ pub async fn record(
     id: Uuid,
     details: Value,
 ) -> DomainResult<()> {
-    let (before, after) = if action == "delete" {
-        (Some(details.clone()), None)
-    } else {
-        (None, Some(details.clone()))
+    let (before, after) = match action {
+        "delete" => (Some(details.clone()), None),
+        "update" => match super::versions::before_and_after(txn, kind, id).await? {
+            Some((before, after)) => (before, after.or_else(|| Some(details.clone()))),
+            None => (None, Some(details.clone())),
+        },
+        _ => (None, Some(details.clone())),
     };
     record_change(ctx, txn, action, kind, id, details, before, after).await
 }

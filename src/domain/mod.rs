@@ -31,6 +31,7 @@ pub mod side_rows;
 pub mod sweep;
 pub mod teams;
 pub mod validity;
+pub mod versions;
 
 pub use context::Ctx;
 pub use error::{DomainError, DomainResult};

@@ -234,3 +234,36 @@ async fn history_costs_the_same_statements_for_one_case_or_many() {
         "statements grow with the cases: {counts:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_records_the_whole_row_as_it_was_and_as_it_is() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    let alpha = customer(&app, "Alpha").await;
+    admin_ok(
+        &app,
+        "mutation($i: UpdateAccountInput!) { updateAccount(input: $i) { account { id } } }",
+        json!({"i": {"id": alpha, "name": "Alpha Two"}}),
+    )
+    .await;
+    let entries = audit(
+        &app,
+        &admin,
+        json!({"record": alpha, "operations": ["UPDATE"]}),
+        "NEWEST_FIRST",
+    )
+    .await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let (before, after) = (&entries[0]["before"], &entries[0]["after"]);
+    assert_eq!(before["name"], "Alpha");
+    assert_eq!(after["name"], "Alpha Two");
+    // Fields the update did not touch are in both images, unchanged.
+    assert_eq!(before["is_customer"], after["is_customer"]);
+    assert!(
+        after["is_customer"]
+            .as_bool()
+            .unwrap_or(after["is_customer"] == 1)
+    );
+    assert_eq!(before["number"], after["number"]);
+    assert!(after["number"].is_string() || after["number"].is_number());
+}
