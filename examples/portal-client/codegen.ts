@@ -17,7 +17,7 @@ const config: CodegenConfig = {
         documentMode: "string",
         // Fail generation when the schema grows a scalar this client has not mapped.
         strictScalars: true,
-        scalars: { ID: { input: "string", output: "string" }, Date: "string", DateTime: "string" },
+        scalars: { ID: { input: "string", output: "string" }, Date: "string", DateTime: "string", JSON: "unknown" },
         enumsAsTypes: true,
         useTypeImports: true,
       },
