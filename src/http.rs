@@ -311,6 +311,8 @@ fn check_limits(
             &mut budget,
         )
         .map_err(refused)?;
+        graphql::strict_input::check(document, &variables)?;
+        graphql::error_codes::check_aliases(document, state.limits.max_aliases)?;
     }
     query_limits::check_cost(&budget, &state.limits).map_err(refused)
 }
@@ -407,6 +409,10 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
                 .with_settings(state.settings)
                 .with_events(state.events.outbox());
             let queue = loaders::LoadQueue::default();
+            let plans: Vec<_> = requests
+                .iter_mut()
+                .map(|request| graphql::field_order::prepare(&state.shape, request))
+                .collect();
             let prepared: Vec<async_graphql::Request> = requests
                 .into_iter()
                 .map(|request| {
@@ -433,7 +439,19 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
                 tracing::warn!(error = %err, "change events not published");
             }
             match executed {
-                Ok(response) => negotiation::graphql(media, response, None),
+                Ok(mut response) => {
+                    let responses = match &mut response {
+                        BatchResponse::Single(one) => std::slice::from_mut(one),
+                        BatchResponse::Batch(many) => many.as_mut_slice(),
+                    };
+                    for (response, plan) in responses.iter_mut().zip(&plans) {
+                        graphql::error_codes::mark_validation_errors(response);
+                        if let Some(plan) = plan {
+                            graphql::field_order::finish(&state.shape, plan, response);
+                        }
+                    }
+                    negotiation::graphql(media, response, None)
+                }
                 Err(_) => {
                     let err = async_graphql::Error::new("the request took too long")
                         .extend_with(|_, e| e.set("code", code::TIMEOUT));

@@ -1,31 +1,12 @@
-//! An extension that gives parse and validation errors an `extensions.code` and enforces the alias limit.
-
-use std::sync::Arc;
+//! The alias limit, checked on the parsed document, and the `extensions.code` of validation errors,
+//! given to the response once async-graphql has validated (or refused) the operation.
 
 use async_graphql::{
-    ServerError, ServerResult, ValidationResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
+    Response, ServerError,
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
 use super::error::code;
-
-/// Factory of the error-code extension.
-pub struct ErrorCodes {
-    pub max_aliases: usize,
-}
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension {
-            max_aliases: self.max_aliases,
-        })
-    }
-}
-
-struct ErrorCodesExtension {
-    max_aliases: usize,
-}
 
 fn with_code(mut err: ServerError, code: &'static str) -> ServerError {
     let ext = err.extensions.get_or_insert_with(Default::default);
@@ -49,55 +30,48 @@ fn count_aliases(set: &SelectionSet) -> usize {
         .sum()
 }
 
-#[async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next
-            .run(ctx, query, variables)
-            .await
-            .map_err(super::error::syntax_error)?;
-        let aliases: usize = document
-            .operations
-            .iter()
-            .map(|(_, op)| count_aliases(&op.node.selection_set.node))
-            .sum::<usize>()
-            + document
-                .fragments
-                .values()
-                .map(|f| count_aliases(&f.node.selection_set.node))
-                .sum::<usize>();
-        if aliases > self.max_aliases {
-            return Err(with_code(
-                ServerError::new(
-                    format!(
-                        "the query uses {aliases} aliases; at most {} are allowed",
-                        self.max_aliases
-                    ),
-                    None,
-                ),
-                code::GRAPHQL_VALIDATION_FAILED,
-            ));
-        }
-        Ok(document)
+/// Refuses a document that writes more than `max_aliases` aliases (each written once counts once).
+pub fn check_aliases(document: &ExecutableDocument, max_aliases: usize) -> Result<(), ServerError> {
+    let aliases: usize = document
+        .operations
+        .iter()
+        .map(|(_, op)| count_aliases(&op.node.selection_set.node))
+        .sum::<usize>()
+        + document
+            .fragments
+            .values()
+            .map(|f| count_aliases(&f.node.selection_set.node))
+            .sum::<usize>();
+    if aliases <= max_aliases {
+        return Ok(());
     }
+    Err(with_code(
+        ServerError::new(
+            format!("the query uses {aliases} aliases; at most {max_aliases} are allowed"),
+            None,
+        ),
+        code::GRAPHQL_VALIDATION_FAILED,
+    ))
+}
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(super::error::strict_scalar_error)
-                .map(|e| with_code(e, code::GRAPHQL_VALIDATION_FAILED))
-                .collect()
-        })
+/// Gives validation errors their code. A response refused by validation has no data and errors
+/// without a path; every error a resolver raises has a path and already carries its code.
+pub fn mark_validation_errors(response: &mut Response) {
+    if !matches!(response.data, async_graphql::Value::Null) {
+        return;
+    }
+    for error in &mut response.errors {
+        let coded = error
+            .extensions
+            .as_ref()
+            .is_some_and(|ext| ext.get("code").is_some());
+        if coded || !error.path.is_empty() {
+            continue;
+        }
+        let taken = std::mem::replace(error, ServerError::new(String::new(), None));
+        *error = with_code(
+            super::error::strict_scalar_error(taken),
+            code::GRAPHQL_VALIDATION_FAILED,
+        );
     }
 }

@@ -2,150 +2,149 @@
 //!
 //! async-graphql resolves the fields of an object concurrently and inserts each into the response
 //! as it finishes, so a field waiting on the dataloader lands after every field that did not wait.
-//! This extension keeps that concurrency (and so the statement counts) and puts each object's keys
-//! back in selection order once the operation has run: it keeps the parsed document and the
-//! variables, and for objects reached through an interface or union field it notes their concrete
-//! type as their fields resolve, since fragments on types decide which fields an object collects.
+//! This keeps that concurrency (and so the statement counts) and puts each object's keys back in
+//! selection order once the operation has run. Fragments on types decide which fields an object
+//! collects, so below every interface or union field the document asks for the object's
+//! `__typename` under a reserved alias, which the reordering reads and removes.
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
-};
+use std::collections::HashSet;
 
 use async_graphql::{
-    Name, Response, ServerResult, Value, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve,
-        ResolveInfo,
-    },
+    Name, Pos, Positioned, Request, Response, Value, Variables,
     parser::types::{
-        Directive, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
-        SelectionSet,
+        Directive, DocumentOperations, ExecutableDocument, Field, OperationDefinition,
+        OperationType, Selection, SelectionSet,
     },
-    registry::{MetaType, MetaTypeName, Registry},
 };
 use async_graphql_value::Value as InputValue;
 
-/// Factory of the field-order extension, registered once on the schema.
-pub struct FieldOrder;
+use super::shape::Shape;
 
-impl ExtensionFactory for FieldOrder {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(FieldOrderExtension::default())
+/// The response key of the concrete type asked for below interface and union fields.
+const TYPE_KEY: &str = "__liaisonFieldOrderType";
+
+/// What reordering one request's response needs: its document (as executed) and variables.
+pub struct Plan {
+    document: ExecutableDocument,
+    operation_name: Option<String>,
+    variables: Variables,
+}
+
+/// Marks the request's parsed document for reordering, and keeps a copy of it. A request whose
+/// operation is a subscription, or whose document is not parsed, needs no plan.
+pub fn prepare(shape: &Shape, request: &mut Request) -> Option<Plan> {
+    let mut document = request.parsed_query().ok()?.clone();
+    Marker { shape }.document(&mut document);
+    let plan = Plan {
+        document: document.clone(),
+        operation_name: request.operation_name.clone(),
+        variables: request.variables.clone(),
+    };
+    request.set_parsed_query(document);
+    Some(plan)
+}
+
+/// Puts every object of `response` in selection order and removes the type keys.
+pub fn finish(shape: &Shape, plan: &Plan, response: &mut Response) {
+    let name = plan.operation_name.as_deref();
+    let Some(operation) = plan
+        .document
+        .operations
+        .iter()
+        .find(|(n, _)| name.is_none() || n.map(Name::as_str) == name)
+        .map(|(_, operation)| &operation.node)
+    else {
+        return;
+    };
+    if operation.ty == OperationType::Subscription {
+        return;
+    }
+    if let Value::Object(map) = &mut response.data {
+        let walk = Walk {
+            shape,
+            document: &plan.document,
+            operation,
+            variables: &plan.variables,
+        };
+        walk.object(
+            map,
+            &[&operation.selection_set.node],
+            shape.root(operation.ty),
+        );
     }
 }
 
-#[derive(Default)]
-struct FieldOrderExtension {
-    /// The parsed document and the request's variables.
-    request: Mutex<Option<(ExecutableDocument, Variables)>>,
-    /// Interface or union fields being resolved; while there are any, objects note their type.
-    abstract_fields: AtomicUsize,
-    /// The concrete type of objects below interface or union fields, by response path.
-    object_types: Mutex<HashMap<String, String>>,
+/// Adds the type key to the selection of every interface or union field.
+struct Marker<'a> {
+    shape: &'a Shape,
 }
 
-fn is_abstract(registry: &Registry, ty: &str) -> bool {
-    registry
-        .types
-        .get(MetaTypeName::concrete_typename(ty))
-        .is_some_and(MetaType::is_abstract)
+impl Marker<'_> {
+    fn document(&self, document: &mut ExecutableDocument) {
+        let operations: Vec<&mut Positioned<OperationDefinition>> = match &mut document.operations {
+            DocumentOperations::Single(operation) => vec![operation],
+            DocumentOperations::Multiple(named) => named.values_mut().collect(),
+        };
+        for operation in operations {
+            let root = self.shape.root(operation.node.ty).to_owned();
+            self.set(&mut operation.node.selection_set.node, &root);
+        }
+        for fragment in document.fragments.values_mut() {
+            let on = fragment.node.type_condition.node.on.node.to_string();
+            self.set(&mut fragment.node.selection_set.node, &on);
+        }
+    }
+
+    fn set(&self, set: &mut SelectionSet, ty: &str) {
+        for item in &mut set.items {
+            match &mut item.node {
+                Selection::Field(field) => {
+                    let field = &mut field.node;
+                    let Some(shape) = self.shape.field(Some(ty), field.name.node.as_str()) else {
+                        continue;
+                    };
+                    let returns = shape.ty.clone();
+                    self.set(&mut field.selection_set.node, &returns);
+                    if self.shape.is_abstract(&returns)
+                        && !field.selection_set.node.items.is_empty()
+                    {
+                        field.selection_set.node.items.push(type_key());
+                    }
+                }
+                Selection::InlineFragment(fragment) => {
+                    let on = fragment
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or_else(|| ty.to_owned(), |c| c.node.on.node.to_string());
+                    self.set(&mut fragment.node.selection_set.node, &on);
+                }
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
 }
 
-#[async_trait::async_trait]
-impl Extension for FieldOrderExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        *self.request.lock().expect("field order request") =
-            Some((document.clone(), variables.clone()));
-        Ok(document)
-    }
+fn at<T>(node: T) -> Positioned<T> {
+    Positioned::new(node, Pos::default())
+}
 
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if self.abstract_fields.load(Ordering::Acquire) > 0
-            && let Some(object) = info.path_node.parent
-        {
-            self.object_types
-                .lock()
-                .expect("field order types")
-                .entry(object.to_string())
-                .or_insert_with(|| info.parent_type.to_owned());
-        }
-        if !is_abstract(&ctx.schema_env.registry, info.return_type) {
-            return next.run(ctx, info).await;
-        }
-        self.abstract_fields.fetch_add(1, Ordering::AcqRel);
-        let value = next.run(ctx, info).await;
-        self.abstract_fields.fetch_sub(1, Ordering::AcqRel);
-        value
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        let request = self.request.lock().expect("field order request").take();
-        let Some((document, variables)) = request else {
-            return response;
-        };
-        let Some(operation) = document
-            .operations
-            .iter()
-            .find(|(name, _)| operation_name.is_none() || name.map(Name::as_str) == operation_name)
-            .map(|(_, operation)| &operation.node)
-        else {
-            return response;
-        };
-        let registry = &ctx.schema_env.registry;
-        let root = match operation.ty {
-            OperationType::Query => Some(registry.query_type.as_str()),
-            OperationType::Mutation => registry.mutation_type.as_deref(),
-            OperationType::Subscription => None,
-        };
-        if let (Some(root), Value::Object(map)) = (root, &mut response.data) {
-            let types = self.object_types.lock().expect("field order types");
-            let walk = Walk {
-                registry,
-                document: &document,
-                operation,
-                variables: &variables,
-                object_types: &types,
-            };
-            walk.object(
-                map,
-                &[&operation.selection_set.node],
-                root,
-                &mut String::new(),
-            );
-        }
-        response
-    }
+fn type_key() -> Positioned<Selection> {
+    at(Selection::Field(at(Field {
+        alias: Some(at(Name::new(TYPE_KEY))),
+        name: at(Name::new("__typename")),
+        arguments: Vec::new(),
+        directives: Vec::new(),
+        selection_set: at(SelectionSet::default()),
+    })))
 }
 
 /// One reordering pass over a response.
 struct Walk<'a> {
-    registry: &'a Registry,
+    shape: &'a Shape,
     document: &'a ExecutableDocument,
     operation: &'a OperationDefinition,
     variables: &'a Variables,
-    object_types: &'a HashMap<String, String>,
 }
 
 type Grouped<'a> = Vec<(&'a str, Vec<&'a Field>)>;
@@ -158,7 +157,6 @@ impl<'a> Walk<'a> {
         map: &mut async_graphql::indexmap::IndexMap<Name, Value>,
         sets: &[&'a SelectionSet],
         ty: &str,
-        path: &mut String,
     ) {
         let mut grouped = Grouped::new();
         let mut visited = HashSet::new();
@@ -166,23 +164,15 @@ impl<'a> Walk<'a> {
             self.collect(set, ty, &mut grouped, &mut visited);
         }
         let mut old = std::mem::take(map);
+        old.swap_remove(TYPE_KEY);
         for (key, fields) in grouped {
             let Some(mut value) = old.swap_remove(key) else {
                 continue;
             };
-            let field_type = self
-                .registry
-                .types
-                .get(ty)
-                .and_then(|meta| meta.field_by_name(fields[0].name.node.as_str()))
-                .map(|field| MetaTypeName::concrete_typename(&field.ty));
-            if let Some(field_type) = field_type {
+            if let Some(field) = self.shape.field(Some(ty), fields[0].name.node.as_str()) {
                 let sets: Vec<&SelectionSet> =
                     fields.iter().map(|f| &f.selection_set.node).collect();
-                let len = path.len();
-                push_segment(path, key);
-                self.value(&mut value, &sets, field_type, path);
-                path.truncate(len);
+                self.value(&mut value, &sets, &field.ty);
             }
             map.insert(Name::new(key), value);
         }
@@ -191,27 +181,22 @@ impl<'a> Walk<'a> {
     }
 
     /// Orders the objects inside `value`, whose declared type is `ty`.
-    fn value(&self, value: &mut Value, sets: &[&'a SelectionSet], ty: &str, path: &mut String) {
+    fn value(&self, value: &mut Value, sets: &[&'a SelectionSet], ty: &str) {
         match value {
             Value::List(items) => {
-                for (index, item) in items.iter_mut().enumerate() {
-                    let len = path.len();
-                    push_segment(path, &index.to_string());
-                    self.value(item, sets, ty, path);
-                    path.truncate(len);
+                for item in items {
+                    self.value(item, sets, ty);
                 }
             }
             Value::Object(map) => {
-                let concrete = match self.registry.types.get(ty) {
-                    Some(MetaType::Object { .. }) => Some(ty),
-                    Some(meta) if meta.is_abstract() => {
-                        self.object_types.get(path.as_str()).map(String::as_str)
-                    }
-                    _ => None,
-                };
-                // Without a noted type the object selected only `__typename`, which never waits.
-                if let Some(concrete) = concrete {
-                    self.object(map, sets, concrete, path);
+                if self.shape.is_object(ty) {
+                    self.object(map, sets, ty);
+                } else if self.shape.is_abstract(ty) {
+                    let concrete = match map.get(TYPE_KEY) {
+                        Some(Value::String(name)) => name.clone(),
+                        _ => return,
+                    };
+                    self.object(map, sets, &concrete);
                 }
             }
             _ => {}
@@ -269,14 +254,8 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// Whether a fragment on `condition` applies to an object of type `ty`.
     fn applies(&self, condition: &str, ty: &str) -> bool {
-        condition == ty
-            || self
-                .registry
-                .types
-                .get(condition)
-                .is_some_and(|meta| meta.is_possible_type(ty))
+        self.shape.applies(condition, ty)
     }
 
     /// Whether `@skip` and `@include` keep a selection.
@@ -315,11 +294,4 @@ impl<'a> Walk<'a> {
             _ => false,
         }
     }
-}
-
-fn push_segment(path: &mut String, segment: &str) {
-    if !path.is_empty() {
-        path.push('.');
-    }
-    path.push_str(segment);
 }

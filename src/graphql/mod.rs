@@ -26,6 +26,7 @@ pub mod relationship_types;
 pub mod responsibility_definitions;
 pub mod roles;
 pub mod scalars;
+pub mod shape;
 pub mod strict_input;
 pub mod subscriptions;
 pub mod team_members;
@@ -136,21 +137,17 @@ pub struct Mutation(
 /// The executable schema.
 pub type AppSchema = Schema<Query, Mutation, subscriptions::Subscription>;
 
-/// Builds the schema with the configured alias limit, introspection and suggestions; depth and cost
-/// are checked before validation by `query_limits` (async-graphql's own limits expand every fragment
-/// spread on every use, and charge sibling fragments on different types as if all applied).
+/// Builds the schema with the configured introspection and suggestions. It carries no async-graphql
+/// extension (any one makes every field resolution go through the extension chain): the request's
+/// checks (`query_limits`, `strict_input`, the alias limit in `error_codes`) run on the parsed
+/// document before execution, and `error_codes` and `field_order` finish the response after it.
 pub fn build_schema(limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
         subscriptions::Subscription,
     )
-    .register_output_type::<validity::Validity>()
-    .extension(error_codes::ErrorCodes {
-        max_aliases: limits.max_aliases,
-    })
-    .extension(strict_input::StrictInput)
-    .extension(field_order::FieldOrder);
+    .register_output_type::<validity::Validity>();
     if !limits.introspection_on() {
         builder = builder.disable_introspection();
     }

@@ -4,127 +4,24 @@
 //! (O(document size), cycle-safe), and the document is refused with one error before validation, and
 //! so before any resolver, when it goes over a limit.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use async_graphql::{
     ErrorExtensionValues, Name, ServerError, Value as ConstValue, Variables,
+    parser::Positioned,
     parser::types::{
-        BaseType, Directive, ExecutableDocument, Field, FragmentDefinition, OperationDefinition,
-        Selection, SelectionSet, TypeKind,
+        Directive, ExecutableDocument, Field, FragmentDefinition, OperationDefinition, Selection,
+        SelectionSet,
     },
-    parser::{Positioned, parse_schema},
 };
 
 use super::error::code;
+pub use super::shape::Shape;
 use crate::config::Limits;
 
 /// Deepest nesting of selection sets and fragment spreads walked (a guard for the stack; async-graphql
 /// itself refuses documents nested more than 32 selection sets deep).
 const MAX_NESTING: usize = 100;
-
-/// What the cost model needs to know of the schema: per type, whether it is an object type, and per
-/// field its named type and whether its page size or its `ids` multiply what it selects.
-#[derive(Debug, Default)]
-pub struct Shape {
-    types: HashMap<String, TypeShape>,
-    query: String,
-    mutation: String,
-    subscription: String,
-    directives: HashSet<String>,
-}
-
-#[derive(Debug, Default)]
-struct TypeShape {
-    is_object: bool,
-    fields: HashMap<String, FieldShape>,
-}
-
-#[derive(Debug)]
-struct FieldShape {
-    ty: String,
-    paged: bool,
-    by_ids: bool,
-}
-
-fn named(ty: &async_graphql::parser::types::Type) -> &str {
-    match &ty.base {
-        BaseType::Named(name) => name.as_str(),
-        BaseType::List(inner) => named(inner),
-    }
-}
-
-impl Shape {
-    /// The shape of a schema from its SDL (`Schema::sdl()`).
-    pub fn from_sdl(sdl: &str) -> Self {
-        let mut shape = Shape {
-            query: "Query".into(),
-            mutation: "Mutation".into(),
-            subscription: "Subscription".into(),
-            directives: ["include", "skip"].map(String::from).into(),
-            ..Default::default()
-        };
-        let Ok(document) = parse_schema(sdl) else {
-            return shape;
-        };
-        use async_graphql::parser::types::TypeSystemDefinition as Def;
-        for definition in document.definitions {
-            match definition {
-                Def::Schema(schema) => {
-                    let schema = schema.node;
-                    if let Some(name) = schema.query {
-                        shape.query = name.node.to_string();
-                    }
-                    if let Some(name) = schema.mutation {
-                        shape.mutation = name.node.to_string();
-                    }
-                    if let Some(name) = schema.subscription {
-                        shape.subscription = name.node.to_string();
-                    }
-                }
-                Def::Type(ty) => {
-                    let ty = ty.node;
-                    let (is_object, fields) = match ty.kind {
-                        TypeKind::Object(object) => (true, object.fields),
-                        TypeKind::Interface(interface) => (false, interface.fields),
-                        _ => (false, Vec::new()),
-                    };
-                    let fields = fields
-                        .into_iter()
-                        .map(|field| {
-                            let field = field.node;
-                            let argument = |name: &str| {
-                                field.arguments.iter().any(|a| a.node.name.node == name)
-                            };
-                            let shape = FieldShape {
-                                ty: named(&field.ty.node).to_owned(),
-                                paged: argument("first") || argument("last"),
-                                by_ids: argument("ids"),
-                            };
-                            (field.name.node.to_string(), shape)
-                        })
-                        .collect();
-                    shape
-                        .types
-                        .insert(ty.name.node.to_string(), TypeShape { is_object, fields });
-                }
-                Def::Directive(directive) => {
-                    shape
-                        .directives
-                        .insert(directive.node.name.node.to_string());
-                }
-            }
-        }
-        shape
-    }
-
-    fn field(&self, parent: Option<&str>, name: &str) -> Option<&FieldShape> {
-        self.types.get(parent?)?.fields.get(name)
-    }
-
-    fn is_object(&self, name: &str) -> bool {
-        self.types.get(name).is_some_and(|t| t.is_object)
-    }
-}
 
 /// What one HTTP request has spent so far of the budgets its operations share (a batch has one).
 #[derive(Debug, Default)]
@@ -553,12 +450,7 @@ pub fn check_cost(budget: &Budget, limits: &Limits) -> Result<(), Refused> {
 }
 
 fn root<'a>(shape: &'a Shape, operation: &OperationDefinition) -> &'a str {
-    use async_graphql::parser::types::OperationType;
-    match operation.ty {
-        OperationType::Query => &shape.query,
-        OperationType::Mutation => &shape.mutation,
-        OperationType::Subscription => &shape.subscription,
-    }
+    shape.root(operation.ty)
 }
 
 #[cfg(test)]

@@ -3,27 +3,15 @@
 //! control character except in the multi-line fields (`description`, `body`), which accept
 //! newlines, carriage returns and tabs.
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use async_graphql::{
-    ErrorExtensionValues, Name, Positioned, ServerError, ServerResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    ErrorExtensionValues, Name, Positioned, ServerError, Variables,
     parser::types::{Directive, ExecutableDocument, Selection, SelectionSet},
 };
 use async_graphql_value::{ConstValue, Value};
 
 use super::error::code;
-
-/// Factory of the strict-input extension.
-pub struct StrictInput;
-
-impl ExtensionFactory for StrictInput {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(StrictInputExtension)
-    }
-}
-
-struct StrictInputExtension;
 
 /// Input fields that hold multi-line text: case and definition descriptions, comment bodies.
 const MULTI_LINE_FIELDS: [&str; 2] = ["description", "body"];
@@ -166,19 +154,10 @@ fn find_refused<'a>(
         })
 }
 
-#[async_trait::async_trait]
-impl Extension for StrictInputExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        if let Some((field, problem)) = find_refused(&document, variables) {
-            return Err(input_error(field, problem));
-        }
-        Ok(document)
+/// Refuses a document whose literals or variables hold a refused string, naming the input field.
+pub fn check(document: &ExecutableDocument, variables: &Variables) -> Result<(), ServerError> {
+    match find_refused(document, variables) {
+        Some((field, problem)) => Err(input_error(field, problem)),
+        None => Ok(()),
     }
 }

@@ -276,6 +276,11 @@ impl Executor for Guarded {
         }
         let [request] = requests;
         Executor::execute_stream(&self.0.schema, request, session_data)
+            .map(|mut response| {
+                crate::graphql::error_codes::mark_validation_errors(&mut response);
+                response
+            })
+            .boxed()
     }
 }
 
