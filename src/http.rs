@@ -3,6 +3,7 @@
 pub mod body;
 pub mod cors;
 pub mod graphiql;
+pub mod identities;
 pub mod metrics;
 pub mod negotiation;
 pub mod persisted;
@@ -12,7 +13,8 @@ pub mod ws;
 use std::{sync::Arc, time::Instant};
 
 use async_graphql::{
-    BatchRequest, BatchResponse, ErrorExtensions, parser::types::DocumentOperations,
+    BatchRequest, BatchResponse, ErrorExtensions,
+    parser::types::{DocumentOperations, OperationType},
 };
 use axum::{
     Json, Router,
@@ -30,6 +32,7 @@ use negotiation::MediaType;
 use crate::{
     access::{
         identity,
+        identity_cache::IdentityCache,
         principal::{Principal, Role},
     },
     auth::Authenticator,
@@ -65,12 +68,15 @@ pub struct AppState {
     pub events: Arc<crate::domain::events::Hub>,
     /// WebSocket connection and subscription quotas.
     pub quotas: Arc<ws::Quotas>,
+    /// Recent token subjects' identity lookups, emptied on every committed change.
+    pub identities: Arc<IdentityCache>,
 }
 
 impl AppState {
     /// Builds the shared state from its parts.
     pub fn new(db: DatabaseConnection, auth: Authenticator, limits: Limits, clock: Clock) -> Self {
         let schema = graphql::build_schema(&limits);
+        let events = Arc::new(crate::domain::events::Hub::new(&db));
         Self {
             shape: Arc::new(Shape::from_sdl(&schema.sdl())),
             schema,
@@ -81,7 +87,8 @@ impl AppState {
             cors: cors::CorsPolicy::default(),
             graphiql: Arc::default(),
             persisted: Arc::default(),
-            events: Arc::new(crate::domain::events::Hub::new(&db)),
+            identities: identities::cache_for(&events),
+            events,
             quotas: Arc::new(ws::Quotas::new(&Default::default())),
             db,
         }
@@ -229,7 +236,7 @@ async fn principal(
         .iter()
         .filter_map(|r| r.parse::<Role>().ok())
         .collect();
-    identity::resolve(&state.db, claims.sub, roles)
+    identity::resolve_cached(&state.db, &state.identities, claims.sub, roles)
         .await
         .map_err(|err| {
             let err: async_graphql::Error = err.into();
@@ -409,6 +416,14 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
                 .with_settings(state.settings)
                 .with_events(state.events.outbox());
             let queue = loaders::LoadQueue::default();
+            let writes = requests.iter_mut().any(|request| {
+                request.parsed_query().is_ok_and(|document| {
+                    document
+                        .operations
+                        .iter()
+                        .any(|(_, op)| op.node.ty == OperationType::Mutation)
+                })
+            });
             let plans: Vec<_> = requests
                 .iter_mut()
                 .map(|request| graphql::field_order::prepare(&state.shape, request))
@@ -437,6 +452,10 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
             .await;
             if let Err(err) = crate::domain::events::flush(&ctx).await {
                 tracing::warn!(error = %err, "change events not published");
+            }
+            if writes {
+                // Before answering: this client's next request must see its own change.
+                state.identities.invalidate();
             }
             match executed {
                 Ok(mut response) => {

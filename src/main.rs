@@ -19,6 +19,11 @@ use liaison::{
     seed::demo,
 };
 
+/// mimalloc serves the many small allocations of GraphQL execution faster than the system allocator.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "liaison",

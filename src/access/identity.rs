@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::{
     error::AccessResult,
+    identity_cache::IdentityCache,
     principal::{Identity, Principal, Role},
 };
 
@@ -59,6 +60,34 @@ pub async fn resolve(
     subject: String,
     roles: BTreeSet<Role>,
 ) -> AccessResult<Principal> {
+    let identities = lookup(db, &subject, &wanted(&roles)).await?;
+    Ok(Principal::new(Some(subject), roles, identities))
+}
+
+/// [`resolve`], answered from `cache` when it holds the subject (no statement at all).
+pub async fn resolve_cached(
+    db: &impl ConnectionTrait,
+    cache: &IdentityCache,
+    subject: String,
+    roles: BTreeSet<Role>,
+) -> AccessResult<Principal> {
+    let wanted = wanted(&roles);
+    let tables = wanted.iter().fold(0, |bits, (tag, _)| bits | 1 << tag);
+    let identities = match cache.get(&subject, tables) {
+        Ok(identities) => identities,
+        Err(ticket) => {
+            let identities = lookup(db, &subject, &wanted).await?;
+            if let Some(ticket) = ticket {
+                cache.put(ticket, &subject, tables, &identities);
+            }
+            identities
+        }
+    };
+    Ok(Principal::new(Some(subject), roles, identities))
+}
+
+/// The tables the token's roles let its subject be found in, with their tags.
+fn wanted(roles: &BTreeSet<Role>) -> Vec<(i32, Table)> {
     let mut wanted = Vec::new();
     if roles.iter().any(|r| r.is_internal()) {
         wanted.push((INTERNAL, Table::Internal));
@@ -69,29 +98,37 @@ pub async fn resolve(
     if roles.contains(&Role::Consumer) {
         wanted.push((CONSUMER, Table::Consumer));
     }
-    let mut identities = Vec::new();
-    if let Some(((tag, table), rest)) = wanted.split_first() {
-        let mut query = named(*tag, &subject, *table);
-        for (tag, table) in rest {
-            query.union(UnionType::All, named(*tag, &subject, *table));
-        }
-        let mut found: Vec<(i32, Uuid, Uuid)> = Vec::new();
-        for row in db.query_all(&query).await? {
-            found.push((
-                row.try_get("", "tag")?,
-                row.try_get("", "id")?,
-                row.try_get("", "account_id")?,
-            ));
-        }
-        found.sort_by_key(|(tag, _, _)| *tag);
-        identities = found
-            .into_iter()
-            .map(|(tag, id, account_id)| match tag {
-                INTERNAL => Identity::InternalUser { id },
-                CONTACT => Identity::Contact { id, account_id },
-                _ => Identity::Consumer { id },
-            })
-            .collect();
+    wanted
+}
+
+/// The stored records `subject` names in the `wanted` tables, in one statement.
+async fn lookup(
+    db: &impl ConnectionTrait,
+    subject: &str,
+    wanted: &[(i32, Table)],
+) -> AccessResult<Vec<Identity>> {
+    let Some(((tag, table), rest)) = wanted.split_first() else {
+        return Ok(Vec::new());
+    };
+    let mut query = named(*tag, subject, *table);
+    for (tag, table) in rest {
+        query.union(UnionType::All, named(*tag, subject, *table));
     }
-    Ok(Principal::new(Some(subject), roles, identities))
+    let mut found: Vec<(i32, Uuid, Uuid)> = Vec::new();
+    for row in db.query_all(&query).await? {
+        found.push((
+            row.try_get("", "tag")?,
+            row.try_get("", "id")?,
+            row.try_get("", "account_id")?,
+        ));
+    }
+    found.sort_by_key(|(tag, _, _)| *tag);
+    Ok(found
+        .into_iter()
+        .map(|(tag, id, account_id)| match tag {
+            INTERNAL => Identity::InternalUser { id },
+            CONTACT => Identity::Contact { id, account_id },
+            _ => Identity::Consumer { id },
+        })
+        .collect())
 }

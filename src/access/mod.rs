@@ -2,7 +2,7 @@
 //! entities only; the domain layer calls it and turns its errors into domain errors.
 //!
 //! Where things live:
-//! - `principal`, `identity`, `stored_roles`: the caller (token roles and the stored person its
+//! - `principal`, `identity` (with `identity_cache`), `stored_roles`: the caller (token roles and the stored person its
 //!   subject names), and the principal a stored person acts as when others ask about it.
 //! - `rules/`: the case rules by family (`staff`, `contact`, `partner`, `consumer`). Each rule is
 //!   written once, as SQL arms on `cases` next to the path that explains it; partner stamping sits
@@ -29,6 +29,7 @@ pub mod error;
 pub mod explain;
 pub mod hierarchy;
 pub mod identity;
+pub mod identity_cache;
 pub mod impact;
 pub mod list;
 pub mod may_create;

@@ -159,6 +159,11 @@ impl Hub {
         let _ = listening.wait_for(|on| *on).await;
     }
 
+    /// Whether the bus hears every commit, as it changes (see [`Self::listening`]).
+    pub fn hearing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.listening.clone()
+    }
+
     /// A new receiver of every event committed from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.bus.subscribe()

@@ -243,7 +243,7 @@ async fn authenticate(state: &AppState, payload: &Value) -> Result<Principal, &'
         .iter()
         .filter_map(|r| r.parse::<Role>().ok())
         .collect();
-    identity::resolve(&state.db, claims.sub, roles)
+    identity::resolve_cached(&state.db, &state.identities, claims.sub, roles)
         .await
         .map_err(|err| {
             tracing::warn!(error = %err, "WebSocket principal not resolved");

@@ -197,6 +197,7 @@ async fn ancestors_and_descendants_are_complete_and_cost_the_same_anywhere_in_a_
     // that would read nothing, so those may cost less, never more.
     let query = "query($id: ID!) { node(id: $id) { ... on Account { name ancestors { name } hierarchyRoot { name } descendants(first: 100) { totalCount nodes { depth account { name } } } } } }";
     let manager = manager(&app);
+    app.warm_up(&manager).await;
     let mut counts = Vec::new();
     for id in [root, &levels[1], middle, &levels[6], deepest, &wides[0]] {
         let reply = app.gql(Some(&manager), query, json!({"id": id})).await;

@@ -559,6 +559,7 @@ async fn statement_counts_of_nested_relationship_lists_do_not_grow_with_accounts
         accounts.push(id);
     }
     let query = "query($n: Int!) { accounts(first: $n) { nodes { name relationships { nodes { label otherAccount { name ... on Account { relationships { nodes { label } } } ... on Partner { relationships { nodes { label } } } } } } contactRelationships { nodes { contact { name } } } } } }";
+    app.warm_up(&manager(&app)).await;
     let mut counts = Vec::new();
     for n in [1, 20, 50] {
         let reply = app

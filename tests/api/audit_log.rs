@@ -221,6 +221,7 @@ async fn history_costs_the_same_statements_for_one_case_or_many() {
             .data();
     }
     let query = "query($n: Int) { cases(first: $n) { nodes { id history(first: 10) { totalCount nodes { operation after } } } } }";
+    app.warm_up(&admin).await;
     let mut counts = Vec::new();
     for n in [1, 6] {
         let reply = app.gql(Some(&admin), query, json!({"n": n})).await;

@@ -55,4 +55,5 @@ mod strict_input;
 mod subscriptions;
 mod support;
 mod team_members;
+mod token_identities;
 mod update_invariants;

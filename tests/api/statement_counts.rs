@@ -22,6 +22,7 @@ async fn replies_per_page_size(
     query: &str,
     sizes: &[usize],
 ) -> Vec<(Value, u64)> {
+    app.warm_up(token).await;
     let mut replies = Vec::new();
     for n in sizes {
         let reply = app.gql(Some(token), query, json!({ "n": n })).await;

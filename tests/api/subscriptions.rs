@@ -6,17 +6,13 @@ use serde_json::json;
 
 use crate::support::{
     CUSTOMER_ADMIN, PortalContact, Received, TestApp, WsClient, account_case, affiliate_type,
-    comment, customer, link, relate, responsibility,
+    comment, customer, link, postgres, relate, responsibility,
 };
 use liaison::config::SubscriptionLimits;
 
 const CASE_EVENTS: &str =
     "subscription { caseEvents { kind at actor case { id shortDescription } } }";
 const ACCESS_EVENTS: &str = "subscription { accessEvents { kind caseId reason recordKind case { shortDescription } explanation { allowed } } }";
-
-fn postgres() -> bool {
-    std::env::var("LIAISON_TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_tokens_are_refused_with_4403() {

@@ -21,6 +21,12 @@ pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
 pub const ISSUER: &str = "https://idp.test";
 /// The audience test tokens carry.
 pub const AUDIENCE: &str = "liaison-test";
+/// Whether the suite runs on PostgreSQL (`LIAISON_TEST_DATABASE_URL` set), where several servers
+/// can share one database and hear each other's commits.
+pub fn postgres() -> bool {
+    std::env::var("LIAISON_TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty())
+}
+
 /// The subject of `TestApp::admin`'s token, as audit entries name it.
 pub const ADMIN_SUBJECT: &str = "test.admin";
 
