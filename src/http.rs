@@ -455,7 +455,7 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
             }
             if writes {
                 // Before answering: this client's next request must see its own change.
-                state.identities.invalidate();
+                state.identities.invalidate_own(ctx.events.announced());
             }
             match executed {
                 Ok(mut response) => {

@@ -10,12 +10,14 @@
 //! long a listener that died silently could leave a stale entry.
 
 use std::{
+    collections::HashSet,
     num::NonZeroUsize,
     sync::Mutex,
     time::{Duration, Instant},
 };
 
 use lru::LruCache;
+use uuid::Uuid;
 
 use super::principal::Identity;
 
@@ -33,6 +35,9 @@ struct Inner {
     /// Advanced by every emptying: a lookup read under an older generation is not stored.
     generation: u64,
     entries: LruCache<(String, Tables), Entry>,
+    /// Changes this server made and already emptied the cache for, by audit entry: their events
+    /// coming back on the bus later must not empty it again (that would undo lookups made since).
+    own: HashSet<Uuid>,
 }
 
 struct Entry {
@@ -47,6 +52,8 @@ pub struct Ticket(u64);
 impl IdentityCache {
     /// How long an entry is used at most, whatever the bus says.
     pub const TTL: Duration = Duration::from_secs(30);
+    /// How many of this server's own change entries are remembered at most.
+    const MAX_OWN: usize = 100_000;
 
     /// An empty cache of at most `capacity` subjects; untrusted until [`Self::trust`].
     pub fn new(capacity: usize) -> Self {
@@ -56,6 +63,7 @@ impl IdentityCache {
                 trusted: false,
                 generation: 0,
                 entries: LruCache::new(capacity),
+                own: HashSet::new(),
             }),
         }
     }
@@ -102,6 +110,30 @@ impl IdentityCache {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.entries.clear();
+    }
+
+    /// Forgets every entry after this server committed the changes `entries`, whose events are
+    /// then not acted on again when they arrive (see [`Self::heard`]).
+    pub fn invalidate_own(&self, entries: impl IntoIterator<Item = Uuid>) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.entries.clear();
+        if inner.own.len() > Self::MAX_OWN {
+            // Entries of rolled-back changes never come back; forgetting them all only costs an
+            // extra emptying when the others do.
+            inner.own.clear();
+        }
+        inner.own.extend(entries);
+    }
+
+    /// A committed change arrived on the bus: forgets every entry unless this server made the
+    /// change and has already done so.
+    pub fn heard(&self, entry: Uuid) {
+        let mut inner = self.lock();
+        if !inner.own.remove(&entry) {
+            inner.generation += 1;
+            inner.entries.clear();
+        }
     }
 
     /// Whether the owner hears every commit from now on; either way the entries are forgotten.
@@ -154,6 +186,30 @@ mod tests {
             cache.get("peter", 1).is_err(),
             "trusting again starts empty"
         );
+    }
+
+    #[test]
+    fn a_change_of_this_server_empties_the_cache_once_and_others_always() {
+        let cache = IdentityCache::new(8);
+        cache.trust(true);
+        let store = || {
+            let Err(Some(ticket)) = cache.get("peter", 1) else {
+                panic!("miss");
+            };
+            cache.put(ticket, "peter", 1, &contact());
+        };
+        store();
+        let own = Uuid::from_u128(7);
+        cache.invalidate_own([own]);
+        assert!(cache.is_empty());
+        store();
+        cache.heard(own);
+        assert_eq!(cache.len(), 1, "its own change coming back is not acted on");
+        cache.heard(own);
+        assert!(cache.is_empty(), "a second arrival is someone else's");
+        store();
+        cache.heard(Uuid::from_u128(8));
+        assert!(cache.is_empty(), "another server's change empties it");
     }
 
     #[test]

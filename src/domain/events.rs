@@ -52,6 +52,8 @@ impl Event {
 pub struct Outbox {
     bus: Option<broadcast::Sender<Arc<Event>>>,
     pending: Arc<Mutex<Vec<Event>>>,
+    /// The audit entries this request announced, committed or not (see [`Outbox::announced`]).
+    announced: Arc<Mutex<Vec<Uuid>>>,
 }
 
 impl Outbox {
@@ -60,7 +62,14 @@ impl Outbox {
         Self {
             bus: Some(bus),
             pending: Arc::default(),
+            announced: Arc::default(),
         }
+    }
+
+    /// Takes the ids of the audit entries announced through this outbox so far: the server
+    /// that ran the request knows these changes itself when their events come back on the bus.
+    pub fn announced(&self) -> Vec<Uuid> {
+        std::mem::take(&mut *self.announced.lock().expect("outbox"))
     }
 }
 
@@ -81,6 +90,7 @@ pub async fn announce(
         at: ctx.clock.now(),
     };
     let entry = event.entry;
+    ctx.events.announced.lock().expect("outbox").push(entry);
     if crate::db::is_sqlite(txn) {
         if ctx.events.bus.is_some() {
             ctx.events.pending.lock().expect("outbox").push(event);

@@ -41,7 +41,8 @@ async fn follow(
             event = events.recv() => {
                 let Some(cache) = cache.upgrade() else { return };
                 match event {
-                    Ok(_) | Err(RecvError::Lagged(_)) => cache.invalidate(),
+                    Ok(event) => cache.heard(event.entry),
+                    Err(RecvError::Lagged(_)) => cache.invalidate(),
                     Err(RecvError::Closed) => {
                         cache.trust(false);
                         return;
