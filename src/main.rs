@@ -19,7 +19,7 @@ use liaison::{
     seed::demo,
 };
 
-/// mimalloc serves the many small allocations of GraphQL execution faster than the system allocator.
+/// mimalloc instead of the system allocator, when built with the `mimalloc` feature (see README).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
