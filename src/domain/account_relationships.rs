@@ -87,8 +87,11 @@ pub async fn side_pages(
     with_other: bool,
 ) -> DomainResult<HashMap<Uuid, Page<side_rows::SideRow>>> {
     let today = ctx.clock.today();
-    let mut select =
-        side::Entity::find().filter(side::Column::AccountId.is_in(accounts.iter().copied()));
+    let mut select = side::Entity::find().filter(crate::sql::one_of(
+        ctx.backend(),
+        side::Column::AccountId,
+        accounts.iter().copied(),
+    ));
     if let Some(type_id) = filter.type_id {
         select = select.filter(side::Column::TypeId.eq(type_id));
     }
@@ -116,12 +119,18 @@ pub async fn side_pages(
     }
     let select =
         visibility::account_scope_on(&ctx.principal, today, side::Column::AccountId).apply(select);
-    let select = side_rows::joined(select, &ctx.principal, today, with_other);
+    let select = side_rows::joined(select, ctx.backend(), &ctx.principal, today, with_other);
+    let mut layout = None;
     Ok(page::fetch_joined_pages_by_parent(
         &ctx.db,
         select,
         side::Column::AccountId,
-        |row| side_rows::decode(row, with_other),
+        |row| {
+            if layout.is_none() {
+                layout = Some(side_rows::Layout::of(row, with_other)?);
+            }
+            side_rows::decode(row, layout.as_ref().expect("layout"))
+        },
         |row| &row.side,
         |m| m.account_id,
         &SORT_SIDES,
@@ -136,8 +145,11 @@ pub async fn pages_by_type(
     types: &[Uuid],
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<relationship::Model>>> {
-    let select = relationship::Entity::find()
-        .filter(relationship::Column::TypeId.is_in(types.iter().copied()));
+    let select = relationship::Entity::find().filter(crate::sql::one_of(
+        ctx.backend(),
+        relationship::Column::TypeId,
+        types.iter().copied(),
+    ));
     let select = visibility::relationships(&ctx.principal, ctx.clock.today()).apply(select);
     Ok(page::fetch_pages_by_parent(
         &ctx.db,

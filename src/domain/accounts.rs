@@ -127,7 +127,11 @@ pub async fn children_pages(
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<account::Model>>> {
     let select = visibility::accounts(&ctx.principal, ctx.clock.today()).apply(
-        account::Entity::find().filter(account::Column::ParentId.is_in(parents.iter().copied())),
+        account::Entity::find().filter(crate::sql::one_of(
+            ctx.backend(),
+            account::Column::ParentId,
+            parents.iter().copied(),
+        )),
     );
     Ok(page::fetch_pages_by_parent(
         &ctx.db,

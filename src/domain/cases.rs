@@ -214,7 +214,11 @@ pub async fn pages_by_parent(
         CaseParent::Consumer => case::Column::ConsumerId,
         CaseParent::Household => case::Column::HouseholdId,
     };
-    let select = filter.apply(case::Entity::find().filter(column.is_in(keys.iter().copied())));
+    let select = filter.apply(case::Entity::find().filter(crate::sql::one_of(
+        ctx.backend(),
+        column,
+        keys.iter().copied(),
+    )));
     let select = access::check::scope(
         &ctx.principal,
         Action::Read,
@@ -263,14 +267,22 @@ pub async fn comment_pages(
         ctx.clock.today(),
         ctx.backend(),
     )
-    .apply(case::Entity::find().filter(case::Column::Id.is_in(cases.iter().copied())));
+    .apply(case::Entity::find().filter(crate::sql::one_of(
+        ctx.backend(),
+        case::Column::Id,
+        cases.iter().copied(),
+    )));
     let visible: Vec<Uuid> = readable
         .all(&ctx.db)
         .await?
         .into_iter()
         .map(|c| c.id)
         .collect();
-    let select = comment::Entity::find().filter(comment::Column::CaseId.is_in(visible));
+    let select = comment::Entity::find().filter(crate::sql::one_of(
+        ctx.backend(),
+        comment::Column::CaseId,
+        visible,
+    ));
     Ok(page::fetch_pages_by_parent(
         &ctx.db,
         select,

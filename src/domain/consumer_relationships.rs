@@ -51,8 +51,11 @@ pub async fn side_pages(
     current_only: bool,
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<side::Model>>> {
-    let mut select =
-        side::Entity::find().filter(side::Column::ConsumerId.is_in(consumers.iter().copied()));
+    let mut select = side::Entity::find().filter(crate::sql::one_of(
+        ctx.backend(),
+        side::Column::ConsumerId,
+        consumers.iter().copied(),
+    ));
     if current_only {
         let today = ctx.clock.today();
         select = select
@@ -83,8 +86,11 @@ pub async fn pages_by_household(
     current_only: bool,
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<link::Model>>> {
-    let mut select =
-        link::Entity::find().filter(link::Column::HouseholdId.is_in(households.iter().copied()));
+    let mut select = link::Entity::find().filter(crate::sql::one_of(
+        ctx.backend(),
+        link::Column::HouseholdId,
+        households.iter().copied(),
+    ));
     if current_only {
         let today = ctx.clock.today();
         select = select

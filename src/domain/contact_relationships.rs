@@ -51,7 +51,11 @@ pub async fn pages(
         LinkSide::Account => link::Column::AccountId,
         LinkSide::Contact => link::Column::ContactId,
     };
-    let mut select = link::Entity::find().filter(column.is_in(keys.iter().copied()));
+    let mut select = link::Entity::find().filter(crate::sql::one_of(
+        ctx.backend(),
+        column,
+        keys.iter().copied(),
+    ));
     if current_only {
         select = select.filter(in_force(
             link::Column::ValidFrom,

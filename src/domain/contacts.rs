@@ -80,7 +80,11 @@ pub async fn pages_by_account(
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<contact::Model>>> {
     let select = visibility::contacts(&ctx.principal, ctx.clock.today()).apply(
-        contact::Entity::find().filter(contact::Column::AccountId.is_in(accounts.iter().copied())),
+        contact::Entity::find().filter(crate::sql::one_of(
+            ctx.backend(),
+            contact::Column::AccountId,
+            accounts.iter().copied(),
+        )),
     );
     Ok(page::fetch_pages_by_parent(
         &ctx.db,

@@ -102,7 +102,11 @@ pub async fn membership_pages(
         MembershipSide::Household => membership::Column::HouseholdId,
         MembershipSide::Consumer => membership::Column::ConsumerId,
     };
-    let mut select = membership::Entity::find().filter(column.is_in(keys.iter().copied()));
+    let mut select = membership::Entity::find().filter(crate::sql::one_of(
+        ctx.backend(),
+        column,
+        keys.iter().copied(),
+    ));
     if current_only {
         select = select.filter(period::current_membership(today));
     }

@@ -19,7 +19,11 @@ pub async fn by_ids<E: Pageable>(
         return Ok(HashMap::new());
     }
     let rows = scope
-        .apply(E::find().filter(E::id_column().is_in(ids.iter().copied())))
+        .apply(E::find().filter(crate::sql::one_of(
+            db.get_database_backend(),
+            E::id_column(),
+            ids.iter().copied(),
+        )))
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())

@@ -85,7 +85,11 @@ pub async fn pages_by_target(
     current_only: bool,
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<member::Model>>> {
-    let mut select = member::Entity::find().filter(kind.column().is_in(targets.iter().copied()));
+    let mut select = member::Entity::find().filter(crate::sql::one_of(
+        ctx.backend(),
+        kind.column(),
+        targets.iter().copied(),
+    ));
     if current_only {
         select = select.filter(in_force(
             member::Column::ValidFrom,
@@ -114,7 +118,11 @@ pub async fn pages_by_user(
     args: &PageArgs,
 ) -> DomainResult<HashMap<Uuid, Page<member::Model>>> {
     let mut select = member::Entity::find()
-        .filter(member::Column::UserId.is_in(users.iter().copied()))
+        .filter(crate::sql::one_of(
+            ctx.backend(),
+            member::Column::UserId,
+            users.iter().copied(),
+        ))
         .filter(member::Column::TargetKind.eq(kind.as_str()));
     if current_only {
         select = select.filter(in_force(

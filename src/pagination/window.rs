@@ -44,7 +44,7 @@ pub async fn fetch_joined_pages_by_parent<E: Pageable, T>(
     db: &impl ConnectionTrait,
     select: Select<E>,
     parent: E::Column,
-    decode: impl Fn(&QueryResult) -> Result<T, DbErr>,
+    mut decode: impl FnMut(&QueryResult) -> Result<T, DbErr>,
     model_of: impl Fn(&T) -> &E::Model,
     parent_of: impl Fn(&E::Model) -> Uuid,
     sort: &Sort<E::Column>,
@@ -117,14 +117,19 @@ pub async fn fetch_joined_pages_by_parent<E: Pageable, T>(
 
     let mut pages: HashMap<Uuid, Page<T>> = HashMap::new();
     let mut ranked: HashMap<Uuid, Vec<(i64, T)>> = HashMap::new();
+    let mut facts: Option<[usize; 5]> = None;
     for row in db.query_all(&outer).await? {
         let model = decode(&row)?;
         let key = parent_of(model_of(&model));
-        let total: i64 = row.try_get("", "__total")?;
-        let outside_after: i64 = row.try_get("", "__outside_after")?;
-        let outside_before: i64 = row.try_get("", "__outside_before")?;
-        let is_inside: i32 = row.try_get("", "__inside")?;
-        let rank: i64 = row.try_get("", "__rn")?;
+        let [total, outside_after, outside_before, is_inside, rank] = match facts {
+            Some(found) => found,
+            None => *facts.insert(window_columns(&row)?),
+        };
+        let total: i64 = row.try_get_by_index(total)?;
+        let outside_after: i64 = row.try_get_by_index(outside_after)?;
+        let outside_before: i64 = row.try_get_by_index(outside_before)?;
+        let is_inside: i32 = row.try_get_by_index(is_inside)?;
+        let rank: i64 = row.try_get_by_index(rank)?;
         pages.entry(key).or_insert_with(|| Page {
             items: Vec::new(),
             has_next: outside_before > 0,
@@ -152,4 +157,23 @@ pub async fn fetch_joined_pages_by_parent<E: Pageable, T>(
             .collect();
     }
     Ok(pages)
+}
+
+/// Positions of the window's own columns in a result row, found once per statement.
+fn window_columns(row: &QueryResult) -> Result<[usize; 5], DbErr> {
+    let names = row.column_names();
+    let mut found = [0; 5];
+    for (slot, name) in found.iter_mut().zip([
+        "__total",
+        "__outside_after",
+        "__outside_before",
+        "__inside",
+        "__rn",
+    ]) {
+        *slot = names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| DbErr::Custom(format!("paged row without column {name}")))?;
+    }
+    Ok(found)
 }
